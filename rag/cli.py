@@ -1,0 +1,250 @@
+"""The `rag` command: thin wrappers that build Settings, call Pipeline, and print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from rag.errors import RagError
+from rag.settings import Settings
+from rag.types import Answer, Filters
+
+
+def _settings(ctx: click.Context) -> Settings:
+    """Settings from the environment, overridden by the options given on the command line."""
+    overrides: dict[str, Any] = {}
+    opts = ctx.find_root().params
+    if opts.get("store"):
+        overrides["store"] = opts["store"]
+    if opts.get("embedding_model"):
+        overrides["embedding"] = {"model": opts["embedding_model"]}
+    if opts.get("chroma_host"):
+        overrides["chroma"] = {"host": opts["chroma_host"], "port": opts["chroma_port"]}
+    return Settings(**overrides)
+
+
+def _pipeline(ctx: click.Context) -> Any:
+    from rag.pipeline import Pipeline  # heavy imports (torch) only for commands that need them
+
+    return Pipeline(_settings(ctx))
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+class _Group(click.Group):
+    """Prints RagError as one line and exits 1 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RagError as exc:
+            _fail(str(exc))
+
+
+@click.group(cls=_Group)
+@click.option("--store", type=click.Path(path_type=Path), help="Store folder [RAG_STORE].")
+@click.option("--embedding-model", help="Embedding model name or path [RAG_EMBEDDING__MODEL].")
+@click.option("--chroma-host", help="Use a Chroma server at this host [RAG_CHROMA__HOST].")
+@click.option("--chroma-port", type=int, default=8000, show_default=True, help="Chroma port.")
+@click.version_option(package_name="newsrag")
+def main(**_: Any) -> None:
+    """newsrag: answers about a news corpus, every sentence cited to a quoted passage."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--prune", is_flag=True, help="Remove stored articles whose files are gone.")
+@click.option("--rebuild", is_flag=True, help="Drop the store first (e.g. to change models).")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="OURS=THEIRS",
+    help="Map a field to the file's column/key, e.g. --map text=body (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], prune: bool, rebuild: bool,
+    mappings: tuple[str, ...], as_json: bool,
+) -> None:  # fmt: skip
+    """Load, chunk, embed and store the articles under PATHS (files or folders)."""
+    from rag.loaders import FieldMap
+
+    field_map = FieldMap.parse(list(mappings)) if mappings else None
+    pipeline = _pipeline(ctx)
+    with _progress() as progress:
+        report = pipeline.ingest(
+            paths, prune=prune, rebuild=rebuild, field_map=field_map, progress=progress
+        )
+    for err in report.errors:
+        click.echo(f"failed: {err}", err=True)
+    click.echo(report.model_dump_json(indent=2) if as_json else report.summary())
+    if report.added + report.updated + report.skipped == 0:
+        _fail(
+            "nothing could be ingested"
+            + (" (no supported files found)" if not report.failed else "")
+        )
+
+
+class _progress:
+    """A tqdm bar on a terminal; silent when stderr is a pipe or file."""
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return None
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=0, unit="file", file=sys.stderr, leave=False)
+
+        def update(done: int, total: int, current: str) -> None:
+            self.bar.total = total
+            self.bar.n = done
+            self.bar.set_postfix_str(Path(current).name[-40:] if current else "")
+            self.bar.refresh()
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if hasattr(self, "bar"):
+            self.bar.close()
+
+
+def _filters(
+    since: dt.datetime | None, until: dt.datetime | None, sources: tuple[str, ...]
+) -> Filters:
+    return Filters(
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        sources=list(sources),
+    )
+
+
+def _jsonl_questions(stream: TextIO, base: Filters) -> Iterator[tuple[str, Filters]]:
+    """Questions from a JSONL/plain-text file: one per line, filters optional per line."""
+    for lineno, line in enumerate(stream, start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith("{"):
+            yield line, base
+            continue
+        try:
+            rec = json.loads(line)
+            sources = rec.get("sources") or ([rec["source"]] if rec.get("source") else [])
+            filters = Filters(
+                since=rec.get("since") or base.since,
+                until=rec.get("until") or base.until,
+                sources=sources or base.sources,
+            )
+            yield str(rec["question"]), filters
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RagError(f"line {lineno}: not a question record ({exc})") from exc
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as one JSON object.")
+@click.option(
+    "--jsonl", type=click.File("r"), help="Answer every question of this file (- for stdin)."
+)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before.")
+@click.option("--source", "sources", multiple=True, help="Only this outlet (repeatable).")
+@click.pass_context
+def ask(
+    ctx: click.Context, question: str | None, as_json: bool, jsonl: TextIO | None,
+    since: dt.datetime | None, until: dt.datetime | None, sources: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Answer QUESTION from the corpus, citing a quoted passage for every sentence."""
+    if (question is None) == (jsonl is None):
+        raise click.UsageError("give either a QUESTION or --jsonl FILE")
+    pipeline = _pipeline(ctx)
+    filters = _filters(since, until, sources)
+    if jsonl is not None:
+        for q, f in _jsonl_questions(jsonl, filters):
+            click.echo(json.dumps(pipeline.ask(q, filters=f).to_json(), ensure_ascii=False))
+        return
+    assert question is not None
+    answer = pipeline.ask(question, filters=filters)
+    if as_json:
+        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_answer(answer))
+
+
+@main.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before.")
+@click.option("--source", "sources", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON answer per line.")
+@click.pass_context
+def chat(
+    ctx: click.Context, since: dt.datetime | None, until: dt.datetime | None,
+    sources: tuple[str, ...], as_json: bool,
+) -> None:  # fmt: skip
+    """Interactive chat: follow-up questions are understood in context, grounded afresh."""
+    from rag.types import Turn
+
+    pipeline = _pipeline(ctx)
+    filters = _filters(since, until, sources)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo("Ask about the corpus; follow-ups work. Empty line or Ctrl-D to quit.")
+    history: list[Turn] = []
+    while True:
+        try:
+            question = input("you> " if interactive else "")
+        except EOFError:
+            break
+        if not question.strip():
+            if interactive:
+                break
+            continue
+        answer = pipeline.ask(question, filters=filters, history=history)
+        history.append(Turn(question=question, answer=answer))
+        if as_json:
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+            continue
+        if answer.standalone_question and len(answer.standalone_question) > len(question.strip()):
+            click.echo(f"(understood as: {answer.standalone_question})")
+        click.echo(format_answer(answer) + "\n")
+
+
+def format_answer(answer: Answer) -> str:
+    """Plain-text rendering: the answer, then each citation with its quote and source."""
+    if answer.abstained:
+        return f"No answer: {answer.abstain_reason}"
+    lines = [answer.answer, ""]
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source, (c.published_at or "")[:10]) if x)
+        lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else ""))
+        lines.append(f'    "{c.quote}"')
+        if c.url:
+            lines.append(f"    {c.url}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Articles, chunks, sources, date range, embedding model and store location."""
+    data = _pipeline(ctx).stats()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    dates = " to ".join(data["date_range"]) if data["date_range"] else "no dates"
+    click.echo(f"{data['articles']} articles, {data['chunks']} chunks ({dates})")
+    click.echo(f"store: {data['store']}\nembedding model: {data['embedding_model']}")
+    for source, count in data["sources"].items():
+        click.echo(f"  {count:6d}  {source}")

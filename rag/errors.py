@@ -1,0 +1,28 @@
+"""Errors newsrag raises on purpose. Each message says what to do next."""
+
+from __future__ import annotations
+
+
+class RagError(Exception):
+    """Base class: the CLI prints these as one line and exits non-zero."""
+
+
+class LoadError(RagError):
+    """A file could not be turned into articles."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class EmbeddingModelMismatch(RagError):
+    """The store was built with another embedding model than the one configured."""
+
+
+class StoreError(RagError):
+    """The vector store cannot be opened or reached."""
+
+
+class ConfigError(RagError):
+    """A setting has a value newsrag cannot use."""

@@ -1,0 +1,56 @@
+"""Follow-up questions → standalone questions, before retrieval.
+
+Without an LLM this is a documented heuristic (README, 'Follow-up questions'):
+
+1. leading conjunctions ("and", "but", "so", "also") are dropped;
+2. a question that leans on the conversation — it has a pronoun pointing back
+   ("them", "he", "it", "those" …), starts with "what about"/"how about", or has fewer
+   than two content words — gets the previous standalone question appended in
+   parentheses, so retrieval sees the topic the user still means;
+3. any other question stands on its own: a new topic is never polluted by the old one.
+
+Every turn is then retrieved and grounded afresh; nothing from earlier answers is
+reused as evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from rag.text import content_terms
+from rag.types import Turn
+
+_LEADING = re.compile(r"^\s*(and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
+_BACK_REFERENCE = re.compile(
+    r"\b(they|them|their|theirs|he|him|his|she|her|hers|it|its|those|these|that one|this one)\b",
+    re.IGNORECASE,
+)
+_ELLIPTIC = re.compile(r"^\s*(what|how) about\b", re.IGNORECASE)
+
+
+def standalone_question(question: str, history: Sequence[Turn]) -> str:
+    """The question to retrieve with, given earlier turns (most recent last)."""
+    q = _LEADING.sub("", question).strip()
+    q = q[:1].upper() + q[1:] if q else question.strip()
+    previous = _previous_standalone(history)
+    if previous is None or not _needs_context(q):
+        return q
+    return f"{q} ({previous.rstrip('?. ')})"
+
+
+def _needs_context(question: str) -> bool:
+    return bool(
+        _BACK_REFERENCE.search(question)
+        or _ELLIPTIC.match(question)
+        or len(content_terms(question)) < 2
+    )
+
+
+def _previous_standalone(history: Sequence[Turn]) -> str | None:
+    for turn in reversed(history):
+        if turn.answer is not None and turn.answer.standalone_question:
+            return turn.answer.standalone_question
+        if turn.question.strip():
+            return turn.question.strip()
+    return None

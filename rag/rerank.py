@@ -1,0 +1,194 @@
+"""Sentence-level reranking: which sentence of the retrieved passages answers the question.
+
+No cross-encoder ships offline (see MODELS.md), so the default scorer combines the
+signals that are here, each in [0, 1]:
+
+- ``dense``: cosine between the question and the sentence (bi-encoder);
+- ``context``: cosine between the question and the passage around the sentence;
+- ``coverage``: share of the question's content words (stemmed) found in the sentence,
+  words found only in the neighbouring sentences counting half;
+- ``cue``: answer-type cues: a number for "how many", a name for "who", a date for
+  "when"; a penalty when the question names a year the article is not about; and a
+  penalty for run-on "sentences" (news dumps with stripped punctuation glue whole
+  paragraphs into one), which cover many words without being quotable answers.
+
+The weights live in ``WEIGHTS`` and were chosen on the development questions
+(``evals/calibrate.py`` prints the separation they give).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+
+import numpy as np
+
+from rag.embeddings import Embedder, Vectors
+from rag.text import content_terms, months, names, numbers, question_type, years
+from rag.types import Hit, SentenceHit
+
+WEIGHTS = {"dense": 0.55, "context": 0.15, "coverage": 0.30}
+_CACHE_SIZE = 20_000
+_LONG = 300  # characters; longer sentences are rarely a precise quote
+
+
+class SentenceScorer:
+    """Scores every sentence of the given passages against a question."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        # Sentence vectors are reused across questions of a session or an eval run.
+        self._cache: OrderedDict[tuple[str, int, int], Vectors] = OrderedDict()
+
+    def _vectors(self, keys: list[tuple[str, int, int]], texts: list[str]) -> Vectors:
+        missing = [i for i, key in enumerate(keys) if key not in self._cache]
+        if missing:
+            fresh = self.embedder.embed([texts[i] for i in missing])
+            for i, vec in zip(missing, fresh, strict=True):
+                self._cache[keys[i]] = vec
+        for key in keys:
+            self._cache.move_to_end(key)
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
+
+    def score(self, question: str, query_vector: Vectors, hits: list[Hit]) -> list[SentenceHit]:
+        """All distinct sentences of ``hits``, best first."""
+        seen: set[tuple[str, int]] = set()
+        items: list[tuple[Hit, int]] = []
+        for hit in hits:
+            for i, span in enumerate(hit.sentences):
+                if (hit.article_id, span.start) not in seen:
+                    seen.add((hit.article_id, span.start))
+                    items.append((hit, i))
+        keys = [(h.article_id, h.sentences[i].start, h.sentences[i].end) for h, i in items]
+        texts = [_span_text(h, i) for h, i in items]
+        dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
+        q_terms = _weighted_terms(question)
+        q_info = _QuestionInfo(question)
+        out = []
+        for (hit, i), text, sim in zip(items, texts, dense, strict=True):
+            context = hit.scores.get("dense", hit.score)
+            coverage = _coverage(q_terms, text, _neighbours(hit, i))
+            cue = q_info.cue(text, hit)
+            parts = {
+                "dense": float(sim),
+                "context": float(context),
+                "coverage": coverage,
+                "cue": cue,
+            }
+            total = sum(WEIGHTS[k] * parts[k] for k in WEIGHTS) + cue
+            span = hit.sentences[i]
+            out.append(
+                SentenceHit(
+                    hit=hit, text=text, start=span.start, end=span.end, score=total, scores=parts
+                )
+            )
+        return sorted(out, key=lambda s: -s.score)
+
+
+def missing_names(question: str, hits: list[Hit]) -> list[str]:
+    """Names the question mentions that appear in none of the passages, titles or outlets.
+
+    "What is the capital of Australia?" over a Syria corpus finds passages about
+    capitals; if "Australia" is nowhere among them, the corpus cannot answer.
+    """
+    pool: set[str] = set()
+    for hit in hits:
+        pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
+    missing = []
+    for name in sorted(names(question)):
+        terms = set(content_terms(name))
+        if terms and not terms & pool:
+            missing.append(name)
+    return missing
+
+
+def rerank_hits(hits: list[Hit], sentences: list[SentenceHit]) -> list[Hit]:
+    """Passages reordered by their best sentence; returns new Hit objects."""
+    best: dict[str, float] = {}
+    for s in sentences:
+        best[s.hit.chunk_id] = max(best.get(s.hit.chunk_id, -1.0), s.score)
+    ranked = sorted(hits, key=lambda h: -best.get(h.chunk_id, h.score))
+    return [
+        h.model_copy(update={"score": best.get(h.chunk_id, h.score), "scores": {**h.scores}})
+        for h in ranked
+    ]
+
+
+def _span_text(hit: Hit, i: int) -> str:
+    span = hit.sentences[i]
+    return hit.text[span.start - hit.start : span.end - hit.start]
+
+
+def _neighbours(hit: Hit, i: int) -> str:
+    return " ".join(_span_text(hit, j) for j in (i - 1, i + 1) if 0 <= j < len(hit.sentences))
+
+
+def _weighted_terms(question: str) -> dict[str, float]:
+    """Question terms; words of the names it mentions weigh a third of the others.
+
+    In a topical corpus the entity a question is about ("the Syrian Observatory") is
+    mentioned everywhere; the words saying what is asked of it ("heads") pick the answer.
+    """
+    name_terms = {t for n in names(question) for t in content_terms(n)}
+    return {t: (1.0 if t in name_terms else 3.0) for t in content_terms(question)}
+
+
+def _coverage(q_terms: dict[str, float], text: str, around: str) -> float:
+    total = sum(q_terms.values())
+    if not total:
+        return 0.0
+    own = set(content_terms(text))
+    near = set(content_terms(around)) - own
+    found = sum(w for t, w in q_terms.items() if t in own)
+    found += 0.5 * sum(w for t, w in q_terms.items() if t in near)
+    return found / total
+
+
+class _QuestionInfo:
+    """What the question asks for, computed once per question."""
+
+    def __init__(self, question: str) -> None:
+        self.kind = question_type(question)
+        self.numbers = numbers(question)
+        self.names = {n.lower() for n in names(question)}
+        self.years = years(question)
+
+    def cue(self, sentence: str, hit: Hit) -> float:
+        """Bonus or penalty from answer-type and date cues, in about [-0.15, 0.11]."""
+        bonus = 0.0
+        if self.kind == "count":
+            bonus += 0.05 if numbers(sentence) - self.numbers - self.years_str() else -0.05
+        elif self.kind == "person":
+            new = {n.lower() for n in names(sentence)} - self.names
+            # A multi-word name ("Rami Abdulrahman") is a likelier answer than "UK-based".
+            bonus += 0.08 if any(" " in n for n in new) else 0.02 if new else 0.0
+        elif self.kind == "time":
+            bonus += 0.05 if years(sentence) or months(sentence) else 0.0
+        if self.years:
+            bonus += self._date_fit(sentence, hit)
+        if len(sentence) > _LONG:
+            bonus -= min(0.15, 0.1 * (len(sentence) - _LONG) / _LONG)
+        return bonus
+
+    def years_str(self) -> set[str]:
+        return {str(y) for y in self.years}
+
+    def _date_fit(self, sentence: str, hit: Hit) -> float:
+        # A question about "March 2025" is not answered by a 2016 article, however similar.
+        if years(sentence) & self.years:
+            return 0.03
+        published = _year(hit.published_at)
+        if published is None:
+            return 0.0
+        return 0.03 if published in self.years else -0.1
+
+
+def _year(iso: str | None) -> int | None:
+    if not iso:
+        return None
+    try:
+        return dt.date.fromisoformat(iso[:10]).year
+    except ValueError:
+        return None

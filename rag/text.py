@@ -1,0 +1,111 @@
+"""Small lexical helpers shared by retrieval, answering and verification.
+
+Stemming is Snowball (PyStemmer), the same stemmer the BM25 index uses, so that
+"backed" in a question meets "back" in a passage everywhere alike.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+# Function words plus the words that make a question a question: they say nothing about
+# which passage answers it, so they never count as evidence of relevance.
+STOPWORDS = frozenset(
+    """
+    a an and are as at be been being but by can could did do does doing for from had has
+    have having he her hers him his how i if in into is it its itself me more most my no
+    nor not of off on once only or other our ours out over own same she should so some
+    such than that the their theirs them then there these they this those through to too
+    under until up very was we were what when where which while who whom whose why will
+    with would you your yours about against all also among any after again before below
+    between both during each few further here just now s t don many much tell say said
+    says according
+    """.split()
+)
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "hundred": "100",
+    "thousand": "1000", "dozen": "12",
+}  # fmt: skip
+_CAPITALISED = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:al-|bin\s|de\s)?[A-Z][a-zA-Z'’-]+)*")
+_YEAR = re.compile(r"\b(19\d{2}|20\d{2})\b")
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+
+_CALENDAR = frozenset(_MONTHS) | frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Word and number tokens, in order, lower-cased, hyphenated words split into parts too."""
+    out: list[str] = []
+    for tok in _WORD.findall(text):
+        low = tok.lower().replace("’", "'").removesuffix("'s")
+        out.append(low)
+        if "-" in low:
+            out.extend(p for p in low.split("-") if p)
+    return out
+
+
+def content_terms(text: str) -> list[str]:
+    """Stemmed content words (stopwords removed): the unit of lexical matching."""
+    toks = [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+    return list(_stemmer().stemWords(toks))
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in the text, normalised ('1,000' → '1000'; 'five' → '5')."""
+    found = {n.replace(",", "") for n in _NUMBER.findall(text)}
+    found |= {_NUMBER_WORDS[w] for w in words(text) if w in _NUMBER_WORDS}
+    return {n.removesuffix(".0") for n in found}
+
+
+def names(text: str) -> set[str]:
+    """Capitalised word runs as written, bar a lone sentence-initial word (proxy for entities)."""
+    found = set()
+    for m in _CAPITALISED.finditer(text):
+        if m.start() == 0 and " " not in m.group(0):
+            continue  # a lone sentence-initial capital is just grammar
+        # Months and weekdays are capitalised but are dates, not entities.
+        kept = [w for w in m.group(0).split() if w.lower() not in _CALENDAR]
+        if kept:
+            found.add(" ".join(kept))
+    return found
+
+
+def years(text: str) -> set[int]:
+    """Four-digit years (1900–2099) mentioned in the text."""
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+def months(text: str) -> set[int]:
+    """Months (1–12) named in the text."""
+    low = words(text)
+    return {i + 1 for i, m in enumerate(_MONTHS) if m in low}
+
+
+def question_type(question: str) -> str:
+    """Coarse answer type: 'count', 'person', 'time', 'place' or 'other'."""
+    q = question.lower().strip()
+    if re.match(r"^(how many|how much|what number|what percentage)\b", q) or " how many " in q:
+        return "count"
+    if re.match(r"^(who|whom|whose)\b", q) or re.search(r"\b(which|what) (person|people)\b", q):
+        return "person"
+    if re.match(r"^when\b", q) or re.search(r"\bwhat (year|date|day|month)\b", q):
+        return "time"
+    if re.match(r"^where\b", q):
+        return "place"
+    return "other"

@@ -1,0 +1,236 @@
+"""Domain records shared by every pipeline stage.
+
+All records are pydantic v2 models with ``extra="forbid"`` so that a typo in a
+field name is an error, not silently dropped data. LangChain and Chroma types
+stop at their adapters (``store.py``, ``llm.py``, ``interop.py``); they never
+appear here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Article(_Record):
+    """One news article, the unit of ingest and of citation."""
+
+    id: str = Field(description="Stable id: explicit id field, else derived from URL or file path.")
+    title: str = Field(description="Headline.")
+    text: str = Field(description="Body text; citation offsets index into this string.")
+    source: str | None = Field(default=None, description="Outlet, e.g. 'Reuters'.")
+    url: str | None = Field(default=None, description="Canonical URL, when known.")
+    author: str | None = Field(default=None, description="Byline, when known.")
+    published_at: dt.datetime | dt.date | None = Field(
+        default=None,
+        description="Publication date, or timezone-aware datetime (naive ones are read as UTC).",
+    )
+    metadata: dict[str, Any] = Field(
+        default_factory=dict, description="Free metadata kept from the source file."
+    )
+    path: str | None = Field(
+        default=None, description="File the article was loaded from (used by --prune)."
+    )
+
+    @model_validator(mode="after")
+    def _aware_datetime(self) -> Article:
+        value = self.published_at
+        if isinstance(value, dt.datetime) and value.tzinfo is None:
+            self.published_at = value.replace(tzinfo=dt.UTC)
+        return self
+
+    def published_iso(self) -> str | None:
+        """Publication date as ISO-8601 text, or None."""
+        return self.published_at.isoformat() if self.published_at is not None else None
+
+
+class Span(_Record):
+    """A half-open character range ``[start, end)`` into an article's text."""
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class Chunk(_Record):
+    """A run of whole sentences of one article; ``article.text[start:end] == text``."""
+
+    id: str = Field(description="'<article_id>:<index>'.")
+    article_id: str
+    index: int = Field(ge=0, description="Position of the chunk in its article.")
+    text: str
+    start: int = Field(ge=0, description="Offset of the first character in the article text.")
+    end: int = Field(ge=0, description="Offset one past the last character.")
+    sentences: list[Span] = Field(
+        default_factory=list, description="Sentence spans, as offsets into the article text."
+    )
+
+
+class Filters(_Record):
+    """Metadata filters applied to every retrieval path alike."""
+
+    since: dt.date | None = Field(default=None, description="Published on or after this date.")
+    until: dt.date | None = Field(default=None, description="Published on or before this date.")
+    sources: list[str] = Field(default_factory=list, description="Keep only these outlets.")
+
+    def is_empty(self) -> bool:
+        """True when no filter is set."""
+        return self.since is None and self.until is None and not self.sources
+
+
+class Hit(_Record):
+    """A retrieved passage with its score; rerankers return new hits, never mutate."""
+
+    article_id: str
+    chunk_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published_at: str | None = Field(default=None, description="ISO-8601 publication date.")
+    text: str = Field(description="Passage text, verbatim from the article.")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    score: float = Field(description="Relevance score after fusion / reranking (higher is better).")
+    sentences: list[Span] = Field(default_factory=list)
+    scores: dict[str, float] = Field(
+        default_factory=dict, description="Component scores (dense, bm25, …) for inspection."
+    )
+
+
+class SentenceHit(_Record):
+    """One sentence of a retrieved passage, scored as a candidate answer sentence."""
+
+    hit: Hit = Field(description="The passage the sentence comes from (its context).")
+    text: str
+    start: int = Field(ge=0, description="Offset into the article text.")
+    end: int = Field(ge=0)
+    score: float
+    scores: dict[str, float] = Field(default_factory=dict, description="Component scores.")
+
+
+class Citation(_Record):
+    """A resolved citation: marker number → article and exact quoted span."""
+
+    n: int = Field(ge=1, description="The marker number used in the answer text, [n].")
+    article_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published_at: str | None = None
+    quote: str = Field(description="Verbatim article.text[start:end].")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    score: float
+    context_start: int = Field(
+        ge=0, description="Start of the surrounding passage, for display around the quote."
+    )
+    context_end: int = Field(ge=0)
+
+
+class Verdict(StrEnum):
+    """How well an answer sentence is supported by the passages it cites."""
+
+    supported = "supported"
+    partial = "partially_supported"
+    unsupported = "unsupported"
+
+
+class AnswerSentence(_Record):
+    """One sentence of an answer, with the citations it carries and its verification verdict."""
+
+    text: str = Field(description="Sentence text without its markers.")
+    citations: list[int] = Field(default_factory=list, description="Marker numbers cited.")
+    verdict: Verdict | None = Field(default=None, description="Set by rag.verify.")
+    reason: str | None = Field(default=None, description="Why the verdict was given.")
+    support_score: float | None = Field(default=None, description="Verification score in [0, 1].")
+
+
+class Answer(_Record):
+    """What ``Pipeline.ask`` returns; ``to_json()`` is the public ``rag ask --json`` contract."""
+
+    question: str
+    answer: str = Field(description="Answer text with [n] markers after each sentence.")
+    abstained: bool = False
+    abstain_reason: str | None = None
+    abstain_code: str | None = Field(
+        default=None,
+        description="Machine-readable abstention kind: no_relevant, filtered_out, not_answered.",
+    )
+    citations: list[Citation] = Field(default_factory=list)
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    retrieved: list[Hit] = Field(default_factory=list)
+    standalone_question: str | None = Field(
+        default=None, description="The follow-up rewritten into a standalone question."
+    )
+    filters: Filters = Field(default_factory=Filters)
+    backend: str = Field(default="extractive", description="Answer backend that wrote it.")
+    settings_hash: str = Field(default="", description="Hash of the settings that produced it.")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The public JSON contract (see README, 'JSON output of rag ask')."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "abstain_reason": self.abstain_reason,
+            "abstain_code": self.abstain_code,
+            "citations": [c.model_dump(mode="json") for c in self.citations],
+            "sentences": [s.model_dump(mode="json") for s in self.sentences],
+            "retrieved": [
+                {
+                    "article_id": h.article_id,
+                    "title": h.title,
+                    "source": h.source,
+                    "url": h.url,
+                    "published_at": h.published_at,
+                    "start": h.start,
+                    "end": h.end,
+                    "score": round(h.score, 6),
+                }
+                for h in self.retrieved
+            ],
+            "standalone_question": self.standalone_question,
+            "filters": self.filters.model_dump(mode="json"),
+            "backend": self.backend,
+            "settings_hash": self.settings_hash,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+class Turn(_Record):
+    """One question/answer exchange of a conversation."""
+
+    question: str
+    answer: Answer | None = None
+
+
+class IngestReport(_Record):
+    """Outcome of one ingest run; the CLI prints it as one line (or JSON)."""
+
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: int = 0
+    pruned: int = 0
+    duplicates: int = Field(default=0, description="Records repeated verbatim in the input.")
+    chunks: int = Field(default=0, description="Chunks written in this run.")
+    seconds: float = 0.0
+    errors: list[str] = Field(default_factory=list, description="'path: reason' per failure.")
+
+    def summary(self) -> str:
+        """One-line human summary."""
+        rate = (self.added + self.updated) / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"added {self.added}, updated {self.updated}, skipped {self.skipped}, "
+            f"failed {self.failed}, pruned {self.pruned}"
+            + (f", duplicates {self.duplicates}" if self.duplicates else "")
+            + f"; {self.chunks} chunks in "
+            f"{self.seconds:.1f} s ({rate:.1f} articles/s)"
+        )

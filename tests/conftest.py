@@ -1,0 +1,79 @@
+"""Shared fixtures: every path under tmp_path, one real embedding model per session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from rag.embeddings import Embedder, SentenceTransformerEmbedder
+from rag.pipeline import Pipeline
+from rag.settings import EmbeddingSettings, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEED = CORPUS / "000_d7a15be74b52943f.txt"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+FAKES = SHARED_DATA / "fa_kes_syria" / "articles_dev.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's settings or writes outside tmp_path; no hub access."""
+    for var in list(__import__("os").environ):
+        if var.startswith("RAG_"):
+            monkeypatch.delenv(var)
+    monkeypatch.setenv("RAG_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The real packaged MiniLM, loaded once for the whole session."""
+    return SentenceTransformerEmbedder(EmbeddingSettings())
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Default settings over a fresh store in tmp_path."""
+    return Settings(store=tmp_path / "store")
+
+
+@pytest.fixture
+def pipeline(settings: Settings, embedder: Embedder) -> Pipeline:
+    """A pipeline over an empty tmp store, sharing the session's model."""
+    return Pipeline(settings, embedder=embedder)
+
+
+@pytest.fixture
+def seed_dir(tmp_path: Path) -> Path:
+    """A folder holding a copy of the bundled seed article."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_pipeline(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Pipeline:
+    """A pipeline over the bundled corpus, ingested once per session (read-only use)."""
+    store = tmp_path_factory.mktemp("seed-store")
+    p = Pipeline(Settings(store=store), embedder=embedder)
+    p.ingest([CORPUS])
+    return p
+
+
+@pytest.fixture(scope="session")
+def fakes_pipeline(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[Pipeline]:
+    """The seed plus 402 real FA-KES Syria articles as distractors (skips when absent)."""
+    if not FAKES.exists():
+        pytest.skip("../shared/data/fa_kes_syria is not on this machine")
+    store = tmp_path_factory.mktemp("fakes-store")
+    p = Pipeline(Settings(store=store), embedder=embedder)
+    p.ingest([CORPUS, FAKES])
+    yield p

@@ -1,0 +1,66 @@
+"""The same pipeline against a real `chroma run` server on loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from rag.embeddings import Embedder
+from rag.pipeline import Pipeline
+from rag.settings import ChromaSettings, Settings
+from tests.conftest import CORPUS
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    port = _free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    data = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("chroma run did not come up within 60 s")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_ingest_and_ask_through_a_chroma_server(
+    chroma_server: int, embedder: Embedder, tmp_path: Path
+) -> None:
+    settings = Settings(
+        store=tmp_path / "unused", chroma=ChromaSettings(host="127.0.0.1", port=chroma_server)
+    )
+    pipeline = Pipeline(settings, embedder=embedder)
+    report = pipeline.ingest([CORPUS])
+    assert report.added == 1
+    assert pipeline.ingest([CORPUS]).skipped == 1
+    answer = pipeline.ask("who backed Assad?")
+    assert "Russia" in answer.answer and answer.citations[0].article_id == "seed-d7a15be74b52943f"
+    assert pipeline.stats()["store"] == f"http://127.0.0.1:{chroma_server}"
+    assert not (tmp_path / "unused").exists()

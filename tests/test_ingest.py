@@ -1,0 +1,120 @@
+"""Incremental ingest against a real embedded Chroma: idempotence, updates, prune, resume."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import chunk_article
+from rag.embeddings import Embedder
+from rag.errors import EmbeddingModelMismatch, RagError
+from rag.loaders import load_file
+from rag.pipeline import Pipeline
+from rag.settings import EmbeddingSettings, Settings
+
+
+def _write(path: Path, title: str, body: str, date: str = "2024-05-01") -> Path:
+    path.write_text(f"Title: {title}\nPublished: {date}\nSource: Test Wire\n\n{body}\n", "utf-8")
+    return path
+
+
+def test_ingest_then_reingest_adds_nothing(pipeline: Pipeline, seed_dir: Path) -> None:
+    first = pipeline.ingest([seed_dir])
+    assert (first.added, first.updated, first.skipped, first.failed) == (1, 0, 0, 0)
+    chunks = pipeline.store.count_chunks()
+    assert chunks == first.chunks > 1
+    again = pipeline.ingest([seed_dir])
+    assert (again.added, again.updated, again.skipped) == (0, 0, 1)
+    assert pipeline.store.count_chunks() == chunks
+    assert pipeline.stats()["articles"] == 1
+
+
+def test_changed_file_replaces_old_chunks(pipeline: Pipeline, tmp_path: Path) -> None:
+    f = _write(
+        tmp_path / "a.txt", "Port reopens", "The port of Tartus reopened on Monday. Ships queued."
+    )
+    pipeline.ingest([f])
+    _write(f, "Port reopens", "The port of Tartus stayed closed on Monday after a storm.")
+    report = pipeline.ingest([f])
+    assert (report.added, report.updated) == (0, 1)
+    texts = [h.text for h in pipeline.store.iter_chunks()]
+    assert texts == ["The port of Tartus stayed closed on Monday after a storm."]
+
+
+def test_prune_removes_articles_whose_files_are_gone(pipeline: Pipeline, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    _write(folder / "keep.txt", "Keep", "Aid convoys reached Idlib on Tuesday.")
+    gone = _write(folder / "gone.txt", "Gone", "A ceasefire was declared in Homs.")
+    pipeline.ingest([folder])
+    gone.unlink()
+    no_prune = pipeline.ingest([folder])
+    assert no_prune.pruned == 0 and pipeline.stats()["articles"] == 2
+    report = pipeline.ingest([folder], prune=True)
+    assert report.pruned == 1
+    assert [a["title"] for a in pipeline.store.articles()] == ["Keep"]
+    assert all("Homs" not in h.text for h in pipeline.store.iter_chunks())
+
+
+def test_broken_file_is_reported_and_the_rest_ingested(pipeline: Pipeline, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    _write(folder / "good.txt", "Good", "Talks resumed in Geneva on Friday.")
+    (folder / "bad.jsonl").write_text('{"title": "x", "text": "fine"}\n{not json\n', "utf-8")
+    (folder / "empty.md").write_text("", "utf-8")
+    report = pipeline.ingest([folder])
+    assert report.added == 1 and report.failed == 2
+    assert any("bad.jsonl" in e and "line 2" in e for e in report.errors)
+    assert any("empty.md" in e for e in report.errors)
+
+
+def test_interrupted_ingest_resumes_without_duplicates(
+    pipeline: Pipeline, seed_dir: Path, embedder: Embedder
+) -> None:
+    # Simulate a crash after the chunks were written but before the article record:
+    # write chunks through the store, then drop the article record that commits them.
+    article = load_file(seed_dir / "000_d7a15be74b52943f.txt")[0]
+    chunks = chunk_article(article, pipeline.settings.chunking)
+    pipeline.store.write_article(article, chunks, embedder.embed([c.text for c in chunks]), "x")
+    pipeline.store._articles.delete(ids=[article.id])  # type: ignore[attr-defined]
+    assert pipeline.store.count_chunks() == len(chunks)
+    report = pipeline.ingest([seed_dir])
+    assert report.added == 1
+    assert pipeline.store.count_chunks() == len(chunks)
+    ids = [h.chunk_id for h in pipeline.store.iter_chunks()]
+    assert len(ids) == len(set(ids))
+
+
+def test_duplicate_records_are_counted_not_failed(pipeline: Pipeline, tmp_path: Path) -> None:
+    rec = {"id": "a1", "title": "T", "text": "One sentence here.", "published_at": "2020-01-01"}
+    other = {**rec, "text": "Different text."}
+    f = tmp_path / "dups.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in (rec, rec, other)), "utf-8")
+    report = pipeline.ingest([f])
+    assert (report.added, report.duplicates, report.failed) == (1, 1, 1)
+    assert "a1" in report.errors[0] and "different content" in report.errors[0]
+
+
+def test_other_embedding_model_is_a_clear_error(pipeline: Pipeline, seed_dir: Path) -> None:
+    pipeline.ingest([seed_dir])
+    other = Settings(store=pipeline.settings.store, embedding=EmbeddingSettings(model="some/other"))
+    with pytest.raises(EmbeddingModelMismatch, match="rag ingest --rebuild"):
+        other.make_store()
+
+
+def test_asking_an_empty_store_says_to_ingest(pipeline: Pipeline) -> None:
+    with pytest.raises(RagError, match="rag ingest"):
+        pipeline.ask("who backed Assad?")
+
+
+def test_article_text_round_trips_through_the_store(pipeline: Pipeline, seed_dir: Path) -> None:
+    pipeline.ingest([seed_dir])
+    original = load_file(seed_dir / "000_d7a15be74b52943f.txt")[0]
+    stored = pipeline.store.get_article(original.id)
+    assert stored is not None
+    assert stored.text == original.text
+    assert str(stored.published_at) == "2025-03-09"
+    for hit in pipeline.store.iter_chunks():
+        assert stored.text[hit.start : hit.end] == hit.text

@@ -1,0 +1,55 @@
+"""Every setting is documented in the README, and the environment reaches it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from rag.settings import Settings
+from tests.conftest import ROOT
+
+
+def _env_names(model: type[BaseModel], prefix: str = "RAG_") -> list[str]:
+    names = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            names += _env_names(ann, f"{prefix}{name.upper()}__")
+        else:
+            names.append(f"{prefix}{name.upper()}")
+    return names
+
+
+@pytest.mark.parametrize("env", _env_names(Settings))
+def test_setting_is_documented(env: str) -> None:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert f"`{env}`" in readme, f"{env} is missing from the README settings table"
+
+
+def test_environment_overrides_nested_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("RAG_RETRIEVAL__K", "3")
+    monkeypatch.setenv("RAG_CHROMA__HOST", "127.0.0.1")
+    monkeypatch.setenv("RAG_STORE", str(tmp_path))
+    s = Settings()
+    assert s.retrieval.k == 3 and s.chroma.host == "127.0.0.1" and s.store == tmp_path
+    # Command-line overrides win over the environment, section by section.
+    s2 = Settings(retrieval={"candidates": 10})
+    assert s2.retrieval.k == 3 and s2.retrieval.candidates == 10
+
+
+def test_settings_hash_tracks_answer_settings_not_locations(tmp_path: Path) -> None:
+    a = Settings(store=tmp_path / "a")
+    assert a.settings_hash() == Settings(store=tmp_path / "b").settings_hash()
+    assert (
+        a.settings_hash()
+        != Settings(store=tmp_path / "a", answer={"min_relevance": 0.5}).settings_hash()
+    )
+
+
+def test_unknown_setting_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        Settings(retrieval={"kk": 3})
