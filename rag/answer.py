@@ -8,11 +8,12 @@ backends (``rag.llm``) produce text with markers that ``resolve_markers`` checks
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from rag.settings import AnswerSettings
 from rag.text import content_terms
-from rag.types import AnswerSentence, Citation, SentenceHit
+from rag.types import AnswerSentence, Citation, SentenceHit, Verdict
 
 NO_RELEVANT = "no_relevant"
 FILTERED_OUT = "filtered_out"
@@ -28,6 +29,7 @@ class Draft:
     text: str = ""
     sentences: list[AnswerSentence] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
+    evidence: dict[int, str] = field(default_factory=dict)  # citation n → passage text
     abstain_code: str | None = None
     abstain_reason: str | None = None
 
@@ -86,21 +88,47 @@ class ExtractiveAnswerer:
     def __init__(self, settings: AnswerSettings) -> None:
         self.settings = settings
 
-    def answer(self, question: str, ranked: list[SentenceHit]) -> Draft:
-        """Quote the selected sentences, each with its own citation; abstain when none fits."""
-        if not ranked or ranked[0].score < self.settings.min_relevance:
-            return Draft(
-                abstain_code=NO_RELEVANT,
-                abstain_reason="Nothing in the corpus is relevant enough to answer this question.",
-            )
+    def stream(self, question: str, ranked: list[SentenceHit]) -> Iterator[str | Draft]:
+        """Yield each quoted sentence with its marker as it is chosen, then the Draft.
+
+        The caller has already checked that the best sentence is relevant enough.
+        """
         draft = Draft()
         parts = []
         for n, sent in enumerate(select_sentences(ranked, self.settings), start=1):
             draft.citations.append(citation_for(n, sent))
+            draft.evidence[n] = sent.hit.text
             draft.sentences.append(AnswerSentence(text=sent.text, citations=[n]))
-            parts.append(f"{sent.text} [{n}]")
+            part = f"{sent.text} [{n}]"
+            yield part if n == 1 else " " + part
+            parts.append(part)
         draft.text = " ".join(parts)
-        return draft
+        yield draft
+
+
+def apply_verdicts(draft: Draft, sentences: list[AnswerSentence], drop: bool) -> Draft:
+    """Attach verified sentences; with ``drop``, remove unsupported ones and renumber.
+
+    Citations no sentence uses any more are removed, and the survivors are renumbered
+    1..n in order of first use, so markers and the source list stay consistent.
+    """
+    kept = [s for s in sentences if not (drop and s.verdict == Verdict.unsupported)]
+    if not kept:
+        return Draft(
+            abstain_code=NOT_ANSWERED,
+            abstain_reason="The retrieved passages are about the topic, but none of the "
+            "answer's sentences is supported by them.",
+        )
+    renumber: dict[int, int] = {}
+    for s in kept:
+        for n in s.citations:
+            renumber.setdefault(n, len(renumber) + 1)
+    by_n = {c.n: c for c in draft.citations}
+    citations = [by_n[old].model_copy(update={"n": new}) for old, new in renumber.items()]
+    final = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]
+    text = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in final)
+    evidence = {renumber[n]: t for n, t in draft.evidence.items() if n in renumber}
+    return Draft(text=text, sentences=final, citations=citations, evidence=evidence)
 
 
 def split_marked_sentences(text: str) -> list[tuple[str, list[int]]]:

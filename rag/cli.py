@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -16,7 +17,7 @@ from rag.settings import Settings
 from rag.types import Answer, Filters
 
 
-def _settings(ctx: click.Context) -> Settings:
+def settings_from_context(ctx: click.Context) -> Settings:
     """Settings from the environment, overridden by the options given on the command line."""
     overrides: dict[str, Any] = {}
     opts = ctx.find_root().params
@@ -29,10 +30,11 @@ def _settings(ctx: click.Context) -> Settings:
     return Settings(**overrides)
 
 
-def _pipeline(ctx: click.Context) -> Any:
+def pipeline_from_context(ctx: click.Context) -> Any:
+    """A Pipeline built from the global options; for commands, including plugged-in ones."""
     from rag.pipeline import Pipeline  # heavy imports (torch) only for commands that need them
 
-    return Pipeline(_settings(ctx))
+    return Pipeline(settings_from_context(ctx))
 
 
 def _fail(message: str) -> None:
@@ -41,7 +43,25 @@ def _fail(message: str) -> None:
 
 
 class _Group(click.Group):
-    """Prints RagError as one line and exits 1 instead of a traceback."""
+    """Prints RagError as one line, and adds commands other packages register.
+
+    ``ui`` (``rag serve``) and ``evals`` (``rag eval``) sit above the library, so the
+    library cannot import them; they register under the ``newsrag.commands`` entry-point
+    group instead, and are loaded only when used.
+    """
+
+    def _plugged(self) -> dict[str, EntryPoint]:
+        return {ep.name: ep for ep in entry_points(group="newsrag.commands")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._plugged()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in self._plugged():
+            loaded = self._plugged()[name].load()
+            command = loaded if isinstance(loaded, click.Command) else None
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -81,7 +101,7 @@ def ingest(
     from rag.loaders import FieldMap
 
     field_map = FieldMap.parse(list(mappings)) if mappings else None
-    pipeline = _pipeline(ctx)
+    pipeline = pipeline_from_context(ctx)
     with _progress() as progress:
         report = pipeline.ingest(
             paths, prune=prune, rebuild=rebuild, field_map=field_map, progress=progress
@@ -168,7 +188,7 @@ def ask(
     """Answer QUESTION from the corpus, citing a quoted passage for every sentence."""
     if (question is None) == (jsonl is None):
         raise click.UsageError("give either a QUESTION or --jsonl FILE")
-    pipeline = _pipeline(ctx)
+    pipeline = pipeline_from_context(ctx)
     filters = _filters(since, until, sources)
     if jsonl is not None:
         for q, f in _jsonl_questions(jsonl, filters):
@@ -195,7 +215,7 @@ def chat(
     """Interactive chat: follow-up questions are understood in context, grounded afresh."""
     from rag.types import Turn
 
-    pipeline = _pipeline(ctx)
+    pipeline = pipeline_from_context(ctx)
     filters = _filters(since, until, sources)
     interactive = sys.stdin.isatty()
     if interactive:
@@ -239,7 +259,7 @@ def format_answer(answer: Answer) -> str:
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Articles, chunks, sources, date range, embedding model and store location."""
-    data = _pipeline(ctx).stats()
+    data = pipeline_from_context(ctx).stats()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return

@@ -6,22 +6,24 @@ import hashlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.answer import FILTERED_OUT, NO_RELEVANT, Draft, ExtractiveAnswerer
+from rag.answer import FILTERED_OUT, NO_RELEVANT, Draft, ExtractiveAnswerer, apply_verdicts
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
 from rag.errors import LoadError, RagError
 from rag.followup import standalone_question
+from rag.lexical import LexicalIndex
 from rag.loaders import FieldMap, iter_files, load_file
 from rag.rerank import SentenceScorer, missing_names, rerank_hits
 from rag.retrieve import Retriever, diversify
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Answer, Article, Filters, Hit, IngestReport, SentenceHit, Turn
+from rag.verify import Verifier
 
 ProgressCallback = Callable[[int, int, str], None]
 """Called as (files done, files total, current file) during ingest."""
@@ -68,13 +70,26 @@ class Pipeline:
 
     @cached_property
     def retriever(self) -> Retriever:
-        """Passage retrieval over the store."""
-        return Retriever(self.store, self.embedder, self.settings.retrieval)
+        """Passage retrieval over the store (hybrid unless disabled)."""
+        lexical = self.lexical_index() if self.settings.retrieval.hybrid else None
+        return Retriever(self.store, self.embedder, self.settings.retrieval, lexical)
+
+    def lexical_index(self, *, rebuild: bool = False) -> LexicalIndex:
+        """The BM25 index, rebuilt when asked or when it no longer matches the store."""
+        index = LexicalIndex(self.settings.lexical_folder())
+        if rebuild or not index.load() or index.size != self.store.count_chunks():
+            index.build(self.store.iter_chunks())
+        return index
 
     @cached_property
     def scorer(self) -> SentenceScorer:
         """Sentence-level reranker."""
         return SentenceScorer(self.embedder)
+
+    @cached_property
+    def verifier(self) -> Verifier:
+        """Per-sentence support checks."""
+        return Verifier(self.embedder, self.settings.verify)
 
     # ----------------------------------------------------------------- ingest
     def ingest(
@@ -130,6 +145,10 @@ class Pipeline:
         self._write_batch(pending, report)
         if prune:
             report.pruned = self._prune(roots, set(seen))
+        if report.added or report.updated or report.pruned or rebuild:
+            # Keep BM25 in step with the store; the retriever picks up the new index.
+            self.lexical_index(rebuild=True)
+            self.__dict__.pop("retriever", None)
         if progress:
             progress(len(files), len(files), "")
         report.seconds = time.perf_counter() - started
@@ -186,42 +205,63 @@ class Pipeline:
         history: Sequence[Turn] = (),
     ) -> Answer:
         """Answer ``question`` from the corpus, citing a verbatim quote for every sentence."""
-        question = question.strip()
-        if not question:
+        final: Answer | None = None
+        for event in self.stream(question, filters=filters, history=history):
+            if isinstance(event, Answer):
+                final = event
+        assert final is not None  # stream() always ends with the Answer
+        return final
+
+    def stream(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        history: Sequence[Turn] = (),
+    ) -> Iterator[str | Answer]:
+        """Like ``ask``, but yields the answer text in pieces as it is written, then the Answer.
+
+        The pieces are provisional: verification runs after the text is complete and may
+        flag (or, with ``verify.unsupported = "drop"``, remove) sentences, so the final
+        ``Answer`` is the one to keep.
+        """
+        asked = question.strip()
+        if not asked:
             raise RagError("the question is empty: ask something about the corpus")
         filters = filters or Filters()
-        asked = question
-        question = standalone_question(question, history)
+        standalone = standalone_question(asked, history)
         if self.store.count_chunks() == 0:
             raise RagError(
                 f"the store at {self.store.location} is empty: run `rag ingest corpus/` first"
             )
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        hits, pool, ranked = self._rank(question, filters)
+        hits, pool, ranked = self._rank(standalone, filters)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        missing = missing_names(question, pool)
-        if missing:
-            draft = Draft(
-                abstain_code=NO_RELEVANT,
-                abstain_reason="The corpus has nothing on "
-                + ", ".join(repr(m) for m in missing)
-                + ": no retrieved article mentions it.",
-            )
-        else:
-            draft = ExtractiveAnswerer(self.settings.answer).answer(question, ranked)
-        if draft.abstain_code == NO_RELEVANT and not filters.is_empty():
-            draft = self._explain_filtered(question, filters, draft)
+        draft = self._abstention(standalone, filters, pool, ranked)
+        if draft is None:
+            draft = Draft()
+            for event in ExtractiveAnswerer(self.settings.answer).stream(standalone, ranked):
+                if isinstance(event, Draft):
+                    draft = event
+                else:
+                    yield event
         timings["answer"] = (time.perf_counter() - t1) * 1000
+        if draft.sentences:
+            t2 = time.perf_counter()
+            verified = self.verifier.verify(draft.sentences, draft.evidence)
+            draft = apply_verdicts(draft, verified, self.settings.verify.unsupported == "drop")
+            timings["verify"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(
+        yield Answer(
             question=asked,
-            standalone_question=question,
+            standalone_question=standalone,
             answer=draft.text or (draft.abstain_reason or ""),
             abstained=draft.abstain_code is not None,
             abstain_reason=draft.abstain_reason,
             abstain_code=draft.abstain_code,
+            relevance=ranked[0].score if ranked else None,
             citations=draft.citations,
             sentences=draft.sentences,
             retrieved=hits,
@@ -230,6 +270,28 @@ class Pipeline:
             settings_hash=self.settings.settings_hash(),
             timings_ms=timings,
         )
+
+    def _abstention(
+        self, question: str, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]
+    ) -> Draft | None:
+        """An abstaining Draft when the evidence cannot answer, else None."""
+        missing = missing_names(question, pool)
+        draft: Draft | None = None
+        if missing:
+            draft = Draft(
+                abstain_code=NO_RELEVANT,
+                abstain_reason="The corpus has nothing on "
+                + ", ".join(repr(m) for m in missing)
+                + ": no retrieved article mentions it.",
+            )
+        elif not ranked or ranked[0].score < self.settings.answer.min_relevance:
+            draft = Draft(
+                abstain_code=NO_RELEVANT,
+                abstain_reason="Nothing in the corpus is relevant enough to answer this question.",
+            )
+        if draft is not None and not filters.is_empty():
+            draft = self._explain_filtered(question, filters, draft)
+        return draft
 
     def _rank(
         self, question: str, filters: Filters

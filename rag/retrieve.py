@@ -1,10 +1,11 @@
-"""Question → ranked passages: dense search in Chroma, filters, per-article diversity."""
+"""Question → ranked passages: dense (Chroma) and BM25, fused, filtered, diversified."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from rag.embeddings import Embedder, Vectors
+from rag.lexical import LexicalIndex
 from rag.settings import RetrievalSettings
 from rag.store import Store
 from rag.types import Filters, Hit
@@ -37,18 +38,64 @@ def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:
     return out
 
 
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:
+    """RRF score per id: sum over rankings of 1 / (k + rank), rank starting at 1."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, start=1):
+            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
 class Retriever:
     """Finds the passages most likely to answer a question."""
 
-    def __init__(self, store: Store, embedder: Embedder, settings: RetrievalSettings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        lexical: LexicalIndex | None = None,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        self.lexical = lexical
 
     def retrieve(self, question: str, filters: Filters | None = None) -> Retrieval:
-        """Dense candidates passing ``filters``, diversified to the top ``k``."""
+        """Dense and lexical candidates passing ``filters``, fused, diversified to top ``k``."""
         filters = filters or Filters()
         vector = self.embedder.embed_query(question)
-        candidates = self.store.query(vector, self.settings.candidates, filters)
+        n = self.settings.candidates
+        dense = self.store.query(vector, n, filters)
+        candidates = dense
+        if self.lexical is not None:
+            candidates = self._fuse(
+                question, vector, dense, self.lexical.search(question, n, filters)
+            )
         hits = diversify(candidates, self.settings.k, self.settings.per_article)
         return Retrieval(query_vector=vector, hits=hits, candidates=candidates)
+
+    def _fuse(
+        self, question: str, vector: Vectors, dense: list[Hit], lexical: list[tuple[str, float]]
+    ) -> list[Hit]:
+        by_id = {h.chunk_id: h for h in dense}
+        bm25 = dict(lexical)
+        # Lexical-only hits are fetched with their vectors so every hit has a dense score.
+        for hit, vec in self.store.get_chunks([cid for cid, _ in lexical if cid not in by_id]):
+            sim = float(vec @ vector)
+            by_id[hit.chunk_id] = hit.model_copy(update={"score": sim, "scores": {"dense": sim}})
+        fused = reciprocal_rank_fusion(
+            [[h.chunk_id for h in dense], [cid for cid, _ in lexical]], self.settings.rrf_k
+        )
+        ranked = sorted(fused, key=lambda cid: -fused[cid])
+        return [
+            by_id[cid].model_copy(
+                update={
+                    "score": fused[cid],
+                    "scores": {**by_id[cid].scores, "bm25": bm25.get(cid, 0.0), "rrf": fused[cid]},
+                }
+            )
+            for cid in ranked
+            if cid in by_id
+        ]

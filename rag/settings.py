@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +68,10 @@ class RetrievalSettings(_Section):
     per_article: int = Field(
         default=2, ge=1, description="At most this many passages of one article in the top k."
     )
+    hybrid: bool = Field(
+        default=True, description="Fuse BM25 with dense retrieval (reciprocal rank fusion)."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
 
 
 class AnswerSettings(_Section):
@@ -87,6 +91,21 @@ class AnswerSettings(_Section):
     )
 
 
+class VerifySettings(_Section):
+    """Per-sentence verification of answers (see rag/verify.py)."""
+
+    supported_at: float = Field(
+        default=0.70, description="Support score at or above which a sentence is supported."
+    )
+    partial_at: float = Field(
+        default=0.50, description="Support score at or above which it is partially supported."
+    )
+    unsupported: Literal["flag", "drop"] = Field(
+        default="flag",
+        description="'flag' keeps unsupported sentences, marked; 'drop' removes them.",
+    )
+
+
 class Settings(BaseSettings):
     """All configuration of a newsrag pipeline."""
 
@@ -102,11 +121,20 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    verify: VerifySettings = Field(default_factory=VerifySettings)
 
     def settings_hash(self) -> str:
         """A short stable hash of everything that can change an answer (not where data lives)."""
         payload = self.model_dump_json(exclude={"store", "chroma"})
         return hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest()[:12]
+
+    def lexical_folder(self) -> Path:
+        """Where the BM25 index of this store lives (beside the embedded store)."""
+        if self.chroma.host:
+            return (
+                self.store / f"bm25-{self.chroma.host}-{self.chroma.port}-{self.chroma.collection}"
+            )
+        return self.store / f"bm25-{self.chroma.collection}"
 
     def make_embedder(self) -> Embedder:
         """Build the configured embedder (loads the model)."""

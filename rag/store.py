@@ -66,6 +66,10 @@ class Store(Protocol):
         """Number of chunks (passing ``filters`` when given)."""
         ...
 
+    def get_chunks(self, ids: Sequence[str]) -> list[tuple[Hit, Vectors]]:
+        """Chunks by id with their vectors (ids not stored are left out)."""
+        ...
+
     def iter_chunks(self) -> Iterator[Hit]:
         """Every stored chunk, as a zero-score Hit (for lexical indexes)."""
         ...
@@ -282,6 +286,16 @@ class ChromaStore:
         if where is None:
             return int(self._chunks.count())
         return len(self._chunks.get(where=where, include=[])["ids"])
+
+    def get_chunks(self, ids: Sequence[str]) -> list[tuple[Hit, Vectors]]:
+        """Chunks by id with their vectors (ids not stored are left out)."""
+        if not ids:
+            return []
+        got = self._chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
+        return [
+            (_hit(cid, doc, meta, 0.0), np.asarray(vec, np.float32)) for cid, doc, meta, vec in rows
+        ]
 
     def iter_chunks(self) -> Iterator[Hit]:
         """Every stored chunk, as a zero-score Hit."""

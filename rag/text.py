@@ -73,12 +73,18 @@ def numbers(text: str) -> set[str]:
     return {n.removesuffix(".0") for n in found}
 
 
-def names(text: str) -> set[str]:
-    """Capitalised word runs as written, bar a lone sentence-initial word (proxy for entities)."""
+def names(text: str, *, initial: bool = False) -> set[str]:
+    """Capitalised word runs as written (a proxy for entities).
+
+    A lone sentence-initial word is only grammar most of the time and is skipped, unless
+    ``initial`` is set (verification: "Russia backed …" must not slip through); even
+    then stopwords ("The", "According") are skipped.
+    """
     found = set()
     for m in _CAPITALISED.finditer(text):
-        if m.start() == 0 and " " not in m.group(0):
-            continue  # a lone sentence-initial capital is just grammar
+        lone_initial = m.start() == 0 and " " not in m.group(0)
+        if lone_initial and (not initial or m.group(0).lower() in STOPWORDS):
+            continue
         # Months and weekdays are capitalised but are dates, not entities.
         kept = [w for w in m.group(0).split() if w.lower() not in _CALENDAR]
         if kept:

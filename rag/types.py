@@ -162,6 +162,10 @@ class Answer(_Record):
         default=None,
         description="Machine-readable abstention kind: no_relevant, filtered_out, not_answered.",
     )
+    relevance: float | None = Field(
+        default=None,
+        description="Score of the best candidate sentence: what abstention thresholds compare.",
+    )
     citations: list[Citation] = Field(default_factory=list)
     sentences: list[AnswerSentence] = Field(default_factory=list)
     retrieved: list[Hit] = Field(default_factory=list)
@@ -181,6 +185,7 @@ class Answer(_Record):
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason,
             "abstain_code": self.abstain_code,
+            "relevance": None if self.relevance is None else round(self.relevance, 6),
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "sentences": [s.model_dump(mode="json") for s in self.sentences],
             "retrieved": [
@@ -209,6 +214,27 @@ class Turn(_Record):
 
     question: str
     answer: Answer | None = None
+
+
+class Pin(_Record):
+    """A passage pinned to a session's evidence board."""
+
+    id: str = Field(description="Unique within the session.")
+    citation: Citation = Field(description="The passage, as cited (quote, offsets, article).")
+    note: str = Field(default="", description="The researcher's note.")
+    pinned_at: dt.datetime
+
+
+class Session(_Record):
+    """A persistent research session: the conversation, its answers, and its evidence board."""
+
+    id: str
+    title: str
+    owner: str | None = Field(default=None, description="User name when login is on.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    turns: list[Turn] = Field(default_factory=list)
+    pins: list[Pin] = Field(default_factory=list)
 
 
 class IngestReport(_Record):

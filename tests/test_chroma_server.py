@@ -54,7 +54,7 @@ def test_ingest_and_ask_through_a_chroma_server(
     chroma_server: int, embedder: Embedder, tmp_path: Path
 ) -> None:
     settings = Settings(
-        store=tmp_path / "unused", chroma=ChromaSettings(host="127.0.0.1", port=chroma_server)
+        store=tmp_path / "local", chroma=ChromaSettings(host="127.0.0.1", port=chroma_server)
     )
     pipeline = Pipeline(settings, embedder=embedder)
     report = pipeline.ingest([CORPUS])
@@ -63,4 +63,5 @@ def test_ingest_and_ask_through_a_chroma_server(
     answer = pipeline.ask("who backed Assad?")
     assert "Russia" in answer.answer and answer.citations[0].article_id == "seed-d7a15be74b52943f"
     assert pipeline.stats()["store"] == f"http://127.0.0.1:{chroma_server}"
-    assert not (tmp_path / "unused").exists()
+    # Only the local BM25 cache lives on disk; the vectors are on the server.
+    assert [p.name for p in (tmp_path / "local").iterdir()] == [f"bm25-127.0.0.1-{chroma_server}-newsrag"]

@@ -1,0 +1,1 @@
+"""Benchmarks and evaluation scripts for newsrag (run as ``python -m evals.<name>``)."""

@@ -1,0 +1,122 @@
+"""Hybrid retrieval: BM25 kept in step with the store, fused with dense, filtered alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from rag.lexical import LexicalIndex
+from rag.pipeline import Pipeline
+from rag.retrieve import diversify, reciprocal_rank_fusion
+from rag.types import Answer, Filters, Hit
+
+
+def _write(path: Path, title: str, body: str, date: str, source: str) -> None:
+    path.write_text(f"Title: {title}\nPublished: {date}\nSource: {source}\n\n{body}\n", "utf-8")
+
+
+def test_rrf_rewards_agreement() -> None:
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], k=60)
+    assert max(fused, key=lambda key: fused[key]) == "b"
+    assert fused["a"] == 1 / 61 and fused["d"] == 1 / 62
+
+
+def test_diversify_caps_passages_per_article() -> None:
+    hits = [
+        Hit(article_id=a, chunk_id=f"{a}:{i}", title="t", text="x", start=0, end=1, score=1.0)
+        for a, i in [("A", 0), ("A", 1), ("A", 2), ("B", 0), ("A", 3), ("C", 0)]
+    ]
+    assert [h.chunk_id for h in diversify(hits, k=4, per_article=2)] == ["A:0", "A:1", "B:0", "C:0"]
+
+
+def test_bm25_follows_ingest_update_and_prune(pipeline: Pipeline, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    _write(
+        folder / "a.txt",
+        "Dam",
+        "Engineers inspected the Tabqa dam on Monday.",
+        "2017-03-01",
+        "SANA",
+    )
+    _write(
+        folder / "b.txt",
+        "Bread",
+        "Bread prices doubled in Aleppo markets.",
+        "2016-05-02",
+        "Reuters",
+    )
+    pipeline.ingest([folder])
+    index = LexicalIndex(pipeline.settings.lexical_folder())
+    assert index.load() and index.size == 2
+    top_id = index.search("Tabqa dam", 5, Filters())[0][0]
+    assert pipeline.store.get_chunks([top_id])[0][0].title == "Dam"
+    _write(
+        folder / "a.txt",
+        "Dam",
+        "Engineers drained the Mosul reservoir on Monday.",
+        "2017-03-01",
+        "SANA",
+    )
+    (folder / "b.txt").unlink()
+    pipeline.ingest([folder], prune=True)
+    index.load()
+    assert index.size == 1
+    assert index.search("Tabqa", 5, Filters()) == []
+    assert index.search("Mosul reservoir", 5, Filters())
+
+
+def test_bm25_applies_the_same_filters(pipeline: Pipeline, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    _write(folder / "a.txt", "A", "Aid trucks entered Idlib province.", "2017-03-01", "SANA")
+    _write(folder / "b.txt", "B", "Aid trucks were blocked outside Idlib.", "2019-06-01", "Reuters")
+    pipeline.ingest([folder])
+    index = LexicalIndex(pipeline.settings.lexical_folder())
+    index.load()
+
+    def titles(filters: Filters) -> set[str]:
+        hits = pipeline.store.get_chunks(
+            [cid for cid, _ in index.search("aid trucks Idlib", 5, filters)]
+        )
+        return {h.title for h, _ in hits}
+
+    assert titles(Filters()) == {"A", "B"}
+    assert titles(Filters(since=dt.date(2018, 1, 1))) == {"B"}
+    assert titles(Filters(until=dt.date(2017, 3, 1))) == {"A"}
+    assert titles(Filters(sources=["reuters"])) == {"B"}
+
+
+def test_lexical_only_match_is_retrieved_with_a_dense_score(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for i in range(30):
+        _write(
+            folder / f"n{i}.txt",
+            f"Note {i}",
+            f"Shelling hit district {i} of the city overnight.",
+            "2016-01-01",
+            "X",
+        )
+    _write(
+        folder / "code.txt",
+        "Codes",
+        "The operation was code-named Euphrates Shield XK-77.",
+        "2016-08-24",
+        "Y",
+    )
+    pipeline.ingest([folder])
+    found = pipeline.retriever.retrieve("XK-77", Filters())
+    top = found.candidates[0]
+    assert top.title == "Codes"
+    assert top.scores["bm25"] > 0 and "dense" in top.scores
+
+
+def test_stream_yields_the_answer_text_then_the_answer(seed_pipeline: Pipeline) -> None:
+    events = list(seed_pipeline.stream("who backed Assad?"))
+    final = events[-1]
+    assert isinstance(final, Answer)
+    text = "".join(e for e in events[:-1] if isinstance(e, str))
+    assert text == final.answer and "[1]" in text
