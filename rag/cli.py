@@ -59,7 +59,11 @@ class _Group(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)
         if command is None and name in self._plugged():
-            loaded = self._plugged()[name].load()
+            try:
+                loaded = self._plugged()[name].load()
+            except ImportError as exc:  # a half-installed extra must not break `rag --help`
+                click.echo(f"warning: command {name!r} is unavailable: {exc}", err=True)
+                return None
             command = loaded if isinstance(loaded, click.Command) else None
         return command
 

@@ -106,6 +106,20 @@ class VerifySettings(_Section):
     )
 
 
+class UISettings(_Section):
+    """The Gradio app (`rag serve`) and research sessions."""
+
+    host: str = Field(default="127.0.0.1", description="Address `rag serve` listens on.")
+    port: int = Field(default=7860, description="Port `rag serve` listens on.")
+    sessions_path: Path = Field(
+        default=Path("data/sessions.sqlite3"), description="SQLite file of research sessions."
+    )
+    uploads: Path = Field(
+        default=Path("data/uploads"), description="Folder uploaded article files are saved in."
+    )
+    max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted upload.")
+
+
 class Settings(BaseSettings):
     """All configuration of a newsrag pipeline."""
 
@@ -122,10 +136,11 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
+    ui: UISettings = Field(default_factory=UISettings)
 
     def settings_hash(self) -> str:
         """A short stable hash of everything that can change an answer (not where data lives)."""
-        payload = self.model_dump_json(exclude={"store", "chroma"})
+        payload = self.model_dump_json(exclude={"store", "chroma", "ui"})
         return hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest()[:12]
 
     def lexical_folder(self) -> Path:

@@ -26,6 +26,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if var.startswith("RAG_"):
             monkeypatch.delenv(var)
     monkeypatch.setenv("RAG_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("RAG_UI__SESSIONS_PATH", str(tmp_path / "sessions.sqlite3"))
+    monkeypatch.setenv("RAG_UI__UPLOADS", str(tmp_path / "uploads"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
 
