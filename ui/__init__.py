@@ -1,0 +1,1 @@
+"""newsrag Gradio app: research chat with clickable citations, sessions, corpus management."""
