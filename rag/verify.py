@@ -69,12 +69,13 @@ class Verifier:
         ]
 
     def _one(self, sentence: AnswerSentence, cited: list[str]) -> AnswerSentence:
-        verdict, reason, score = self._judge(sentence.text, cited)
+        verdict, reason, score = self.judge(sentence.text, cited)
         return sentence.model_copy(
             update={"verdict": verdict, "reason": reason, "support_score": round(score, 4)}
         )
 
-    def _judge(self, text: str, cited: list[str]) -> tuple[Verdict, str, float]:
+    def judge(self, text: str, cited: list[str]) -> tuple[Verdict, str, float]:
+        """Verdict, reason and support score of one statement against passages, jointly."""
         if not cited:
             return Verdict.unsupported, "cites no passage", 0.0
         joined = " ".join(cited)
