@@ -10,7 +10,8 @@ Without an LLM this is a documented heuristic (README, 'Follow-up questions'):
 3. any other question stands on its own: a new topic is never polluted by the old one.
 
 Every turn is then retrieved and grounded afresh; nothing from earlier answers is
-reused as evidence.
+reused as evidence. With an LLM backend (and ``llm.rewrite_followups``) the LLM writes
+the standalone question instead, falling back to the heuristic when it fails.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from rag.llm import ChatModel
 from rag.text import content_terms
 from rag.types import Turn
 
@@ -54,3 +56,28 @@ def _previous_standalone(history: Sequence[Turn]) -> str | None:
         if turn.question.strip():
             return turn.question.strip()
     return None
+
+
+REWRITE_PROMPT = (
+    "Rewrite the user's last question as one standalone question that can be understood "
+    "without the conversation. Replace pronouns with what they refer to. Output only the "
+    "question, nothing else."
+)
+
+
+def standalone_question_llm(model: ChatModel, question: str, history: Sequence[Turn]) -> str:
+    """The LLM's standalone rewrite of a follow-up; the heuristic when it fails or rambles."""
+    fallback = standalone_question(question, history)
+    if not history:
+        return fallback
+    convo = [f"User: {t.question}" for t in history[-3:]]
+    prompt = "\n".join([*convo, f"User (last question): {question}", "Standalone question:"])
+    try:
+        reply = model.complete([("system", REWRITE_PROMPT), ("user", prompt)]).strip()
+    except Exception:  # noqa: BLE001 - an unreachable LLM must not break the conversation
+        return fallback
+    line = reply.splitlines()[0].strip().strip('"') if reply else ""
+    # A reply that is empty or much longer than a question is not a rewrite.
+    if not line or len(line) > 3 * len(fallback) + 40:
+        return fallback
+    return line

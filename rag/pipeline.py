@@ -15,8 +15,10 @@ from rag.answer import FILTERED_OUT, NO_RELEVANT, Draft, ExtractiveAnswerer, app
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
 from rag.errors import LoadError, RagError
-from rag.followup import standalone_question
+from rag.followup import standalone_question, standalone_question_llm
+from rag.generate import LLMAnswerer
 from rag.lexical import LexicalIndex
+from rag.llm import ChatModel, make_chat_model
 from rag.loaders import FieldMap, iter_files, load_file
 from rag.rerank import SentenceScorer, missing_names, rerank_hits
 from rag.retrieve import Retriever, diversify
@@ -85,6 +87,11 @@ class Pipeline:
     def scorer(self) -> SentenceScorer:
         """Sentence-level reranker."""
         return SentenceScorer(self.embedder)
+
+    @cached_property
+    def llm(self) -> ChatModel:
+        """The chat model named by ``answer.backend`` (not used by the extractive backend)."""
+        return make_chat_model(self.settings.answer.backend, self.settings.llm)
 
     @cached_property
     def verifier(self) -> Verifier:
@@ -229,7 +236,7 @@ class Pipeline:
         if not asked:
             raise RagError("the question is empty: ask something about the corpus")
         filters = filters or Filters()
-        standalone = standalone_question(asked, history)
+        standalone = self._standalone(asked, history)
         if self.store.count_chunks() == 0:
             raise RagError(
                 f"the store at {self.store.location} is empty: run `rag ingest corpus/` first"
@@ -242,7 +249,7 @@ class Pipeline:
         draft = self._abstention(standalone, filters, pool, ranked)
         if draft is None:
             draft = Draft()
-            for event in ExtractiveAnswerer(self.settings.answer).stream(standalone, ranked):
+            for event in self._answer_events(standalone, hits, ranked):
                 if isinstance(event, Draft):
                     draft = event
                 else:
@@ -266,10 +273,26 @@ class Pipeline:
             sentences=draft.sentences,
             retrieved=hits,
             filters=filters,
-            backend="extractive",
+            backend=self.settings.answer.backend,
             settings_hash=self.settings.settings_hash(),
             timings_ms=timings,
         )
+
+    def _standalone(self, question: str, history: Sequence[Turn]) -> str:
+        uses_llm = self.settings.answer.backend != "extractive"
+        if history and uses_llm and self.settings.llm.rewrite_followups:
+            return standalone_question_llm(self.llm, question, history)
+        return standalone_question(question, history)
+
+    def _answer_events(
+        self, question: str, hits: list[Hit], ranked: list[SentenceHit]
+    ) -> Iterator[str | Draft]:
+        if self.settings.answer.backend == "extractive":
+            return ExtractiveAnswerer(self.settings.answer).stream(question, ranked)
+        answerer = LLMAnswerer(
+            self.llm, self.settings.answer.llm_passages, self.scorer.best_sentence
+        )
+        return answerer.stream(question, hits)
 
     def _abstention(
         self, question: str, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]

@@ -25,7 +25,7 @@ import numpy as np
 
 from rag.embeddings import Embedder, Vectors
 from rag.text import content_terms, months, names, numbers, question_type, years
-from rag.types import Hit, SentenceHit
+from rag.types import Hit, SentenceHit, Span
 
 WEIGHTS = {"dense": 0.55, "context": 0.15, "coverage": 0.30}
 _CACHE_SIZE = 20_000
@@ -51,6 +51,15 @@ class SentenceScorer:
         while len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
+
+    def best_sentence(self, text: str, hit: Hit) -> Span:
+        """The sentence of ``hit`` closest in meaning to ``text`` (for resolving citations)."""
+        if len(hit.sentences) <= 1:
+            return hit.sentences[0] if hit.sentences else Span(start=hit.start, end=hit.end)
+        keys = [(hit.article_id, s.start, s.end) for s in hit.sentences]
+        texts = [_span_text(hit, i) for i in range(len(hit.sentences))]
+        sims = self._vectors(keys, texts) @ self.embedder.embed_query(text)
+        return hit.sentences[int(np.argmax(sims))]
 
     def score(self, question: str, query_vector: Vectors, hits: list[Hit]) -> list[SentenceHit]:
         """All distinct sentences of ``hits``, best first."""

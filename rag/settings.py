@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -77,6 +77,13 @@ class RetrievalSettings(_Section):
 class AnswerSettings(_Section):
     """How answers are written."""
 
+    backend: str = Field(
+        default="extractive",
+        description="'extractive' (no LLM), 'openai:<base_url>#<model>' or 'llama-cpp:<file>'.",
+    )
+    llm_passages: int = Field(
+        default=6, ge=1, description="Passages given to an LLM backend, best first."
+    )
     max_sentences: int = Field(
         default=3, ge=1, description="At most this many quoted sentences in an extractive answer."
     )
@@ -103,6 +110,26 @@ class VerifySettings(_Section):
     unsupported: Literal["flag", "drop"] = Field(
         default="flag",
         description="'flag' keeps unsupported sentences, marked; 'drop' removes them.",
+    )
+
+
+class LLMSettings(_Section):
+    """Generation settings for LLM backends (unused by the extractive answerer)."""
+
+    api_key: SecretStr | None = Field(
+        default=None, description="Key for the OpenAI-compatible endpoint, if it needs one."
+    )
+    temperature: float = Field(default=0.0, ge=0, description="Sampling temperature.")
+    max_tokens: int = Field(default=400, ge=1, description="Longest reply, in tokens.")
+    timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for an endpoint.")
+    context_tokens: int = Field(
+        default=4096, ge=512, description="Context window for in-process GGUF models."
+    )
+    threads: int | None = Field(
+        default=None, description="CPU threads for in-process GGUF models (None: all)."
+    )
+    rewrite_followups: bool = Field(
+        default=True, description="Let the LLM rewrite follow-ups into standalone questions."
     )
 
 
@@ -136,11 +163,14 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     verify: VerifySettings = Field(default_factory=VerifySettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     ui: UISettings = Field(default_factory=UISettings)
 
     def settings_hash(self) -> str:
         """A short stable hash of everything that can change an answer (not where data lives)."""
-        payload = self.model_dump_json(exclude={"store", "chroma", "ui"})
+        payload = self.model_dump_json(
+            exclude={"store": True, "chroma": True, "ui": True, "llm": {"api_key"}}
+        )
         return hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest()[:12]
 
     def lexical_folder(self) -> Path:
