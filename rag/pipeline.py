@@ -20,7 +20,7 @@ from rag.generate import LLMAnswerer
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel, make_chat_model
 from rag.loaders import FieldMap, iter_files, load_file
-from rag.rerank import SentenceScorer, missing_names, rerank_hits
+from rag.rerank import Reranker, SentenceScorer, make_reranker, missing_names, rerank_hits
 from rag.retrieve import Retriever, diversify
 from rag.settings import Settings
 from rag.store import Store
@@ -87,6 +87,11 @@ class Pipeline:
     def scorer(self) -> SentenceScorer:
         """Sentence-level reranker."""
         return SentenceScorer(self.embedder)
+
+    @cached_property
+    def reranker(self) -> Reranker | None:
+        """An extra reranker over the scored sentences, when one is configured."""
+        return make_reranker(self.settings.retrieval.reranker)
 
     @cached_property
     def llm(self) -> ChatModel:
@@ -316,6 +321,11 @@ class Pipeline:
             draft = self._explain_filtered(question, filters, draft)
         return draft
 
+    def retrieve(self, question: str, *, filters: Filters | None = None) -> list[Hit]:
+        """The top-k passages for ``question``, reranked by their best sentence."""
+        hits, _, _ = self._rank(question.strip(), filters or Filters())
+        return hits
+
     def _rank(
         self, question: str, filters: Filters
     ) -> tuple[list[Hit], list[Hit], list[SentenceHit]]:
@@ -327,6 +337,8 @@ class Pipeline:
         cfg = self.settings.retrieval
         pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
         ranked = self.scorer.score(question, found.query_vector, pool)
+        if self.reranker is not None:
+            ranked = self.reranker.rerank(question, ranked)
         hits = rerank_hits(pool, ranked)[: cfg.k]
         return hits, found.candidates, ranked
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from typing import Protocol
 
 import numpy as np
 
 from rag.embeddings import Embedder, Vectors
+from rag.errors import ConfigError
 from rag.text import content_terms, months, names, numbers, question_type, years
 from rag.types import Hit, SentenceHit, Span
 
@@ -94,6 +96,70 @@ class SentenceScorer:
                 )
             )
         return sorted(out, key=lambda s: -s.score)
+
+
+class Reranker(Protocol):
+    """Reorders scored sentences; returns new SentenceHits, never mutates the input."""
+
+    def rerank(self, question: str, sentences: list[SentenceHit]) -> list[SentenceHit]:
+        """Sentences best first, with updated ``score`` and component ``scores``."""
+        ...
+
+
+class CrossEncoderReranker:
+    """Blends a cross-encoder's relevance with the default score: 0.5 * each.
+
+    For users who can load one (``retrieval.reranker = "cross-encoder:<name or path>"``,
+    e.g. an MS MARCO MiniLM cross-encoder): none ships offline here. The model's output
+    goes through a sigmoid, unless it has several labels, in which case the last label's
+    softmax probability is used (the "relevant"/"entailment" convention).
+    """
+
+    def __init__(self, model: str, batch_size: int = 32, top: int = 60) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self.model = CrossEncoder(model, device="cpu")
+        self.batch_size = batch_size
+        self.top = top  # only the best candidates are worth a cross-encoder pass
+
+    def rerank(self, question: str, sentences: list[SentenceHit]) -> list[SentenceHit]:
+        """Score the top candidates with the cross-encoder and resort them."""
+        head, tail = sentences[: self.top], sentences[self.top :]
+        if not head:
+            return sentences
+        raw = np.asarray(
+            self.model.predict(
+                [(question, s.text) for s in head],
+                batch_size=self.batch_size,
+                show_progress_bar=False,
+            ),
+            dtype=float,
+        )
+        if raw.ndim == 2:
+            exp = np.exp(raw - raw.max(axis=1, keepdims=True))
+            prob = (exp / exp.sum(axis=1, keepdims=True))[:, -1]
+        else:
+            prob = 1.0 / (1.0 + np.exp(-raw))
+        rescored = [
+            s.model_copy(
+                update={
+                    "score": 0.5 * s.score + 0.5 * float(p),
+                    "scores": {**s.scores, "cross_encoder": float(p)},
+                }
+            )
+            for s, p in zip(head, prob, strict=True)
+        ]
+        return sorted(rescored, key=lambda s: -s.score) + tail
+
+
+def make_reranker(spec: str) -> Reranker | None:
+    """The reranker a ``retrieval.reranker`` setting names; None for the default scorer only."""
+    if spec in ("", "heuristic"):
+        return None
+    kind, _, name = spec.partition(":")
+    if kind == "cross-encoder" and name:
+        return CrossEncoderReranker(name)
+    raise ConfigError(f"unknown reranker {spec!r}: use 'heuristic' or 'cross-encoder:<model>'")
 
 
 def missing_names(question: str, hits: list[Hit]) -> list[str]:

@@ -72,6 +72,10 @@ class RetrievalSettings(_Section):
         default=True, description="Fuse BM25 with dense retrieval (reciprocal rank fusion)."
     )
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    reranker: str = Field(
+        default="heuristic",
+        description="'heuristic' (offline default) or 'cross-encoder:<model name or path>'.",
+    )
 
 
 class AnswerSettings(_Section):

@@ -1,0 +1,210 @@
+"""Judges: does a set of passages, taken together, support a statement?
+
+Chosen by name (``rag eval --judge NAME``):
+
+- ``heuristic`` (default, offline): ``rag.verify.Verifier.judge``; supported means the
+  verdict ``supported`` (``partially_supported`` counts as not supported).
+- ``nli:MODEL``: a sentence-transformers ``CrossEncoder`` NLI model (name or folder). The
+  premise is the passages joined by newlines, the hypothesis the statement; supported when the
+  softmax probability of the label whose name contains "entail" (from the model config's
+  ``id2label``) is at least the threshold (default 0.5). Long premises are truncated to the
+  model's maximum length.
+- ``llm:SPEC``: a chat model from ``rag.llm.make_chat_model(SPEC)`` (``openai:URL#MODEL`` or
+  ``llama-cpp:PATH.gguf``), asked with ``LLM_SYSTEM_PROMPT`` / ``LLM_USER_PROMPT`` for a
+  one-word SUPPORTED / NOT_SUPPORTED verdict, parsed by ``parse_llm_verdict``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from rag.embeddings import Embedder
+    from rag.settings import Settings
+
+DEFAULT_NLI_THRESHOLD = 0.5
+
+LLM_SYSTEM_PROMPT = (
+    "You are a careful fact checker. You are given numbered source passages and one "
+    "statement. Decide whether the passages, taken together, state or directly imply "
+    "everything the statement claims. Reply with exactly one word: SUPPORTED if they do, "
+    "NOT_SUPPORTED if any part of the statement is missing from the passages or contradicted "
+    "by them."
+)
+LLM_USER_PROMPT = "Passages:\n{passages}\n\nStatement: {statement}\n\nVerdict (one word):"
+_VERDICT = re.compile(r"\b(NOT[\s_-]*SUPPORTED|UNSUPPORTED|SUPPORTED)\b")
+
+
+class Claim(NamedTuple):
+    """A statement and the passages it is judged against, jointly."""
+
+    statement: str
+    passages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A judge's verdict on one claim."""
+
+    supported: bool
+    score: float
+    reason: str
+
+
+class Judge(Protocol):
+    """Anything that judges claims; ``name`` is what reports print."""
+
+    name: str
+
+    def judge(self, claims: Sequence[Claim]) -> list[Judgement]:
+        """One judgement per claim, in order."""
+        ...
+
+
+def supports(judge: Judge, claims: Sequence[Claim]) -> dict[Claim, bool]:
+    """Judge each distinct claim once; map claim → supported."""
+    distinct = list(dict.fromkeys(claims))
+    if not distinct:
+        return {}
+    return {c: j.supported for c, j in zip(distinct, judge.judge(distinct), strict=True)}
+
+
+class CachedJudge:
+    """Remembers every judgement, so repeated claims cost nothing and can be sampled later."""
+
+    def __init__(self, inner: Judge) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.seen: dict[Claim, Judgement] = {}
+
+    def judge(self, claims: Sequence[Claim]) -> list[Judgement]:
+        """Judgements, asking the inner judge only about claims not seen before."""
+        new = [c for c in dict.fromkeys(claims) if c not in self.seen]
+        if new:
+            self.seen.update(zip(new, self.inner.judge(new), strict=True))
+        return [self.seen[c] for c in claims]
+
+
+class HeuristicJudge:
+    """The offline verifier of ``rag.verify`` used as a judge."""
+
+    name = "heuristic"
+
+    def __init__(self, embedder: Embedder, settings: Settings) -> None:
+        from rag.types import Verdict
+        from rag.verify import Verifier
+
+        self._supported = Verdict.supported
+        self._verifier = Verifier(embedder, settings.verify)
+
+    def judge(self, claims: Sequence[Claim]) -> list[Judgement]:
+        """Verdict of ``Verifier.judge`` for each claim."""
+        out = []
+        for claim in claims:
+            verdict, reason, score = self._verifier.judge(claim.statement, list(claim.passages))
+            out.append(Judgement(verdict == self._supported, float(score), reason))
+        return out
+
+
+class NLIJudge:
+    """An NLI cross-encoder: entailment probability at or above a threshold is support."""
+
+    def __init__(
+        self, model: str, threshold: float = DEFAULT_NLI_THRESHOLD, batch_size: int = 16
+    ) -> None:
+        from sentence_transformers import CrossEncoder
+
+        self.name = f"nli:{model}"
+        self.threshold = threshold
+        self.batch_size = batch_size
+        try:
+            self._model: Any = CrossEncoder(model, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise RagError(f"cannot load NLI model {model!r}: {exc}") from exc
+        self.entailment = entailment_index(self._model.config.id2label or {})
+
+    def judge(self, claims: Sequence[Claim]) -> list[Judgement]:
+        """Entailment probabilities of (joined passages, statement) pairs, in batches."""
+        if not claims:
+            return []
+        pairs = [("\n".join(c.passages), c.statement) for c in claims]
+        probs = self._model.predict(
+            pairs, batch_size=self.batch_size, apply_softmax=True, show_progress_bar=False
+        )
+        out = []
+        for row in probs:
+            p = float(row[self.entailment])
+            ok = p >= self.threshold
+            out.append(Judgement(ok, p, f"entailment probability {p:.2f}"))
+        return out
+
+
+def entailment_index(id2label: dict[Any, str]) -> int:
+    """Index of the entailment label in a model's ``id2label`` (case-insensitive)."""
+    # startswith, not "in": binary models also have "not_entailment" / "non-entailment".
+    found = [int(i) for i, label in id2label.items() if str(label).lower().startswith("entail")]
+    if len(found) != 1:
+        raise RagError(
+            f"not an NLI model: its labels {sorted(id2label.values())} name no single "
+            "'entailment' label; use a model trained on MNLI/SNLI-style labels"
+        )
+    return found[0]
+
+
+class LLMJudge:
+    """A chat model asked for a one-word SUPPORTED / NOT_SUPPORTED verdict per claim."""
+
+    def __init__(self, spec: str, settings: Settings) -> None:
+        from rag.llm import make_chat_model
+
+        self.name = f"llm:{spec}"
+        # A one-word verdict needs few tokens; a rambling model is cut short, not waited for.
+        short = settings.llm.model_copy(update={"max_tokens": 16})
+        self._model = make_chat_model(spec, short)
+
+    def judge(self, claims: Sequence[Claim]) -> list[Judgement]:
+        """Ask the model about each claim in turn."""
+        out = []
+        for claim in claims:
+            passages = "\n".join(f"[{i}] {p}" for i, p in enumerate(claim.passages, start=1))
+            user = LLM_USER_PROMPT.format(passages=passages, statement=claim.statement)
+            reply = self._model.complete([("system", LLM_SYSTEM_PROMPT), ("user", user)])
+            verdict = parse_llm_verdict(reply)
+            shown = " ".join(reply.split())[:80]
+            if verdict is None:
+                out.append(Judgement(False, 0.0, f"unreadable verdict {shown!r}"))
+            else:
+                out.append(Judgement(verdict, float(verdict), f"model said {shown!r}"))
+        return out
+
+
+def parse_llm_verdict(reply: str) -> bool | None:
+    """True for SUPPORTED, False for NOT_SUPPORTED / UNSUPPORTED; None when neither appears.
+
+    The first verdict word wins, so "NOT_SUPPORTED: the passage never says SUPPORTED" is
+    False. Case, markdown and spacing ("Not supported", "**NOT-SUPPORTED**") are tolerated.
+    """
+    match = _VERDICT.search(reply.upper())
+    if match is None:
+        return None
+    return match.group(1) == "SUPPORTED"
+
+
+def make_judge(name: str, embedder: Embedder, settings: Settings, **options: Any) -> Judge:
+    """The judge a ``--judge`` value names (see module docstring)."""
+    kind, _, arg = name.partition(":")
+    if kind == "heuristic" and not arg:
+        return HeuristicJudge(embedder, settings)
+    if kind == "nli" and arg:
+        return NLIJudge(arg, threshold=options.get("threshold", DEFAULT_NLI_THRESHOLD))
+    if kind == "llm" and arg:
+        return LLMJudge(arg, settings)
+    raise RagError(
+        f"unknown judge {name!r}: use 'heuristic', 'nli:MODEL' or 'llm:openai:URL#MODEL' / "
+        "'llm:llama-cpp:PATH.gguf'"
+    )

@@ -1,0 +1,244 @@
+"""Evaluation datasets read into one shape: newsrag JSONL, MultiHop-RAG and RGB-style records.
+
+Formats (each a JSON-lines file, one record a line; the format is told by the fields):
+
+- **newsrag** (``evals/datasets/*.jsonl``): ``{id, question, answer | answers[], answerable,
+  evidence: [{article_id | url | title, quote?}], filters?: {since, until, sources}}``. A line
+  ``{"corpus": "PATH"}`` (relative to the dataset file) names the articles the questions are
+  about; without it, a ``corpus.jsonl`` file or ``corpus/`` folder beside the dataset is used.
+- **MultiHop-RAG**: records with ``question_type``; ``corpus.jsonl`` beside the file is the
+  corpus. ``null_query`` questions are unanswerable; each evidence ``fact`` is a verbatim quote.
+- **RGB-style**: ``{id?, query, answer, positive: [passage...], negative: [passage...]}``. Every
+  distinct passage becomes an article of a generated corpus; the positive ones are the gold
+  evidence, and a record without positives is unanswerable (negative rejection).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+from rag.types import Filters
+
+Record = dict[str, Any]
+_SPACE = re.compile(r"\s+")
+
+
+def norm_text(text: str) -> str:
+    """Lower-case text with white space and typographic quotes normalised, for matching."""
+    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One gold evidence item: which article (by id, URL or title) and optionally the quote."""
+
+    article_id: str | None = None
+    url: str | None = None
+    title: str | None = None
+    quote: str | None = None
+
+    def key(self) -> str:
+        """Identity of the gold article: its id, else URL, else normalised title."""
+        if self.article_id:
+            return f"id:{self.article_id}"
+        if self.url:
+            return f"url:{self.url}"
+        return f"title:{norm_text(self.title or '')}"
+
+    def matches(self, article_id: str, url: str | None, title: str) -> bool:
+        """True when a retrieved article is this evidence's article."""
+        if self.article_id and self.article_id == article_id:
+            return True
+        if self.url and url and self.url == url:
+            return True
+        return bool(self.title) and norm_text(self.title or "") == norm_text(title)
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    """One question with its gold answers and evidence."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    answerable: bool
+    evidence: tuple[Evidence, ...] = ()
+    filters: Filters | None = None
+    kind: str = ""
+
+
+@dataclass
+class Dataset:
+    """A dataset read from ``path``: its questions and what corpus they are about."""
+
+    name: str
+    path: Path
+    format: str
+    questions: list[EvalQuestion]
+    corpus: Path | None = None
+    generated_corpus: list[Record] = field(default_factory=list)
+
+    def has_corpus(self) -> bool:
+        """True when the dataset says which articles to ingest."""
+        return self.corpus is not None or bool(self.generated_corpus)
+
+
+def read_dataset(path: Path, limit: int | None = None) -> Dataset:
+    """Read a dataset file of any supported format (see module docstring)."""
+    if not path.is_file():
+        raise RagError(f"no dataset file at {path}")
+    records = list(_records(path))
+    questions = [r for r in records if "question" in r or "query" in r]
+    if not questions:
+        raise RagError(f"{path}: no question records (each needs 'question' or 'query')")
+    meta = next((r for r in records if "corpus" in r and "question" not in r), {})
+    if limit is not None:
+        questions = questions[:limit]
+    if "query" in questions[0] and ({"positive", "negative"} & questions[0].keys()):
+        return _rgb(path, questions)
+    if "question_type" in questions[0]:
+        return _multihop(path, questions)
+    return _newsrag(path, questions, meta)
+
+
+def _records(path: Path) -> Iterator[Record]:
+    text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("["):  # a JSON array of records
+        yield from json.loads(text)
+        return
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RagError(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
+
+
+def _answers(record: Record) -> tuple[str, ...]:
+    raw = record.get("answers", record.get("answer"))
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    flat: list[str] = []
+    for item in items:  # RGB nests alternatives: [["Jan 2", "January 2"], ...]
+        flat.extend(str(x) for x in (item if isinstance(item, list) else [item]))
+    return tuple(a for a in flat if a.strip())
+
+
+def _evidence(items: list[Record] | None) -> tuple[Evidence, ...]:
+    out = []
+    for e in items or []:
+        quote = e.get("quote") or e.get("fact")
+        out.append(
+            Evidence(
+                article_id=_opt(e.get("article_id")),
+                url=_opt(e.get("url")),
+                title=_opt(e.get("title")),
+                quote=_opt(quote),
+            )
+        )
+    return tuple(out)
+
+
+def _opt(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _newsrag(path: Path, records: list[Record], meta: Record) -> Dataset:
+    questions = []
+    for n, r in enumerate(records, start=1):
+        answerable = bool(r.get("answerable", True))
+        filters = Filters.model_validate(r["filters"]) if r.get("filters") else None
+        questions.append(
+            EvalQuestion(
+                id=str(r.get("id", n)),
+                question=str(r["question"]),
+                answers=_answers(r) if answerable else (),
+                answerable=answerable,
+                evidence=_evidence(r.get("evidence")),
+                filters=filters,
+                kind=str(r.get("kind", "")),
+            )
+        )
+    corpus = (path.parent / meta["corpus"]).resolve() if meta.get("corpus") else None
+    if corpus is not None and not corpus.exists():
+        raise RagError(f"{path}: its corpus {corpus} does not exist")
+    corpus = corpus or _corpus_beside(path)
+    name = str(meta.get("name") or path.stem)
+    return Dataset(name=name, path=path, format="newsrag", questions=questions, corpus=corpus)
+
+
+def _corpus_beside(path: Path) -> Path | None:
+    for candidate in (path.parent / "corpus.jsonl", path.parent / "corpus"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def _multihop(path: Path, records: list[Record]) -> Dataset:
+    questions = []
+    for r in records:
+        qtype = str(r.get("question_type") or "unknown")
+        answerable = qtype != "null_query" and r.get("answerable") is not False
+        questions.append(
+            EvalQuestion(
+                id=str(r["id"]),
+                question=str(r["question"]),
+                answers=_answers(r) if answerable else (),
+                answerable=answerable,
+                evidence=_evidence(r.get("evidence")),
+                kind=qtype,
+            )
+        )
+    corpus = path.parent / "corpus.jsonl"
+    return Dataset(
+        name=path.parent.name or path.stem,
+        path=path,
+        format="multihop",
+        questions=questions,
+        corpus=corpus if corpus.is_file() else None,
+    )
+
+
+def _rgb(path: Path, records: list[Record]) -> Dataset:
+    articles: dict[str, Record] = {}
+
+    def article_for(passage: str) -> str:
+        digest = hashlib.sha1(passage.encode(), usedforsecurity=False).hexdigest()[:16]
+        article_id = f"rgb-{digest}"
+        title = _SPACE.sub(" ", passage).strip()[:80]
+        articles.setdefault(article_id, {"id": article_id, "title": title, "text": passage})
+        return article_id
+
+    questions = []
+    for n, r in enumerate(records, start=1):
+        positives = [str(p) for p in r.get("positive") or [] if str(p).strip()]
+        for passage in [*positives, *(str(p) for p in r.get("negative") or [])]:
+            if passage.strip():
+                article_for(passage)
+        answerable = bool(r.get("answerable", bool(positives)))
+        questions.append(
+            EvalQuestion(
+                id=str(r.get("id", n)),
+                question=str(r["query"]),
+                answers=_answers(r) if answerable else (),
+                answerable=answerable,
+                evidence=tuple(Evidence(article_id=article_for(p)) for p in positives),
+                kind="rgb",
+            )
+        )
+    return Dataset(
+        name=path.stem,
+        path=path,
+        format="rgb",
+        questions=questions,
+        generated_corpus=list(articles.values()),
+    )

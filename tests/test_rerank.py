@@ -1,0 +1,85 @@
+"""Sentence scoring cues and the pluggable cross-encoder reranker (with a tiny real model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.embeddings import Embedder
+from rag.errors import ConfigError
+from rag.pipeline import Pipeline
+from rag.rerank import CrossEncoderReranker, SentenceScorer, make_reranker
+from rag.settings import Settings
+from rag.types import Hit, Span
+from tests.conftest import CORPUS
+from tests.tiny_models import build_tiny_cross_encoder
+
+
+def _hit(article: str, text: str, published: str | None = None) -> Hit:
+    return Hit(
+        article_id=article,
+        chunk_id=f"{article}:0",
+        title=article,
+        text=text,
+        start=0,
+        end=len(text),
+        score=0.5,
+        published_at=published,
+        sentences=[Span(start=0, end=len(text))],
+    )
+
+
+def test_count_question_prefers_the_sentence_with_the_number(embedder: Embedder) -> None:
+    hits = [
+        _hit("a", "Many civilians were among the dead in the coastal violence."),
+        _hit("b", "Among the dead in the coastal violence were 745 civilians."),
+    ]
+    q = "How many civilians died in the coastal violence?"
+    ranked = SentenceScorer(embedder).score(q, embedder.embed_query(q), hits)
+    assert ranked[0].hit.article_id == "b"
+
+
+def test_question_year_penalises_articles_from_other_years(embedder: Embedder) -> None:
+    text = "Clashes on the coast killed hundreds of civilians."
+    hits = [_hit("old", text, "2016-05-01"), _hit("new", text, "2025-03-09")]
+    q = "How many civilians died in clashes on the coast in 2025?"
+    ranked = SentenceScorer(embedder).score(q, embedder.embed_query(q), hits)
+    assert [s.hit.article_id for s in ranked] == ["new", "old"]
+    assert ranked[1].scores["cue"] < ranked[0].scores["cue"]
+
+
+def test_unknown_reranker_is_a_config_error() -> None:
+    assert make_reranker("heuristic") is None
+    with pytest.raises(ConfigError, match="cross-encoder"):
+        make_reranker("colbert:x")
+
+
+@pytest.mark.parametrize("labels", [1, 3])
+def test_cross_encoder_reranker_rescores_and_sorts(
+    tmp_path: Path, embedder: Embedder, labels: int
+) -> None:
+    model = build_tiny_cross_encoder(tmp_path / "ce", num_labels=labels)
+    hits = [_hit(str(i), f"Russia and Iran backed Assad, report {i}.") for i in range(5)]
+    q = "who backed assad"
+    scored = SentenceScorer(embedder).score(q, embedder.embed_query(q), hits)
+    reranked = CrossEncoderReranker(str(model), batch_size=2, top=4).rerank(q, scored)
+    assert sorted(s.hit.chunk_id for s in reranked) == sorted(s.hit.chunk_id for s in scored)
+    head = reranked[:4]
+    assert all(0.0 <= s.scores["cross_encoder"] <= 1.0 for s in head)
+    assert [s.score for s in head] == sorted((s.score for s in head), reverse=True)
+    assert "cross_encoder" not in reranked[4].scores  # beyond `top`: untouched
+    assert all("cross_encoder" not in s.scores for s in scored)  # input not mutated
+
+
+def test_pipeline_with_cross_encoder_still_quotes_verbatim(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    model = build_tiny_cross_encoder(tmp_path / "ce")
+    settings = Settings(store=tmp_path / "s", retrieval={"reranker": f"cross-encoder:{model}"})
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest([CORPUS])
+    answer = pipeline.ask("who backed Assad?")
+    for c in answer.citations:
+        article = pipeline.store.get_article(c.article_id)
+        assert article is not None and article.text[c.start : c.end] == c.quote
