@@ -11,7 +11,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.answer import FILTERED_OUT, NO_RELEVANT, Draft, ExtractiveAnswerer, apply_verdicts
+from rag.answer import (
+    FILTERED_OUT,
+    NO_RELEVANT,
+    NOT_ANSWERED,
+    Draft,
+    ExtractiveAnswerer,
+    apply_verdicts,
+)
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
 from rag.errors import LoadError, RagError
@@ -20,7 +27,15 @@ from rag.generate import LLMAnswerer
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel, make_chat_model
 from rag.loaders import FieldMap, iter_files, load_file
-from rag.rerank import Reranker, SentenceScorer, make_reranker, missing_names, rerank_hits
+from rag.rerank import (
+    Reranker,
+    SentenceScorer,
+    answer_type_missing,
+    make_reranker,
+    missing_names,
+    rerank_hits,
+    unknown_terms,
+)
 from rag.retrieve import Retriever, diversify
 from rag.settings import Settings
 from rag.store import Store
@@ -303,7 +318,10 @@ class Pipeline:
         self, question: str, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]
     ) -> Draft | None:
         """An abstaining Draft when the evidence cannot answer, else None."""
+        cfg = self.settings.answer
         missing = missing_names(question, pool)
+        unknown, unknown_share = unknown_terms(question, pool)
+        relevant = [s for s in ranked[:3] if s.score >= cfg.min_relevance]
         draft: Draft | None = None
         if missing:
             draft = Draft(
@@ -312,10 +330,24 @@ class Pipeline:
                 + ", ".join(repr(m) for m in missing)
                 + ": no retrieved article mentions it.",
             )
-        elif not ranked or ranked[0].score < self.settings.answer.min_relevance:
+        elif unknown_share >= cfg.max_unknown_share:
+            draft = Draft(
+                abstain_code=NO_RELEVANT,
+                abstain_reason="The corpus does not mention "
+                + ", ".join(repr(w) for w in unknown)
+                + ", which is most of what the question asks about.",
+            )
+        elif not relevant:
             draft = Draft(
                 abstain_code=NO_RELEVANT,
                 abstain_reason="Nothing in the corpus is relevant enough to answer this question.",
+            )
+        elif lacking := answer_type_missing(question, relevant):
+            about = relevant[0].hit
+            draft = Draft(
+                abstain_code=NOT_ANSWERED,
+                abstain_reason=f"Articles on the topic were found (e.g. {about.title!r}), "
+                f"but none of their relevant sentences gives {lacking}.",
             )
         if draft is not None and not filters.is_empty():
             draft = self._explain_filtered(question, filters, draft)

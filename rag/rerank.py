@@ -26,7 +26,7 @@ import numpy as np
 
 from rag.embeddings import Embedder, Vectors
 from rag.errors import ConfigError
-from rag.text import content_terms, months, names, numbers, question_type, years
+from rag.text import content_terms, months, names, numbers, question_type, words, years
 from rag.types import Hit, SentenceHit, Span
 
 WEIGHTS = {"dense": 0.55, "context": 0.15, "coverage": 0.30}
@@ -177,6 +177,34 @@ def missing_names(question: str, hits: list[Hit]) -> list[str]:
         if terms and not terms & pool:
             missing.append(name)
     return missing
+
+
+def unknown_terms(question: str, hits: list[Hit]) -> tuple[list[str], float]:
+    """Question words found in no retrieved passage, and their share of the question's weight.
+
+    "What are the symptoms of the flu?" over a war corpus retrieves nerve-agent reports
+    that mention symptoms; "flu" is nowhere, and it is half of what is asked.
+    """
+    pool: set[str] = set()
+    for hit in hits:
+        pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
+    weights = _weighted_terms(question)
+    total = sum(weights.values())
+    missing = [t for t in weights if t not in pool]
+    surface = [w for w in words(question) if content_terms(w) and content_terms(w)[0] in missing]
+    share = sum(weights[t] for t in missing) / total if total else 0.0
+    return list(dict.fromkeys(surface)), share
+
+
+def answer_type_missing(question: str, sentences: list[SentenceHit]) -> str | None:
+    """For "how many" / "when" questions: what no candidate sentence provides, else None."""
+    info = _QuestionInfo(question)
+    if info.kind == "count":
+        if not any(numbers(s.text) - info.numbers - info.years_str() for s in sentences):
+            return "a number"
+    elif info.kind == "time" and not any(years(s.text) or months(s.text) for s in sentences):
+        return "a date"
+    return None
 
 
 def rerank_hits(hits: list[Hit], sentences: list[SentenceHit]) -> list[Hit]:

@@ -92,9 +92,14 @@ class AnswerSettings(_Section):
         default=3, ge=1, description="At most this many quoted sentences in an extractive answer."
     )
     min_relevance: float = Field(
-        default=0.42,
+        default=0.30,
         description="Best-sentence score below which the corpus is taken not to answer "
         "(see README 'Abstention' for how it was set).",
+    )
+    max_unknown_share: float = Field(
+        default=0.5,
+        description="Abstain when question words absent from every retrieved passage carry "
+        "this share of the question's weight.",
     )
     relative_cutoff: float = Field(
         default=0.88,
