@@ -19,6 +19,7 @@ The weights live in ``WEIGHTS`` and were chosen on the development questions
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import OrderedDict
 from typing import Protocol
 
@@ -196,12 +197,36 @@ def unknown_terms(question: str, hits: list[Hit]) -> tuple[list[str], float]:
     return list(dict.fromkeys(surface)), share
 
 
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b(.*)", re.IGNORECASE)
+
+
+def target_word(question: str) -> str | None:
+    """The first content word after "how many"/"how much", as written."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return None
+    return next((w for w in words(m.group(1)) if content_terms(w)), None)
+
+
+def count_target(question: str) -> str | None:
+    """Stem of what a "how many" question counts ("how many of them were civilians" → civilian)."""
+    word = target_word(question)
+    return content_terms(word)[0] if word else None
+
+
 def answer_type_missing(question: str, sentences: list[SentenceHit]) -> str | None:
     """For "how many" / "when" questions: what no candidate sentence provides, else None."""
     info = _QuestionInfo(question)
     if info.kind == "count":
-        if not any(numbers(s.text) - info.numbers - info.years_str() for s in sentences):
-            return "a number"
+        # The number must count the thing asked about: "how many mosques" is not
+        # answered by a sentence whose only number is a death toll.
+        target = count_target(question)
+        if not any(
+            numbers(s.text) - info.numbers - info.years_str()
+            and (target is None or target in content_terms(s.text))
+            for s in sentences
+        ):
+            return "a number" + (f" of {target_word(question)}" if target else "")
     elif info.kind == "time" and not any(years(s.text) or months(s.text) for s in sentences):
         return "a date"
     return None

@@ -8,6 +8,7 @@ from rag.embeddings import Embedder, Vectors
 from rag.lexical import LexicalIndex
 from rag.settings import RetrievalSettings
 from rag.store import Store
+from rag.text import content_terms
 from rag.types import Filters, Hit
 
 
@@ -21,21 +22,35 @@ class Retrieval:
 
 
 def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:
-    """Top ``k`` hits with at most ``per_article`` passages of any one article.
+    """Top ``k`` hits with at most ``per_article`` passages of any one article, no wire copies.
 
     Without the cap, one long article that matches the topic fills every slot and
-    pushes out the outlet that actually states the fact.
+    pushes out the outlet that actually states the fact; without the copy check, the
+    same agency story run by five outlets does the same.
     """
     seen: dict[str, int] = {}
+    kept_terms: list[set[str]] = []
     out: list[Hit] = []
     for hit in hits:
         if seen.get(hit.article_id, 0) >= per_article:
             continue
+        terms = set(content_terms(hit.text))
+        if any(_overlap(terms, other) > WIRE_COPY_OVERLAP for other in kept_terms):
+            continue
         seen[hit.article_id] = seen.get(hit.article_id, 0) + 1
+        kept_terms.append(terms)
         out.append(hit)
         if len(out) == k:
             break
     return out
+
+
+WIRE_COPY_OVERLAP = 0.8
+"""Jaccard overlap of content words above which two passages count as copies of one story."""
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from rag.pipeline import Pipeline
-from rag.types import Answer, Filters
+from rag.types import Answer, Filters, Turn
 
 SEED_ID = "seed-d7a15be74b52943f"
 
@@ -99,6 +99,62 @@ def test_questions_among_402_real_distractors(fakes_pipeline: Pipeline, question
         assert any(word in answer.answer for word in must), answer.answer
     if seed_only:
         assert answer.citations[0].article_id == SEED_ID
+
+
+@pytest.mark.parametrize("question", list(QUESTIONS))
+def test_extractive_answers_all_pass_verification(fakes_pipeline: Pipeline, question: str) -> None:
+    answer = fakes_pipeline.ask(question)
+    assert answer.sentences and all(s.verdict == "supported" for s in answer.sentences)
+
+
+def test_follow_ups_among_distractors_stay_grounded(fakes_pipeline: Pipeline) -> None:
+    first = fakes_pipeline.ask("who backed Assad?")
+    rebels = fakes_pipeline.ask(
+        "and who backed the rebels?", history=[Turn(question="who backed Assad?", answer=first)]
+    )
+    _assert_grounded(rebels, fakes_pipeline)
+    # FA-KES holds this fact too ("Western-backed rebels", "Saudi-backed rebels"): any backer counts.
+    assert any(b in rebels.answer for b in ("Turkey", "Western", "Saudi", "Gulf", "United States", "Arab states"))
+    deaths_q = "How many people died in the March 2025 violence on Syria's coast?"
+    deaths = fakes_pipeline.ask(deaths_q)
+    _assert_grounded(deaths, fakes_pipeline)
+    assert "1,000" in deaths.answer
+    civilians = fakes_pipeline.ask(
+        "how many of them were civilians?", history=[Turn(question=deaths_q, answer=deaths)]
+    )
+    _assert_grounded(civilians, fakes_pipeline)
+    assert "745 civilians" in civilians.answer
+    assert civilians.citations[0].article_id == SEED_ID
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of Australia?",
+        "how do I bake sourdough bread?",
+        "what are the symptoms of the flu?",
+    ],
+)
+def test_off_topic_abstains_among_distractors_with_not_in_corpus_reason(
+    fakes_pipeline: Pipeline, question: str
+) -> None:
+    answer = fakes_pipeline.ask(question)
+    assert answer.abstained and answer.abstain_code == "no_relevant", answer.answer
+    assert answer.citations == []
+
+
+def test_mazzah_video_until_2020_is_outside_the_date_filter(fakes_pipeline: Pipeline) -> None:
+    question = "What did Ahmed Sharaa say in his video from the Mazzah mosque?"
+    answered = fakes_pipeline.ask(question)
+    assert not answered.abstained and answered.citations[0].article_id == SEED_ID
+    answer = fakes_pipeline.ask(question, filters=Filters(until=dt.date(2020, 1, 1)))
+    assert answer.abstained and answer.abstain_code == "filtered_out"
+    assert "date filter" in (answer.abstain_reason or "")
+
+
+def test_not_answered_when_topic_found_but_no_number(seed_pipeline: Pipeline) -> None:
+    answer = seed_pipeline.ask("How many mosques were damaged in Damascus during the video?")
+    assert answer.abstained
 
 
 def test_off_topic_abstains_among_distractors(fakes_pipeline: Pipeline) -> None:

@@ -29,6 +29,17 @@ def test_diversify_caps_passages_per_article() -> None:
     assert [h.chunk_id for h in diversify(hits, k=4, per_article=2)] == ["A:0", "A:1", "B:0", "C:0"]
 
 
+def test_diversify_drops_wire_copies_of_one_story() -> None:
+    story = "Government forces retook the town of Palmyra from Islamic State fighters on Sunday, state media said."
+    copy = "Government forces retook the town of Palmyra from Islamic State fighters on Sunday, state TV said."
+    other = "Aid agencies warned of shortages in eastern Ghouta."
+    hits = [
+        Hit(article_id=a, chunk_id=f"{a}:0", title=a, text=t, start=0, end=len(t), score=1.0)
+        for a, t in [("reuters", story), ("ahram", copy), ("un", other)]
+    ]
+    assert [h.article_id for h in diversify(hits, k=3, per_article=2)] == ["reuters", "un"]
+
+
 def test_bm25_follows_ingest_update_and_prune(pipeline: Pipeline, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
