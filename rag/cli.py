@@ -25,6 +25,8 @@ def settings_from_context(ctx: click.Context) -> Settings:
         overrides["store"] = opts["store"]
     if opts.get("embedding_model"):
         overrides["embedding"] = {"model": opts["embedding_model"]}
+    if opts.get("backend"):
+        overrides["answer"] = {"backend": opts["backend"]}
     if opts.get("chroma_host"):
         overrides["chroma"] = {"host": opts["chroma_host"], "port": opts["chroma_port"]}
     return Settings(**overrides)
@@ -77,6 +79,11 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.option("--store", type=click.Path(path_type=Path), help="Store folder [RAG_STORE].")
 @click.option("--embedding-model", help="Embedding model name or path [RAG_EMBEDDING__MODEL].")
+@click.option(
+    "--backend",
+    help="Answer backend: extractive, openai:<url>#<model>, llama-cpp:<file> "
+    "[RAG_ANSWER__BACKEND].",
+)
 @click.option("--chroma-host", help="Use a Chroma server at this host [RAG_CHROMA__HOST].")
 @click.option("--chroma-port", type=int, default=8000, show_default=True, help="Chroma port.")
 @click.version_option(package_name="newsrag")
