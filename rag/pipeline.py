@@ -2,66 +2,29 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.answer import (
-    FILTERED_OUT,
-    NO_RELEVANT,
-    NOT_ANSWERED,
-    Draft,
-    ExtractiveAnswerer,
-    apply_verdicts,
-)
-from rag.chunking import chunk_article
+from rag.abstain import decide, filtered_out
+from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
 from rag.embeddings import Embedder
-from rag.errors import LoadError, RagError
+from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import LLMAnswerer
+from rag.ingest import Ingester, ProgressCallback
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel, make_chat_model
-from rag.loaders import FieldMap, iter_files, load_file
-from rag.rerank import (
-    Reranker,
-    SentenceScorer,
-    answer_type_missing,
-    make_reranker,
-    missing_names,
-    rerank_hits,
-    unknown_terms,
-)
+from rag.loaders import FieldMap
+from rag.rerank import Reranker, SentenceScorer, make_reranker, rerank_hits
 from rag.retrieve import Retriever, diversify
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Answer, Article, Filters, Hit, IngestReport, SentenceHit, Turn
+from rag.types import Answer, Filters, Hit, IngestReport, SentenceHit, Turn
 from rag.verify import Verifier
-
-ProgressCallback = Callable[[int, int, str], None]
-"""Called as (files done, files total, current file) during ingest."""
-
-_EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode() call
-
-
-def content_hash(article: Article, settings: Settings) -> str:
-    """Hash of everything that changes what is stored for an article.
-
-    Chunking settings are part of it, so changing them re-chunks on the next ingest.
-    """
-    payload = json.dumps(
-        [
-            article.model_dump(mode="json", exclude={"path"}),
-            settings.chunking.model_dump(),
-        ],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 class Pipeline:
@@ -133,95 +96,16 @@ class Pipeline:
         Unchanged articles (same content hash) are skipped, changed ones replaced. A file
         that fails to load is recorded in ``report.errors`` and skipped.
         """
-        started = time.perf_counter()
-        roots = [Path(p).resolve() for p in paths]
-        files = list(iter_files(roots))
         if rebuild:
             self.__dict__["store"] = self.settings.make_store(rebuild=True)
-            self.__dict__.pop("retriever", None)
-        report = IngestReport()
-        seen: dict[str, tuple[str, str]] = {}  # article id → (file, content hash) in this run
-        pending: list[Article] = []
-        for done, path in enumerate(files, start=1):
-            if progress:
-                progress(done - 1, len(files), str(path))
-            try:
-                articles = load_file(path, field_map)
-            except LoadError as exc:
-                report.failed += 1
-                report.errors.append(str(exc))
-                continue
-            for article in articles:
-                digest = content_hash(article, self.settings)
-                if article.id in seen:
-                    first_file, first_digest = seen[article.id]
-                    if first_digest == digest:
-                        report.duplicates += 1  # the same record twice: nothing to store
-                        continue
-                    report.failed += 1
-                    report.errors.append(
-                        f"{path}: article id {article.id!r} was already loaded from {first_file} "
-                        "with different content; give each article a distinct id"
-                    )
-                    continue
-                seen[article.id] = (str(path), digest)
-                pending.append(article)
-            if len(pending) >= _EMBED_BATCH_ARTICLES:
-                self._write_batch(pending, report)
-                pending = []
-        self._write_batch(pending, report)
-        if prune:
-            report.pruned = self._prune(roots, set(seen))
+        report = Ingester(self.store, self.embedder, self.settings).run(
+            paths, prune=prune, field_map=field_map, progress=progress
+        )
         if report.added or report.updated or report.pruned or rebuild:
             # Keep BM25 in step with the store; the retriever picks up the new index.
             self.lexical_index(rebuild=True)
             self.__dict__.pop("retriever", None)
-        if progress:
-            progress(len(files), len(files), "")
-        report.seconds = time.perf_counter() - started
         return report
-
-    def _write_batch(self, articles: list[Article], report: IngestReport) -> None:
-        if not articles:
-            return
-        hashes = {a.id: content_hash(a, self.settings) for a in articles}
-        stored = self.store.content_hashes([a.id for a in articles])
-        todo = [a for a in articles if stored.get(a.id) != hashes[a.id]]
-        report.skipped += len(articles) - len(todo)
-        chunked = [(a, chunk_article(a, self.settings.chunking)) for a in todo]
-        vectors = self.embedder.embed([c.text for _, chunks in chunked for c in chunks])
-        offset = 0
-        for article, chunks in chunked:
-            part = vectors[offset : offset + len(chunks)]
-            offset += len(chunks)
-            if not chunks:
-                report.failed += 1
-                report.errors.append(f"{article.path}: article {article.id!r} has no sentences")
-                continue
-            try:
-                self.store.write_article(article, chunks, part, hashes[article.id])
-            except Exception as exc:  # noqa: BLE001 - one bad article must not abort the ingest
-                report.failed += 1
-                report.errors.append(f"{article.path}: could not store {article.id!r}: {exc}")
-                continue
-            if article.id in stored:
-                report.updated += 1
-            else:
-                report.added += 1
-            report.chunks += len(chunks)
-
-    def _prune(self, roots: Sequence[Path], seen: set[str]) -> int:
-        """Delete stored articles loaded from under ``roots`` that this run did not see."""
-        gone = []
-        for info in self.store.articles():
-            path = info.get("path")
-            if not path or info["id"] in seen:
-                continue
-            p = Path(path)
-            if any(p == root or root in p.parents for root in roots):
-                gone.append(str(info["id"]))
-        self.store.delete_articles(gone)
-        return len(gone)
 
     # -------------------------------------------------------------------- ask
     def ask(
@@ -314,45 +198,6 @@ class Pipeline:
         )
         return answerer.stream(question, hits)
 
-    def _abstention(
-        self, question: str, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]
-    ) -> Draft | None:
-        """An abstaining Draft when the evidence cannot answer, else None."""
-        cfg = self.settings.answer
-        missing = missing_names(question, pool)
-        unknown, unknown_share = unknown_terms(question, pool)
-        relevant = [s for s in ranked[:3] if s.score >= cfg.min_relevance]
-        draft: Draft | None = None
-        if missing:
-            draft = Draft(
-                abstain_code=NO_RELEVANT,
-                abstain_reason="The corpus has nothing on "
-                + ", ".join(repr(m) for m in missing)
-                + ": no retrieved article mentions it.",
-            )
-        elif unknown_share >= cfg.max_unknown_share:
-            draft = Draft(
-                abstain_code=NO_RELEVANT,
-                abstain_reason="The corpus does not mention "
-                + ", ".join(repr(w) for w in unknown)
-                + ", which is most of what the question asks about.",
-            )
-        elif not relevant:
-            draft = Draft(
-                abstain_code=NO_RELEVANT,
-                abstain_reason="Nothing in the corpus is relevant enough to answer this question.",
-            )
-        elif lacking := answer_type_missing(question, relevant):
-            about = relevant[0].hit
-            draft = Draft(
-                abstain_code=NOT_ANSWERED,
-                abstain_reason=f"Articles on the topic were found (e.g. {about.title!r}), "
-                f"but none of their relevant sentences gives {lacking}.",
-            )
-        if draft is not None and not filters.is_empty():
-            draft = self._explain_filtered(question, filters, draft)
-        return draft
-
     def retrieve(self, question: str, *, filters: Filters | None = None) -> list[Hit]:
         """The top-k passages for ``question``, reranked by their best sentence."""
         hits, _, _ = self._rank(question.strip(), filters or Filters())
@@ -374,29 +219,21 @@ class Pipeline:
         hits = rerank_hits(pool, ranked)[: cfg.k]
         return hits, found.candidates, ranked
 
-    def _explain_filtered(self, question: str, filters: Filters, draft: Draft) -> Draft:
-        """If the unfiltered corpus answers, say that the filters excluded the evidence."""
-        _, pool, ranked = self._rank(question, Filters())
-        if missing_names(question, pool):
+    def _abstention(
+        self, question: str, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]
+    ) -> Draft | None:
+        """An abstaining Draft when the evidence cannot answer, else None.
+
+        With filters set, the question is tried once more without them: if the corpus
+        then answers, the reason says that the filters excluded the evidence.
+        """
+        draft = decide(question, pool, ranked, self.settings.answer)
+        if draft is None or filters.is_empty():
             return draft
-        if not ranked or ranked[0].score < self.settings.answer.min_relevance:
+        _, all_pool, all_ranked = self._rank(question, Filters())
+        if decide(question, all_pool, all_ranked, self.settings.answer) is not None:
             return draft
-        best = ranked[0].hit
-        which = []
-        if filters.since or filters.until:
-            span = f"{filters.since or '…'} to {filters.until or '…'}"
-            which.append(f"the date filter ({span})")
-        if filters.sources:
-            which.append(f"the source filter ({', '.join(filters.sources)})")
-        where = f"{best.title!r}" + (f", {best.source}" if best.source else "")
-        where += f", {best.published_at[:10]}" if best.published_at else ", undated"
-        return Draft(
-            abstain_code=FILTERED_OUT,
-            abstain_reason=(
-                f"Relevant articles exist but fall outside {' and '.join(which)}: "
-                f"for example {where}."
-            ),
-        )
+        return filtered_out(filters, all_ranked[0].hit)
 
     # ------------------------------------------------------------------ stats
     def stats(self) -> dict[str, Any]:

@@ -19,7 +19,6 @@ The weights live in ``WEIGHTS`` and were chosen on the development questions
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import OrderedDict
 from typing import Protocol
 
@@ -27,7 +26,15 @@ import numpy as np
 
 from rag.embeddings import Embedder, Vectors
 from rag.errors import ConfigError
-from rag.text import content_terms, months, names, numbers, question_type, words, years
+from rag.text import (
+    content_terms,
+    months,
+    names,
+    numbers,
+    question_type,
+    weighted_terms,
+    years,
+)
 from rag.types import Hit, SentenceHit, Span
 
 WEIGHTS = {"dense": 0.55, "context": 0.15, "coverage": 0.30}
@@ -76,8 +83,8 @@ class SentenceScorer:
         keys = [(h.article_id, h.sentences[i].start, h.sentences[i].end) for h, i in items]
         texts = [_span_text(h, i) for h, i in items]
         dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
-        q_terms = _weighted_terms(question)
-        q_info = _QuestionInfo(question)
+        q_terms = weighted_terms(question)
+        q_info = QuestionInfo(question)
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
             context = hit.scores.get("dense", hit.score)
@@ -163,75 +170,6 @@ def make_reranker(spec: str) -> Reranker | None:
     raise ConfigError(f"unknown reranker {spec!r}: use 'heuristic' or 'cross-encoder:<model>'")
 
 
-def missing_names(question: str, hits: list[Hit]) -> list[str]:
-    """Names the question mentions that appear in none of the passages, titles or outlets.
-
-    "What is the capital of Australia?" over a Syria corpus finds passages about
-    capitals; if "Australia" is nowhere among them, the corpus cannot answer.
-    """
-    pool: set[str] = set()
-    for hit in hits:
-        pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
-    missing = []
-    for name in sorted(names(question)):
-        terms = set(content_terms(name))
-        if terms and not terms & pool:
-            missing.append(name)
-    return missing
-
-
-def unknown_terms(question: str, hits: list[Hit]) -> tuple[list[str], float]:
-    """Question words found in no retrieved passage, and their share of the question's weight.
-
-    "What are the symptoms of the flu?" over a war corpus retrieves nerve-agent reports
-    that mention symptoms; "flu" is nowhere, and it is half of what is asked.
-    """
-    pool: set[str] = set()
-    for hit in hits:
-        pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
-    weights = _weighted_terms(question)
-    total = sum(weights.values())
-    missing = [t for t in weights if t not in pool]
-    surface = [w for w in words(question) if content_terms(w) and content_terms(w)[0] in missing]
-    share = sum(weights[t] for t in missing) / total if total else 0.0
-    return list(dict.fromkeys(surface)), share
-
-
-_HOW_MANY = re.compile(r"\bhow (?:many|much)\b(.*)", re.IGNORECASE)
-
-
-def target_word(question: str) -> str | None:
-    """The first content word after "how many"/"how much", as written."""
-    m = _HOW_MANY.search(question)
-    if not m:
-        return None
-    return next((w for w in words(m.group(1)) if content_terms(w)), None)
-
-
-def count_target(question: str) -> str | None:
-    """Stem of what a "how many" question counts ("how many of them were civilians" → civilian)."""
-    word = target_word(question)
-    return content_terms(word)[0] if word else None
-
-
-def answer_type_missing(question: str, sentences: list[SentenceHit]) -> str | None:
-    """For "how many" / "when" questions: what no candidate sentence provides, else None."""
-    info = _QuestionInfo(question)
-    if info.kind == "count":
-        # The number must count the thing asked about: "how many mosques" is not
-        # answered by a sentence whose only number is a death toll.
-        target = count_target(question)
-        if not any(
-            numbers(s.text) - info.numbers - info.years_str()
-            and (target is None or target in content_terms(s.text))
-            for s in sentences
-        ):
-            return "a number" + (f" of {target_word(question)}" if target else "")
-    elif info.kind == "time" and not any(years(s.text) or months(s.text) for s in sentences):
-        return "a date"
-    return None
-
-
 def rerank_hits(hits: list[Hit], sentences: list[SentenceHit]) -> list[Hit]:
     """Passages reordered by their best sentence; returns new Hit objects."""
     best: dict[str, float] = {}
@@ -253,16 +191,6 @@ def _neighbours(hit: Hit, i: int) -> str:
     return " ".join(_span_text(hit, j) for j in (i - 1, i + 1) if 0 <= j < len(hit.sentences))
 
 
-def _weighted_terms(question: str) -> dict[str, float]:
-    """Question terms; words of the names it mentions weigh a third of the others.
-
-    In a topical corpus the entity a question is about ("the Syrian Observatory") is
-    mentioned everywhere; the words saying what is asked of it ("heads") pick the answer.
-    """
-    name_terms = {t for n in names(question) for t in content_terms(n)}
-    return {t: (1.0 if t in name_terms else 3.0) for t in content_terms(question)}
-
-
 def _coverage(q_terms: dict[str, float], text: str, around: str) -> float:
     total = sum(q_terms.values())
     if not total:
@@ -274,7 +202,7 @@ def _coverage(q_terms: dict[str, float], text: str, around: str) -> float:
     return found / total
 
 
-class _QuestionInfo:
+class QuestionInfo:
     """What the question asks for, computed once per question."""
 
     def __init__(self, question: str) -> None:

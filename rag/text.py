@@ -115,3 +115,13 @@ def question_type(question: str) -> str:
     if re.match(r"^where\b", q):
         return "place"
     return "other"
+
+
+def weighted_terms(question: str) -> dict[str, float]:
+    """Question terms; words of the names it mentions weigh a third of the others.
+
+    In a topical corpus the entity a question is about ("the Syrian Observatory") is
+    mentioned everywhere; the words saying what is asked of it ("heads") pick the answer.
+    """
+    name_terms = {t for n in names(question) for t in content_terms(n)}
+    return {t: (1.0 if t in name_terms else 3.0) for t in content_terms(question)}

@@ -1,0 +1,150 @@
+"""Incremental ingest: files → articles → chunks → vectors → store, one bad file never fatal.
+
+Unchanged articles (same content hash) are skipped and changed ones replaced; records
+repeated verbatim in the input are counted as duplicates; ``prune`` removes stored
+articles that came from under the given paths but were not seen this time. Because the
+store writes an article's record only after its chunks, an interrupted ingest is
+finished by simply running it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from rag.chunking import chunk_article
+from rag.embeddings import Embedder
+from rag.errors import LoadError
+from rag.loaders import FieldMap, iter_files, load_file
+from rag.settings import Settings
+from rag.store import Store
+from rag.types import Article, IngestReport
+
+ProgressCallback = Callable[[int, int, str], None]
+"""Called as (files done, files total, current file) during ingest."""
+
+_EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode() call
+
+
+def content_hash(article: Article, settings: Settings) -> str:
+    """Hash of everything that changes what is stored for an article.
+
+    Chunking settings are part of it, so changing them re-chunks on the next ingest.
+    """
+    payload = json.dumps(
+        [article.model_dump(mode="json", exclude={"path"}), settings.chunking.model_dump()],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class Ingester:
+    """One ingest run over a store."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.report = IngestReport()
+        self._seen: dict[str, tuple[str, str]] = {}  # article id → (file, content hash)
+
+    def run(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        prune: bool = False,
+        field_map: FieldMap | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> IngestReport:
+        """Ingest every supported file under ``paths``; returns the report."""
+        started = time.perf_counter()
+        roots = [Path(p).resolve() for p in paths]
+        files = list(iter_files(roots))
+        pending: list[Article] = []
+        for done, path in enumerate(files):
+            if progress:
+                progress(done, len(files), str(path))
+            pending += self._load(path, field_map)
+            if len(pending) >= _EMBED_BATCH_ARTICLES:
+                self._write_batch(pending)
+                pending = []
+        self._write_batch(pending)
+        if prune:
+            self.report.pruned = self._prune(roots)
+        if progress:
+            progress(len(files), len(files), "")
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    def _load(self, path: Path, field_map: FieldMap | None) -> list[Article]:
+        """The file's new articles; failures and repeats are recorded in the report."""
+        try:
+            articles = load_file(path, field_map)
+        except LoadError as exc:
+            self.report.failed += 1
+            self.report.errors.append(str(exc))
+            return []
+        fresh = []
+        for article in articles:
+            digest = content_hash(article, self.settings)
+            if article.id not in self._seen:
+                self._seen[article.id] = (str(path), digest)
+                fresh.append(article)
+            elif self._seen[article.id][1] == digest:
+                self.report.duplicates += 1  # the same record twice: nothing to store
+            else:
+                self.report.failed += 1
+                self.report.errors.append(
+                    f"{path}: article id {article.id!r} was already loaded from "
+                    f"{self._seen[article.id][0]} with different content; "
+                    "give each article a distinct id"
+                )
+        return fresh
+
+    def _write_batch(self, articles: list[Article]) -> None:
+        """Chunk and embed the changed articles of a batch together, then store each."""
+        if not articles:
+            return
+        report = self.report
+        hashes = {a.id: self._seen[a.id][1] for a in articles}
+        stored = self.store.content_hashes([a.id for a in articles])
+        todo = [a for a in articles if stored.get(a.id) != hashes[a.id]]
+        report.skipped += len(articles) - len(todo)
+        chunked = [(a, chunk_article(a, self.settings.chunking)) for a in todo]
+        vectors = self.embedder.embed([c.text for _, chunks in chunked for c in chunks])
+        offset = 0
+        for article, chunks in chunked:
+            part = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            if not chunks:
+                report.failed += 1
+                report.errors.append(f"{article.path}: article {article.id!r} has no sentences")
+                continue
+            try:
+                self.store.write_article(article, chunks, part, hashes[article.id])
+            except Exception as exc:  # noqa: BLE001 - one bad article must not abort the ingest
+                report.failed += 1
+                report.errors.append(f"{article.path}: could not store {article.id!r}: {exc}")
+                continue
+            if article.id in stored:
+                report.updated += 1
+            else:
+                report.added += 1
+            report.chunks += len(chunks)
+
+    def _prune(self, roots: Sequence[Path]) -> int:
+        """Delete stored articles loaded from under ``roots`` that this run did not see."""
+        gone = []
+        for info in self.store.articles():
+            path = info.get("path")
+            if not path or info["id"] in self._seen:
+                continue
+            p = Path(path)
+            if any(p == root or root in p.parents for root in roots):
+                gone.append(str(info["id"]))
+        self.store.delete_articles(gone)
+        return len(gone)
