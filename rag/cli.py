@@ -137,9 +137,9 @@ class _progress:
 
         self.bar = tqdm(total=0, unit="file", file=sys.stderr, leave=False)
 
-        def update(done: int, total: int, current: str) -> None:
+        def update(done: float, total: int, current: str) -> None:
             self.bar.total = total
-            self.bar.n = done
+            self.bar.n = round(done, 2)
             self.bar.set_postfix_str(Path(current).name[-40:] if current else "")
             self.bar.refresh()
 

@@ -23,8 +23,9 @@ from rag.settings import Settings
 from rag.store import Store
 from rag.types import Article, IngestReport
 
-ProgressCallback = Callable[[int, int, str], None]
-"""Called as (files done, files total, current file) during ingest."""
+ProgressCallback = Callable[[float, int, str], None]
+"""Called as (files done, files total, current file) during ingest; "files done" is
+fractional inside a large multi-article file, so a bar keeps moving through a JSONL dump."""
 
 _EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode() call
 
@@ -68,10 +69,19 @@ class Ingester:
         for done, path in enumerate(files):
             if progress:
                 progress(done, len(files), str(path))
-            pending += self._load(path, field_map)
-            if len(pending) >= _EMBED_BATCH_ARTICLES:
-                self._write_batch(pending)
-                pending = []
+            loaded = self._load(path, field_map)
+            pending += loaded
+            # Articles of small files are batched together; a big file is written in
+            # batches as it goes, reporting how far into the file it is.
+            while len(pending) >= _EMBED_BATCH_ARTICLES:
+                self._write_batch(pending[:_EMBED_BATCH_ARTICLES])
+                pending = pending[_EMBED_BATCH_ARTICLES:]
+                if progress and loaded:
+                    progress(
+                        done + 1 - min(len(pending), len(loaded)) / len(loaded),
+                        len(files),
+                        str(path),
+                    )
         self._write_batch(pending)
         if prune:
             self.report.pruned = self._prune(roots)
