@@ -15,6 +15,7 @@ Input lines need ``question`` and ``answerable`` (MultiHop-RAG's layout works as
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import click
 
 from rag.pipeline import Pipeline
-from rag.settings import Settings
+from rag.settings import AnswerSettings, Settings
 
 
 def balanced_accuracy(scores: list[tuple[float, bool]], threshold: float) -> float:
@@ -37,7 +38,7 @@ def balanced_accuracy(scores: list[tuple[float, bool]], threshold: float) -> flo
 def best_threshold(scores: list[tuple[float, bool]]) -> tuple[float, float]:
     """(threshold, balanced accuracy) over midpoints between observed scores."""
     values = sorted({round(s, 4) for s, _ in scores})
-    cuts = [values[0] - 1e-3] + [(a + b) / 2 for a, b in zip(values, values[1:], strict=False)]
+    cuts = [values[0] - 1e-3] + [(a + b) / 2 for a, b in itertools.pairwise(values)]
     best = max(cuts, key=lambda t: (balanced_accuracy(scores, t), -t))
     return round(best, 3), balanced_accuracy(scores, best)
 
@@ -49,7 +50,7 @@ def best_threshold(scores: list[tuple[float, bool]]) -> tuple[float, float]:
 def main(questions: Path, corpus: Path, store: Path | None) -> None:
     """Print the score distribution and the best min_relevance for QUESTIONS."""
     folder = store or Path(tempfile.mkdtemp(prefix="newsrag-calib-"))
-    pipeline = Pipeline(Settings(store=folder, answer={"min_relevance": -10.0}))
+    pipeline = Pipeline(Settings(store=folder, answer=AnswerSettings(min_relevance=-10.0)))
     pipeline.ingest([corpus])
     scores: list[tuple[float, bool]] = []
     by_names = {True: 0, False: 0}

@@ -37,7 +37,13 @@ LLM_SYSTEM_PROMPT = (
     "by them."
 )
 LLM_USER_PROMPT = "Passages:\n{passages}\n\nStatement: {statement}\n\nVerdict (one word):"
-_VERDICT = re.compile(r"\b(NOT[\s_-]*SUPPORTED|UNSUPPORTED|SUPPORTED)\b")
+_LEADING = re.compile(
+    r"^\W*(?:(?:verdict|answer)\W*)?(NOT[\s_-]*SUPPORTED|UNSUPPORTED|SUPPORTED)\b"
+)
+_CAPS = re.compile(r"\b(NOT[\s_-]*SUPPORTED|UNSUPPORTED|SUPPORTED)\b")  # case-sensitive
+_SENTENCE = re.compile(
+    r"\b(?:statement|claim)\s+is\s+(not\s+|un)?(?:\w+\s+)?supported\b", re.IGNORECASE
+)
 
 
 class Claim(NamedTuple):
@@ -184,22 +190,31 @@ class LLMJudge:
 
 
 def parse_llm_verdict(reply: str) -> bool | None:
-    """True for SUPPORTED, False for NOT_SUPPORTED / UNSUPPORTED; None when neither appears.
+    """True for SUPPORTED, False for NOT_SUPPORTED / UNSUPPORTED, None when no verdict is given.
 
-    The first verdict word wins, so "NOT_SUPPORTED: the passage never says SUPPORTED" is
-    False. Case, markdown and spacing ("Not supported", "**NOT-SUPPORTED**") are tolerated.
+    Read in this order: a verdict word opening the reply (any case, markdown and a
+    "Verdict:" label tolerated: "**Not supported.**"); else the first verdict word in
+    capitals anywhere ("I think NOT_SUPPORTED"); else "the statement is (not) supported".
+    An echoed passage ("Turkey supported the rebels") is not a verdict.
     """
-    match = _VERDICT.search(reply.upper())
-    if match is None:
-        return None
-    return match.group(1) == "SUPPORTED"
+    for pattern, text in ((_LEADING, reply.strip().upper()), (_CAPS, reply)):
+        match = pattern.search(text)
+        if match:
+            return match.group(1) == "SUPPORTED"
+    match = _SENTENCE.search(reply)
+    if match:
+        return match.group(1) is None
+    return None
 
 
-def make_judge(name: str, embedder: Embedder, settings: Settings, **options: Any) -> Judge:
-    """The judge a ``--judge`` value names (see module docstring)."""
+def make_judge(name: str, embedder: Embedder | None, settings: Settings, **options: Any) -> Judge:
+    """The judge a ``--judge`` value names (see module docstring).
+
+    ``embedder`` is needed by the heuristic judge only (pass the pipeline's, to share it).
+    """
     kind, _, arg = name.partition(":")
     if kind == "heuristic" and not arg:
-        return HeuristicJudge(embedder, settings)
+        return HeuristicJudge(embedder or settings.make_embedder(), settings)
     if kind == "nli" and arg:
         return NLIJudge(arg, threshold=options.get("threshold", DEFAULT_NLI_THRESHOLD))
     if kind == "llm" and arg:

@@ -95,10 +95,6 @@ class SentenceCitations:
     supported: bool = False
     precise: list[bool] = field(default_factory=list)
 
-    def irrelevant(self) -> int:
-        """Citations judged not needed (ALCE 'over-citation')."""
-        return sum(not p for p in self.precise) if self.supported else 0
-
 
 @dataclass
 class CitationScores:
@@ -109,13 +105,12 @@ class CitationScores:
     sentences: list[SentenceCitations]
 
 
-def citation_scores(
-    sentences: Sequence[tuple[str, Sequence[str]]], judge: Judge
-) -> CitationScores:
+def citation_scores(sentences: Sequence[tuple[str, Sequence[str]]], judge: Judge) -> CitationScores:
     """ALCE citation recall and precision of one answer's (sentence, cited passages) pairs.
 
     Recall: share of sentences supported by their citations jointly (no citation: not
-    supported). Precision: share of citations that are precise; when a sentence's citations
+    supported). Precision: share of citations that are precise (0 when the answer cites
+    nothing; both None when it has no sentences); when a sentence's citations
     jointly support it, a citation is imprecise only if it alone does not support the sentence
     AND the others still do without it; when they do not support it, none of its citations
     is precise (ALCE ``compute_autoais``).
@@ -130,7 +125,8 @@ def citation_scores(
     n_citations = sum(len(c.passages) for c in checks)
     precise = sum(sum(c.precise) for c in checks)
     recall = sum(c.supported for c in checks) / len(checks)
-    return CitationScores(recall, precise / n_citations if n_citations else None, checks)
+    # ALCE scores an answer that cites nothing at precision 0, not "undefined".
+    return CitationScores(recall, precise / n_citations if n_citations else 0.0, checks)
 
 
 def _precision_checks(checks: list[SentenceCitations], judge: Judge) -> None:
@@ -152,7 +148,8 @@ def _precision_checks(checks: list[SentenceCitations], judge: Judge) -> None:
             c.precise = [True]
         else:
             c.precise = [
-                alone[Claim(c.statement, (p,))] or not rest[Claim(c.statement, _without(c.passages, i))]
+                alone[Claim(c.statement, (p,))]
+                or not rest[Claim(c.statement, _without(c.passages, i))]
                 for i, p in enumerate(c.passages)
             ]
 

@@ -28,11 +28,12 @@ from rag.types import Filters
 
 Record = dict[str, Any]
 _SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
 def norm_text(text: str) -> str:
     """Lower-case text with white space and typographic quotes normalised, for matching."""
-    text = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
+    text = text.translate(_QUOTES)
     return _SPACE.sub(" ", text).strip().lower()
 
 
@@ -103,10 +104,16 @@ def read_dataset(path: Path, limit: int | None = None) -> Dataset:
     if limit is not None:
         questions = questions[:limit]
     if "query" in questions[0] and ({"positive", "negative"} & questions[0].keys()):
-        return _rgb(path, questions)
-    if "question_type" in questions[0]:
-        return _multihop(path, questions)
-    return _newsrag(path, questions, meta)
+        dataset = _rgb(path, questions)
+    elif "question_type" in questions[0]:
+        dataset = _multihop(path, questions)
+    else:
+        dataset = _newsrag(path, questions, meta)
+    ids = [q.id for q in dataset.questions]
+    if len(set(ids)) != len(ids):
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        raise RagError(f"{path}: question ids must be unique; repeated: {', '.join(twice[:5])}")
+    return dataset
 
 
 def _records(path: Path) -> Iterator[Record]:

@@ -1,8 +1,9 @@
 """Scored sentences → an Answer whose every sentence carries a resolved citation.
 
 The default answerer needs no LLM: it quotes the sentences that answer the question,
-verbatim, each followed by its marker, so it is grounded by construction. LLM
-backends (``rag.llm``) produce text with markers that ``resolve_markers`` checks.
+verbatim, each followed by its marker, so it is grounded by construction. LLM answers
+(``rag.generate``) are split back into marked sentences here and share the same
+verification and renumbering.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+import blingfire
 
 from rag.settings import AnswerSettings
 from rag.text import content_terms
@@ -20,6 +23,7 @@ FILTERED_OUT = "filtered_out"
 NOT_ANSWERED = "not_answered"
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")
 
 
 @dataclass
@@ -137,16 +141,19 @@ def split_marked_sentences(text: str) -> list[tuple[str, list[int]]]:
     A marker belongs to the sentence it follows; markers after the final full stop
     ("... Assad. [1]") are attached to that sentence.
     """
-    import blingfire  # local: only LLM answers need re-splitting
-
     _, offsets = blingfire.text_to_sentences_and_offsets(text)
     out: list[tuple[str, list[int]]] = []
     for start, end in offsets:
         piece = text[start:end]
+        # "… Assad. [1] Iran …": markers opening a piece close the previous sentence.
+        lead = _LEADING_MARKERS.match(piece)
+        if lead and out:
+            out[-1][1].extend(int(m) for m in _MARKER.findall(lead.group(0)))
+            piece = piece[lead.end() :]
         marks = [int(m) for m in _MARKER.findall(piece)]
         clean = _MARKER.sub("", piece).strip()
-        if not clean and out:
-            out[-1][1].extend(marks)  # a marker that blingfire split off on its own
-        elif clean:
+        if clean:
             out.append((clean, marks))
+        elif out:
+            out[-1][1].extend(marks)
     return out

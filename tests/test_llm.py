@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from rag.answer import split_marked_sentences
 from rag.embeddings import Embedder
 from rag.followup import standalone_question_llm
 from rag.generate import INSUFFICIENT, LLMAnswerer, MarkerFilter, build_messages, clean_markers
@@ -56,6 +57,18 @@ def test_marker_filter_never_shows_an_invalid_marker_split_across_chunks() -> No
     pieces = ["Russia backed ", "Assad [", "1", "]. Iran [", "12", "] too [2", "]."]
     shown = "".join(f.feed(p) for p in pieces) + f.flush()
     assert shown == "Russia backed Assad [1]. Iran  too [2]."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Assad was backed by Russia [1]. The EU condemned it [2][3].",
+        "Assad was backed by Russia. [1] The EU condemned it. [2] [3]",
+    ],
+)
+def test_markers_attach_to_the_sentence_they_follow(text: str) -> None:
+    assert [marks for _, marks in split_marked_sentences(text)] == [[1], [2, 3]]
+    assert split_marked_sentences(text)[1][0].startswith("The EU condemned it")
 
 
 def test_prompt_marks_passages_as_data_and_escapes_the_delimiter() -> None:
