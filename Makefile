@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install run test lint format bench eval clean
+.PHONY: install run test lint format bench eval gate clean
 
 install: $(STAMP)
 
@@ -28,7 +28,19 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rag
+	$(BIN)/mypy rag evals
+
+eval: install
+	HF_HUB_OFFLINE=1 $(BIN)/rag eval evals/datasets/seed.jsonl
+
+gate: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m evals.gate
+
+# Speed and memory (tables + JSON), then MultiHop-RAG grounding when the shared data is present.
+bench: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m evals.bench_ingest --json bench-ingest.json
+	test ! -f ../shared/data/multihop_rag/questions_dev.jsonl || \
+		HF_HUB_OFFLINE=1 $(BIN)/rag eval ../shared/data/multihop_rag/questions_dev.jsonl
 
 format: install
 	$(BIN)/ruff format .
