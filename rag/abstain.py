@@ -4,9 +4,12 @@ Three kinds of abstention (``Answer.abstain_code``), checked in this order:
 
 - ``no_relevant``: a name the question mentions is in no retrieved passage; or question
   words absent from every retrieved passage carry at least ``max_unknown_share`` of the
-  question's weight; or no candidate sentence reaches ``min_relevance``;
+  question's weight while no top sentence's cosine reaches ``unknown_max_dense``; or no
+  candidate sentence reaches ``min_relevance``;
 - ``not_answered``: on-topic sentences exist, but a "how many" question finds no number
-  of the thing it counts, or a "when" question no date;
+  of the thing it counts (or what it counts happens in no retrieved passage), a "when"
+  question no date, or none of the relevant sentences has any of the question's words
+  besides its names;
 - ``filtered_out``: set by the pipeline when the filters excluded evidence that the
   unfiltered corpus has.
 
@@ -35,7 +38,10 @@ def decide(
             NO_RELEVANT, f"The corpus has nothing on {listed}: no retrieved article mentions it."
         )
     unknown, share = unknown_terms(question, pool)
-    if share >= cfg.max_unknown_share:
+    # Paraphrase is normal ("appealed for calm" vs "called for peace"), so unknown words
+    # only count when nothing retrieved is close in meaning either.
+    closest = max((s.scores.get("dense", 0.0) for s in ranked[:5]), default=0.0)
+    if share >= cfg.max_unknown_share and closest < cfg.unknown_max_dense:
         listed = ", ".join(repr(w) for w in unknown)
         return _abstain(
             NO_RELEVANT,
@@ -46,7 +52,9 @@ def decide(
         return _abstain(
             NO_RELEVANT, "Nothing in the corpus is relevant enough to answer this question."
         )
-    lacking = answer_type_missing(question, relevant)
+    lacking = answer_type_missing(question, relevant, _pool_terms(pool))
+    if lacking is None and asked_words_missing(question, relevant):
+        lacking = "what the question asks about them"
     if lacking:
         return _abstain(
             NOT_ANSWERED,
@@ -81,15 +89,50 @@ def missing_names(question: str, hits: list[Hit]) -> list[str]:
     "What is the capital of Australia?" over a Syria corpus finds passages about
     capitals; if "Australia" is nowhere among them, the corpus cannot answer.
     """
+    # A one-word name is found when the word occurs at all. A longer name is found when
+    # all its words occur, or one of them occurs capitalised: "Mahomes" finds "Patrick
+    # Mahomes", but "Arab states" does not find "United States". Hyphenated parts are
+    # split and particles ("al-") dropped.
+    capital: set[str] = set()
+    anycase: set[str] = set()
+    for hit in hits:
+        text = f"{hit.title} {hit.source or ''} {hit.text}"
+        capital.update(_bare(w) for w in _CAPITAL_WORD.findall(text))
+        anycase.update(words(text))
+    missing = []
+    for name in sorted(names(question)):
+        parts = {w for w in words(name) if "-" not in w} - _PARTICLES
+        if not parts:
+            continue
+        whole = parts <= anycase
+        if not (whole if len(parts) == 1 else whole or parts & capital):
+            missing.append(name)
+    return missing
+
+
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "van", "von", "der", "la", "the"})
+_CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’]*")
+
+
+def _bare(word: str) -> str:
+    return word.lower().strip("'’\".,;:!?()[]").removesuffix("'s").removesuffix("’s")
+
+
+def found(stem: str, pool: set[str]) -> bool:
+    """``stem`` is in ``pool``, or begins a pool word a suffix longer ("coast" → "coastal").
+
+    Short stems must match exactly: "flu" must not be found in "fluid".
+    """
+    if stem in pool:
+        return True
+    return len(stem) >= 4 and any(p.startswith(stem) and len(p) - len(stem) <= 3 for p in pool)
+
+
+def _pool_terms(hits: list[Hit]) -> set[str]:
     pool: set[str] = set()
     for hit in hits:
         pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
-    missing = []
-    for name in sorted(names(question)):
-        terms = set(content_terms(name))
-        if terms and not terms & pool:
-            missing.append(name)
-    return missing
+    return pool
 
 
 def unknown_terms(question: str, hits: list[Hit]) -> tuple[list[str], float]:
@@ -98,12 +141,11 @@ def unknown_terms(question: str, hits: list[Hit]) -> tuple[list[str], float]:
     "What are the symptoms of the flu?" over a war corpus retrieves nerve-agent reports
     that mention symptoms; "flu" is nowhere, and it is half of what is asked.
     """
-    pool: set[str] = set()
-    for hit in hits:
-        pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
+    pool = _pool_terms(hits)
     weights = weighted_terms(question)
     total = sum(weights.values())
-    missing = [t for t in weights if t not in pool]
+    # A stem that begins a pool word counts as found: "coast" is in "coastal".
+    missing = [t for t in weights if not found(t, pool)]
     surface = [w for w in words(question) if content_terms(w) and content_terms(w)[0] in missing]
     share = sum(weights[t] for t in missing) / total if total else 0.0
     return list(dict.fromkeys(surface)), share
@@ -112,12 +154,21 @@ def unknown_terms(question: str, hits: list[Hit]) -> tuple[list[str], float]:
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b(.*)", re.IGNORECASE)
 
 
+def _after_how_many(question: str) -> list[str]:
+    m = _HOW_MANY.search(question)
+    return [w for w in words(m.group(1)) if content_terms(w)] if m else []
+
+
 def target_word(question: str) -> str | None:
     """The first content word after "how many"/"how much", as written."""
-    m = _HOW_MANY.search(question)
-    if not m:
-        return None
-    return next((w for w in words(m.group(1)) if content_terms(w)), None)
+    after = _after_how_many(question)
+    return after[0] if after else None
+
+
+def count_predicate(question: str) -> str | None:
+    """The content word after the counted thing: "how many people were *arrested*"."""
+    after = _after_how_many(question)
+    return after[1] if len(after) > 1 else None
 
 
 def count_target(question: str) -> str | None:
@@ -126,8 +177,34 @@ def count_target(question: str) -> str | None:
     return content_terms(word)[0] if word else None
 
 
-def answer_type_missing(question: str, sentences: list[SentenceHit]) -> str | None:
-    """For "how many" / "when" questions: what no candidate sentence provides, else None."""
+_FACTOID_WORDS = 6
+
+
+def asked_words_missing(question: str, sentences: list[SentenceHit]) -> bool:
+    """True when no relevant sentence has any of the question's words other than names.
+
+    Sentences that match only the entity ("Syria") or only in embedding space do not say
+    anything about what was asked ("When will Syria hold its next election?"). Applies to
+    questions of at most six such words.
+    """
+    name_terms = {t for n in names(question) for t in content_terms(n)}
+    asked = [t for t in weighted_terms(question) if t not in name_terms]
+    # Long multi-part questions ("Between the report by X on … and …") are answered
+    # piecewise by sentences that share only their names; the check is for factoids.
+    if not asked or len(asked) > _FACTOID_WORDS:
+        return False
+    have = {t for s in sentences for t in content_terms(s.text)}
+    return not any(found(t, have) for t in asked)
+
+
+def answer_type_missing(
+    question: str, sentences: list[SentenceHit], pool: set[str] | None = None
+) -> str | None:
+    """For "how many" / "when" questions: what no candidate sentence provides, else None.
+
+    ``pool`` (the retrieved passages' words) lets a count question be refused when what
+    it counts happens nowhere: "how many people were arrested" over reports of deaths.
+    """
     info = QuestionInfo(question)
     if info.kind == "count":
         # The number must count the thing asked about: "how many mosques" is not
@@ -139,6 +216,10 @@ def answer_type_missing(question: str, sentences: list[SentenceHit]) -> str | No
             for s in sentences
         ):
             return "a number" + (f" of {target_word(question)}" if target else "")
+        predicate = count_predicate(question)
+        stem = content_terms(predicate)[0] if predicate else None
+        if stem and pool is not None and not found(stem, pool):
+            return f"a number of {target_word(question)} {predicate}"
     elif info.kind == "time" and not any(years(s.text) or months(s.text) for s in sentences):
         return "a date"
     return None

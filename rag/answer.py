@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import blingfire
 
 from rag.settings import AnswerSettings
-from rag.text import content_terms
+from rag.text import content_terms, question_type
 from rag.types import AnswerSentence, Citation, SentenceHit, Verdict
 
 NO_RELEVANT = "no_relevant"
@@ -64,12 +64,23 @@ def _near_duplicate(a: str, b: str) -> bool:
     return len(ta & tb) / len(ta | tb) > 0.6
 
 
-def select_sentences(ranked: list[SentenceHit], settings: AnswerSettings) -> list[SentenceHit]:
-    """The best sentence plus close runners-up that add something new."""
+def select_sentences(
+    ranked: list[SentenceHit], settings: AnswerSettings, question: str = ""
+) -> list[SentenceHit]:
+    """The best sentence plus close runners-up that add something new.
+
+    For "what did X say" questions, a best sentence that only reports the speech
+    ("…emphasized the importance of unity") is followed by the next sentence of its
+    passage when that one carries the direct quote ("He stated, “We must…”").
+    """
     if not ranked:
         return []
     best = ranked[0]
     chosen = [best]
+    if question_type(question) == "speech" and not _QUOTE_MARK.search(best.text):
+        follow = _next_sentence(best, ranked)
+        if follow is not None and _QUOTE_MARK.search(follow.text):
+            chosen.append(follow)
     for cand in ranked[1:]:
         if len(chosen) >= settings.max_sentences:
             break
@@ -82,6 +93,21 @@ def select_sentences(ranked: list[SentenceHit], settings: AnswerSettings) -> lis
             continue
         chosen.append(cand)
     return chosen
+
+
+_QUOTE_MARK = re.compile(r"[“”\"]")
+
+
+def _next_sentence(sent: SentenceHit, ranked: list[SentenceHit]) -> SentenceHit | None:
+    """The scored sentence that follows ``sent`` in its passage, if it was scored."""
+    spans = sent.hit.sentences
+    following = [s.start for s in spans if s.start >= sent.end]
+    if not following:
+        return None
+    start = min(following)
+    return next(
+        (s for s in ranked if s.hit.article_id == sent.hit.article_id and s.start == start), None
+    )
 
 
 class ExtractiveAnswerer:
@@ -99,7 +125,7 @@ class ExtractiveAnswerer:
         """
         draft = Draft()
         parts = []
-        for n, sent in enumerate(select_sentences(ranked, self.settings), start=1):
+        for n, sent in enumerate(select_sentences(ranked, self.settings, question), start=1):
             draft.citations.append(citation_for(n, sent))
             draft.evidence[n] = sent.hit.text
             draft.sentences.append(AnswerSentence(text=sent.text, citations=[n]))

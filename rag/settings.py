@@ -101,6 +101,11 @@ class AnswerSettings(_Section):
         description="Abstain when question words absent from every retrieved passage carry "
         "this share of the question's weight.",
     )
+    unknown_max_dense: float = Field(
+        default=0.45,
+        description="The unknown-words check applies only when no top sentence's cosine "
+        "to the question reaches this.",
+    )
     relative_cutoff: float = Field(
         default=0.88,
         description="Extra sentences must score at least this fraction of the best one.",

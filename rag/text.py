@@ -39,6 +39,7 @@ _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
 
+_QUESTION_WORDS = frozenset("did does do is are was were has have had between".split())
 _CALENDAR = frozenset(_MONTHS) | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
@@ -53,7 +54,7 @@ def words(text: str) -> list[str]:
     """Word and number tokens, in order, lower-cased, hyphenated words split into parts too."""
     out: list[str] = []
     for tok in _WORD.findall(text):
-        low = tok.lower().replace("’", "'").removesuffix("'s")
+        low = tok.lower().replace("’", "'").removesuffix("'s").strip("'")
         out.append(low)
         if "-" in low:
             out.extend(p for p in low.split("-") if p)
@@ -85,8 +86,11 @@ def names(text: str, *, initial: bool = False) -> set[str]:
         lone_initial = m.start() == 0 and " " not in m.group(0)
         if lone_initial and (not initial or m.group(0).lower() in STOPWORDS):
             continue
-        # Months and weekdays are capitalised but are dates, not entities.
+        # Months and weekdays are capitalised but are dates, not entities; a leading
+        # function word ("Did Patrick Mahomes", "Between TechCrunch") is grammar.
         kept = [w for w in m.group(0).split() if w.lower() not in _CALENDAR]
+        while kept and kept[0].lower() in STOPWORDS | _QUESTION_WORDS:
+            kept = kept[1:]
         if kept:
             found.add(" ".join(kept))
     return found
@@ -104,9 +108,14 @@ def months(text: str) -> set[int]:
 
 
 def question_type(question: str) -> str:
-    """Coarse answer type: 'count', 'person', 'time', 'place' or 'other'."""
+    """Coarse answer type: 'count', 'person', 'time', 'place', 'speech' or 'other'."""
     q = question.lower().strip()
-    if re.match(r"^(how many|how much|what number|what percentage)\b", q) or " how many " in q:
+    if re.match(
+        r"^what (did|does|do|has|have|had)\b.*\b(say|said|tell|told|state|announce|write)\b", q
+    ):
+        return "speech"
+    counting = r"^(how many|how much|what (number|percentage|share|proportion|fraction))\b"
+    if re.match(counting, q) or " how many " in q:
         return "count"
     if re.match(r"^(who|whom|whose)\b", q) or re.search(r"\b(which|what) (person|people)\b", q):
         return "person"
