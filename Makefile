@@ -1,4 +1,4 @@
-# newsrag: `make run` (install + ingest the bundled corpus + chat), `make test` (install + tests).
+# newsrag: `make run` (install + ingest the bundled corpus + open the app), `make test` (install + tests).
 PYTHON ?= python3.11
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 run: install
 	$(BIN)/rag ingest corpus/
-	$(BIN)/rag chat
+	$(BIN)/rag serve
 
 test: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
@@ -28,7 +28,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy rag evals
+	$(BIN)/mypy rag ui evals
 
 eval: install
 	HF_HUB_OFFLINE=1 $(BIN)/rag eval evals/datasets/seed.jsonl

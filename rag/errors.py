@@ -26,3 +26,7 @@ class StoreError(RagError):
 
 class ConfigError(RagError):
     """A setting has a value newsrag cannot use."""
+
+
+class SessionNotFound(RagError):
+    """No session with that id is visible to this user."""

@@ -107,6 +107,12 @@ class Pipeline:
             self.__dict__.pop("retriever", None)
         return report
 
+    def delete_articles(self, ids: Sequence[str]) -> None:
+        """Remove articles and their chunks, and keep the BM25 index in step."""
+        self.store.delete_articles(ids)
+        self.lexical_index(rebuild=True)
+        self.__dict__.pop("retriever", None)
+
     # -------------------------------------------------------------------- ask
     def ask(
         self,

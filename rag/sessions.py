@@ -21,10 +21,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from rag.errors import RagError
-from rag.types import Citation, Pin, Session, Turn
+from rag.errors import RagError, SessionNotFound
+from rag.types import Citation, Pin, Session, SessionInfo, Turn
 
 SCHEMA_VERSION: Final = 1
 
@@ -66,23 +66,6 @@ ANYONE: Final = _Anyone.ANYONE
 
 OwnerScope = str | None | Literal[_Anyone.ANYONE]
 """A user name, None for sessions made without login, or ANYONE."""
-
-
-class SessionNotFound(RagError):
-    """No session with that id is visible to this user."""
-
-
-class SessionInfo(BaseModel):
-    """A session as listed in the sidebar: no answers loaded."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str
-    title: str
-    owner: str | None = None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    turns: int = Field(description="Number of questions asked.")
 
 
 def _now() -> dt.datetime:

@@ -237,6 +237,17 @@ class Session(_Record):
     pins: list[Pin] = Field(default_factory=list)
 
 
+class SessionInfo(_Record):
+    """A session as listed in the sidebar: no answers loaded."""
+
+    id: str
+    title: str
+    owner: str | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    turns: int = Field(description="Number of questions asked.")
+
+
 class IngestReport(_Record):
     """Outcome of one ingest run; the CLI prints it as one line (or JSON)."""
 

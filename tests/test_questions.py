@@ -114,7 +114,10 @@ def test_follow_ups_among_distractors_stay_grounded(fakes_pipeline: Pipeline) ->
     )
     _assert_grounded(rebels, fakes_pipeline)
     # FA-KES holds this fact too ("Western-backed rebels", "Saudi-backed rebels"): any backer counts.
-    assert any(b in rebels.answer for b in ("Turkey", "Western", "Saudi", "Gulf", "United States", "Arab states"))
+    assert any(
+        b in rebels.answer
+        for b in ("Turkey", "Western", "Saudi", "Gulf", "United States", "Arab states")
+    )
     deaths_q = "How many people died in the March 2025 violence on Syria's coast?"
     deaths = fakes_pipeline.ask(deaths_q)
     _assert_grounded(deaths, fakes_pipeline)

@@ -1,0 +1,271 @@
+"""What a journalist does in the app, in real Chromium against a real `rag serve`.
+
+One server per module (over a tmp store holding the seed article), one browser; each
+step saves a screenshot under artifacts/ui/ so the look can be reviewed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, SEED
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = ROOT / "artifacts" / "ui"
+RAG = str(Path(sys.executable).with_name("rag"))
+TIMEOUT_MS = 90_000  # the machine is shared and small: answers can take a while
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Server:
+    """A running `rag serve` and the folders it uses."""
+
+    url: str
+    store: Path
+    sessions: Path
+    uploads: Path
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(base: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    env.update(
+        RAG_UI__SESSIONS_PATH=str(base / "sessions.sqlite3"),
+        RAG_UI__UPLOADS=str(base / "uploads"),
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+    )
+    return env
+
+
+def _wait_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"rag serve exited early:\n{log.read_text()}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as reply:
+            if reply.status == 200:
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"rag serve did not answer within {seconds:.0f} s:\n{log.read_text()}")
+
+
+@contextlib.contextmanager
+def serve_app(base: Path, *extra: str) -> Iterator[Server]:
+    """Ingest the seed article into a store under ``base``, then run `rag serve` on it."""
+    store, env = base / "store", _env(base)
+    articles = base / "articles"
+    articles.mkdir(parents=True)
+    shutil.copy(SEED, articles / SEED.name)
+    subprocess.run(
+        [RAG, "--store", str(store), "ingest", str(articles)],
+        env=env, check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    port, log = free_port(), base / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [RAG, "--store", str(store), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            _wait_up(url, proc, log, 180)
+            yield Server(url, store, base / "sessions.sqlite3", base / "uploads")
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`rag serve` over the seed article, for the whole module."""
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: `apt-get install -y chromium` to run UI tests")
+    with serve_app(tmp_path_factory.mktemp("ui")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def outside() -> list[str]:
+    """URLs the page requested from anywhere but the app (must stay empty: offline use)."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, server: Server, outside: list[str]) -> Iterator[Any]:
+    """A fresh browser profile on the app, loaded (sidebar filled in)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    local = (server.url, "data:", "blob:")
+    tab.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
+    tab.goto(server.url)
+    loaded(tab)
+    yield tab
+    context.close()
+
+
+def loaded(page: Any) -> None:
+    """Wait until the page's load handlers have filled the sidebar."""
+    page.wait_for_selector("#nr-sessions .nr-sessions, #nr-sessions .nr-sessions-empty")
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a screenshot for review (artifacts/ is git-ignored)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(400)  # let the last re-render settle
+    page.screenshot(path=str(SHOTS / name))
+
+
+def ask(page: Any, question: str, turns_before: int) -> Any:
+    """Type a question, press Ask, and wait until its answer is saved (chips clickable)."""
+    page.fill("#nr-question textarea", question)
+    page.click("#nr-ask")
+    turn = page.locator(f'#nr-transcript section.nr-turn[data-turn="{turns_before}"]')
+    page.wait_for_selector(f'#nr-transcript section.nr-turn[data-turn="{turns_before}"]:not(.nr-pending)')  # fmt: skip
+    return turn
+
+
+def test_ask_cite_follow_up_resume_and_export(
+    page: Any, server: Server, outside: list[str]
+) -> None:
+    page.wait_for_selector("#nr-transcript .nr-welcome")
+    first = ask(page, "who backed Assad?", 0)
+    answer = first.locator(".nr-answer").inner_text()
+    assert "Russia" in answer
+    shot(page, "01_answer.png")
+
+    first.locator("button.nr-chip").first.click()
+    mark = page.locator("#nr-passage mark")
+    mark.wait_for()
+    quote = mark.inner_text()
+    assert "Russia" in quote and quote.strip() in answer
+    assert "Syrian Leader Calls for Unity" in page.locator("#nr-passage h3").inner_text()
+    page.fill("#nr-pin-row textarea", "Russia and Iran named as Assad's backers")
+    page.click("#nr-pin")
+    page.locator("#nr-board .nr-pin", has_text="Russia").wait_for()
+    shot(page, "02_passage.png")
+
+    second = ask(page, "and who backed the rebels?", 1)
+    assert "rebels" in second.locator(".nr-answer").inner_text()
+    assert second.locator("button.nr-chip").count() >= 1
+    shot(page, "03_follow_up.png")
+
+    page.reload()
+    loaded(page)
+    item = page.locator("#nr-sessions button.nr-session", has_text="who backed Assad?")
+    item.wait_for()
+    assert "2 questions" in item.inner_text()
+    item.click()
+    page.locator('#nr-transcript section.nr-turn[data-turn="1"]').wait_for()
+    text = page.locator("#nr-transcript").inner_text()
+    assert "who backed Assad?" in text and "and who backed the rebels?" in text
+    page.locator('#nr-transcript section.nr-turn[data-turn="0"] button.nr-chip').first.click()
+    assert page.locator("#nr-passage mark").inner_text() == quote  # citations survive
+    shot(page, "04_after_reload.png")
+
+    page.fill("#nr-search textarea", "proxy conflicts")  # words of an answer, not the title
+    page.locator("#nr-sessions .nr-session", has_text="who backed Assad?").wait_for()
+    page.fill("#nr-search textarea", "Ukraine")
+    page.locator("#nr-sessions", has_text="No session mentions").wait_for()
+    page.fill("#nr-search textarea", "")
+    page.fill("#nr-title textarea", "Foreign backers in Syria")
+    page.press("#nr-title textarea", "Enter")
+    page.locator("#nr-sessions .nr-session", has_text="Foreign backers in Syria").wait_for()
+
+    with page.expect_download() as download:
+        page.click("#nr-export-md")
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert quote.strip() in exported
+    assert exported.startswith("# Foreign backers in Syria")
+    assert "Syrian Leader Calls for Unity" in exported and "9 Mar 2025" in exported
+    assert "## Bibliography" in exported
+    assert "## Evidence board" in exported and "Assad's backers" in exported
+    assert outside == [], f"the page reached outside the machine: {outside}"
+
+
+def test_upload_an_article_and_ask_about_it(page: Any, server: Server, tmp_path: Path) -> None:
+    article = tmp_path / "vexmoor bridge.txt"
+    article.write_text(
+        "Title: Vexmoor opens the Quenby Bridge <img src=x onerror=window.__pwned=1>\n"
+        "Source: Vexmoor Gazette\nPublished: 2024-05-03\n\n"
+        "The town of Vexmoor opened the Quenby Bridge on Friday. The bridge was built by "
+        "the engineering firm Tallowmark and cost 41 million florins.\n"
+        "Mayor Ilsa Quenby cut the ribbon in front of a crowd of about 3,000 residents.\n",
+        encoding="utf-8",
+    )
+    page.get_by_role("tab", name="Corpus").click()
+    page.set_input_files("#nr-upload input[type=file]", str(article))
+    page.locator("#nr-upload", has_text="vexmoor").wait_for()
+    page.click("#nr-ingest")
+    page.locator("#nr-ingest-status", has_text="added 1").wait_for()
+    page.locator("#nr-articles", has_text="Vexmoor Gazette").wait_for()
+    assert (server.uploads / "vexmoor bridge.txt").exists()
+    shot(page, "05_corpus_upload.png")
+
+    page.get_by_role("tab", name="Research").click()
+    page.click("text=+ New session")
+    page.wait_for_selector("#nr-transcript .nr-welcome")
+    turn = ask(page, "Which firm built the Quenby Bridge?", 0)
+    assert "Tallowmark" in turn.locator(".nr-answer").inner_text()
+    sources = turn.locator(".nr-sources").inner_text()
+    assert "<img src=x onerror=window.__pwned=1>" in sources  # the title shows as text
+    assert page.evaluate("window.__pwned") is None
+    shot(page, "06_upload_answer.png")
+
+    refused = ask(page, "What is the capital of Australia?", 1)
+    assert "No answer" in refused.inner_text() and "Australia" in refused.inner_text()
+    assert refused.locator("button.nr-chip").count() == 0
+    shot(page, "07_abstention.png")
+
+    listed = page.locator("#nr-sessions button.nr-session")
+    before = listed.count()
+    page.click("text=Delete session")
+    page.click("#nr-confirm")
+    listed.filter(has_text="Quenby").wait_for(state="detached")
+    assert listed.count() == before - 1  # only the open session went

@@ -1,0 +1,375 @@
+"""The Gradio app: layout, and the wiring of components to the chat and corpus handlers.
+
+One Pipeline (one loaded embedding model) serves every browser tab and API call; the
+handlers that run it share one concurrency slot, so a question never races an ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+from pydantic import ValidationError
+
+from rag.errors import RagError
+from rag.loaders import SUPPORTED_SUFFIXES
+from rag.pipeline import Pipeline
+from rag.sessions import SessionStore
+from rag.settings import Settings
+from rag.types import Filters
+from ui import render, style
+from ui.chat import Chat, ChatWidgets, filters_label
+from ui.corpus import Corpus, CorpusWidgets
+
+PIPELINE = "pipeline"  # concurrency id of every handler that runs the pipeline
+# A panel's heading lives in its template, so it costs no extra block (and gap) in the column.
+_HEADED = '<div class="nr-side-h">{}</div>${{value}}'
+
+
+def settings_rows(settings: Settings, store_location: str) -> list[tuple[str, str]]:
+    """The settings a user may want to check, as (label, value) rows."""
+    chroma = settings.chroma
+    server = f"{chroma.host}:{chroma.port}" if chroma.host else "embedded"
+    retrieval = settings.retrieval
+    return [
+        ("Answer backend", str(getattr(settings.answer, "backend", "extractive"))),
+        ("Embedding model", settings.embedding.model),
+        ("Store", store_location),
+        ("Chroma", server),
+        ("Retrieval", f"k={retrieval.k}, hybrid={retrieval.hybrid}"),
+        ("Sessions file", str(settings.ui.sessions_path)),
+        ("Uploads folder", str(settings.ui.uploads)),
+        ("Largest upload", f"{settings.ui.max_upload_mb:g} MB"),
+        ("Settings hash", settings.settings_hash()),
+    ]
+
+
+def api_ask(pipeline: Pipeline) -> Callable[..., dict[str, Any]]:
+    """The `/ask` API endpoint: one question in, the `rag ask --json` object out."""
+
+    def ask(
+        question: str, since: str = "", until: str = "", sources: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Answer a question from the corpus; dates are YYYY-MM-DD, sources outlet names."""
+        try:
+            filters = Filters.model_validate(
+                {"since": since or None, "until": until or None, "sources": sources or []}
+            )
+            return pipeline.ask(question, filters=filters).to_json()
+        except (RagError, ValidationError) as exc:
+            raise gr.Error(str(exc)) from exc
+
+    return ask
+
+
+def _html(value: str = "", js: str | None = None, **kwargs: Any) -> Any:
+    return gr.HTML(value, js_on_load=js, apply_default_css=True, **kwargs)
+
+
+def _download(label: str, elem_id: str, width: int) -> Any:
+    """A small export button; it holds a file path, so a click downloads at once."""
+    return gr.DownloadButton(
+        label, size="sm", scale=0, min_width=width, interactive=False, elem_id=elem_id,
+        elem_classes="nr-action",
+    )  # fmt: skip
+
+
+def _sessions_column() -> dict[str, Any]:
+    with gr.Column(scale=2, min_width=230):
+        new = gr.Button("+ New session", variant="primary", size="md")
+        search = gr.Textbox(
+            placeholder="Search sessions…", show_label=False, container=False, elem_id="nr-search"
+        )
+        sessions = _html(js=style.SESSIONS_JS, elem_id="nr-sessions")
+    return {"new": new, "search": search, "sessions": sessions}
+
+
+def _conversation_column() -> dict[str, Any]:
+    with gr.Column(scale=6, min_width=420):
+        title = gr.Textbox(
+            show_label=False,
+            placeholder="New session: ask a question to start",
+            container=False,
+            elem_id="nr-title",
+            interactive=False,
+        )
+        # Actions on their own row, so a long session title is never squeezed out.
+        with gr.Row(elem_id="nr-toolbar"):
+            export_md = _download("Export Markdown", "nr-export-md", 140)
+            export_json = _download("Export JSON", "nr-export-json", 110)
+            delete = gr.Button(
+                "Delete session", size="sm", scale=0, min_width=120, elem_classes="nr-action"
+            )
+        with gr.Row(visible=False) as confirm_row:
+            gr.Markdown("**Delete this session and its evidence board?**")
+            confirm = gr.Button(
+                "Delete", variant="stop", size="sm", scale=0, min_width=90, elem_id="nr-confirm"
+            )
+            cancel = gr.Button("Keep", size="sm", scale=0, min_width=90)
+        transcript = _html(
+            render.transcript_html([]), js=style.TRANSCRIPT_JS, elem_id="nr-transcript"
+        )
+        with gr.Row(equal_height=True):
+            question = gr.Textbox(
+                placeholder="Ask about the corpus, e.g. who backed Assad?",
+                show_label=False,
+                container=False,
+                scale=8,
+                elem_id="nr-question",
+                autofocus=True,
+            )
+            ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask")
+    return dict(
+        title=title,
+        export_md=export_md,
+        export_json=export_json,
+        delete=delete,
+        confirm_row=confirm_row,
+        confirm=confirm,
+        cancel=cancel,
+        transcript=transcript,
+        question=question,
+        ask=ask,
+    )
+
+
+def _evidence_column() -> dict[str, Any]:
+    with gr.Column(scale=4, min_width=300):
+        with gr.Accordion(filters_label(None, None, None), open=False) as filters:
+            # Stacked, not side by side: each date box needs the column's width for its picker.
+            since = gr.DateTime(label="Published on or after", include_time=False, type="string")
+            until = gr.DateTime(label="Published on or before", include_time=False, type="string")
+            outlets = gr.Dropdown(
+                label="Outlets", info="Only these outlets", multiselect=True, choices=[], value=[]
+            )
+        passage = _html(
+            render.PASSAGE_PLACEHOLDER,
+            js=style.PASSAGE_JS,
+            elem_id="nr-passage",
+            html_template=_HEADED.format("Passage"),
+        )
+        with gr.Row(visible=False, equal_height=True, elem_id="nr-pin-row") as pin_row:
+            note = gr.Textbox(
+                placeholder="Note (optional)", show_label=False, container=False, scale=3
+            )
+            pin = gr.Button(
+                "Pin to board", size="sm", scale=1, min_width=110, elem_id="nr-pin",
+                elem_classes="nr-action",
+            )  # fmt: skip
+        board = _html(
+            render.pins_html([]),
+            js=style.BOARD_JS,
+            elem_id="nr-board",
+            html_template=_HEADED.format("Evidence board"),
+        )
+    return dict(
+        filters=filters,
+        since=since,
+        until=until,
+        outlets=outlets,
+        passage=passage,
+        pin_row=pin_row,
+        note=note,
+        pin=pin,
+        board=board,
+    )
+
+
+def _research_tab(secret: str) -> tuple[ChatWidgets, dict[str, Any]]:
+    sid, cited = gr.State(None), gr.State(None)
+    # The open session's id, kept in the browser so a reload resumes it. It is not a
+    # credential: the server checks the session's owner on every access.
+    last = gr.BrowserState(None, storage_key="newsrag-session", secret=secret)
+    with gr.Row(equal_height=False):
+        left, mid, right = _sessions_column(), _conversation_column(), _evidence_column()
+    parts = {**left, **mid, **right}
+    names = ChatWidgets.__dataclass_fields__
+    widgets = ChatWidgets(
+        sid=sid, last=last, cited=cited, **{k: v for k, v in parts.items() if k in names}
+    )
+    return widgets, parts
+
+
+def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any]) -> None:
+    everything = [v for v in vars(w).values()]
+    ask_inputs = [w.sid, w.question, parts["since"], parts["until"], parts["outlets"], w.search]
+    for trigger in (w.ask.click, w.question.submit):
+        trigger(
+            chat.ask,
+            ask_inputs,
+            everything,
+            concurrency_id=PIPELINE,
+            concurrency_limit=1,
+            show_progress="hidden",
+            api_visibility="private",
+            api_name="chat_ask",  # "ask" is the public API endpoint's name
+        )
+    private: dict[str, Any] = {"api_visibility": "private"}
+    w.transcript.cite(
+        chat.cite, [w.sid], [w.passage, w.cited, w.pin_row], show_progress="hidden", **private
+    )
+    w.sessions.open(chat.open, [w.search], everything, show_progress="hidden", **private)
+    parts["new"].click(chat.new, [w.search], everything, **private)
+    w.search.change(chat.search, [w.search, w.sid], [w.sessions], show_progress="hidden", **private)
+    w.title.submit(chat.rename, [w.sid, w.title, w.search], everything, **private)
+    w.title.blur(chat.rename, [w.sid, w.title, w.search], everything, **private)
+    parts["delete"].click(lambda: gr.update(visible=True), None, [w.confirm_row], **private)
+    parts["cancel"].click(lambda: gr.update(visible=False), None, [w.confirm_row], **private)
+    parts["confirm"].click(chat.delete, [w.sid, w.search], everything, **private)
+    parts["pin"].click(
+        chat.pin, [w.sid, w.cited, w.note], [w.board, w.export_md, w.export_json, w.note], **private
+    )
+    w.board.unpin(chat.unpin, [w.sid], [w.board, w.export_md, w.export_json], **private)
+    filters = [parts["since"], parts["until"], parts["outlets"]]
+    for widget in filters:
+        widget.change(
+            lambda *v: gr.update(label=filters_label(*v)), filters, [parts["filters"]], **private
+        )
+
+
+def _corpus_tab(max_mb: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=300):
+            stats = _html(elem_id="nr-stats")
+            files = gr.File(
+                label="Add articles",
+                file_count="multiple",
+                file_types=sorted(SUPPORTED_SUFFIXES),
+                elem_id="nr-upload",
+            )
+            accepted = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            gr.Markdown(
+                f"Accepted: {accepted}; up to {max_mb:g} MB each.", elem_id="nr-upload-note"
+            )
+            add = gr.Button("Add to corpus", variant="primary", elem_id="nr-ingest")
+            status = gr.Markdown(elem_id="nr-ingest-status")
+        with gr.Column(scale=5, min_width=420):
+            table = gr.Dataframe(
+                headers=["Title", "Outlet", "Date", "Passages", "ID"],
+                datatype=["str", "str", "str", "number", "str"],
+                interactive=False,
+                show_search="search",
+                wrap=True,
+                max_height=420,
+                column_widths=["46%", "16%", "12%", "9%", "17%"],
+                elem_id="nr-articles",
+            )
+            article = _html(elem_id="nr-article")
+            with gr.Row(visible=False) as delete_row:
+                delete = gr.Button("Delete this article", variant="secondary", size="sm", scale=0)
+            with gr.Row(visible=False) as confirm_row:
+                gr.Markdown(
+                    "**Remove this article from the corpus?** Saved sessions keep their quotes."
+                )
+                confirm = gr.Button("Delete", variant="stop", size="sm", scale=0, min_width=90)
+                cancel = gr.Button("Keep", size="sm", scale=0, min_width=90)
+    widgets = dict(
+        files=files,
+        status=status,
+        table=table,
+        stats=stats,
+        article=article,
+        delete_row=delete_row,
+        confirm_row=confirm_row,
+    )
+    return widgets, {"add": add, "delete": delete, "confirm": confirm, "cancel": cancel}
+
+
+def _wire_corpus(corpus: Corpus, w: CorpusWidgets, buttons: dict[str, Any]) -> None:
+    outputs = [
+        w.table,
+        w.stats,
+        w.outlets,
+        w.status,
+        w.files,
+        w.article,
+        w.selected,
+        w.delete_row,
+        w.confirm_row,
+    ]
+    private: dict[str, Any] = {"api_visibility": "private"}
+    buttons["add"].click(
+        corpus.ingest,
+        [w.files],
+        outputs,
+        concurrency_id=PIPELINE,
+        concurrency_limit=1,
+        show_progress_on=[w.status],
+        **private,
+    )
+    w.table.select(corpus.select, None, outputs, show_progress="hidden", **private)
+    buttons["delete"].click(lambda: gr.update(visible=True), None, [w.confirm_row], **private)
+    buttons["cancel"].click(lambda: gr.update(visible=False), None, [w.confirm_row], **private)
+    buttons["confirm"].click(
+        corpus.delete,
+        [w.selected],
+        outputs,
+        concurrency_id=PIPELINE,
+        concurrency_limit=1,
+        **private,
+    )
+
+
+def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) -> gr.Blocks:
+    """The whole app over one pipeline and session store; ``auth`` adds a log-out link."""
+    settings = pipeline.settings
+    secret = hashlib.sha256(str(settings.ui.sessions_path.resolve()).encode()).hexdigest()[:32]
+    with gr.Blocks(title="newsrag", analytics_enabled=False, fill_width=True) as app:
+        logout = ' · <a href="/logout">Log out</a>' if auth else ""
+        tagline = "Answers from your news corpus, every sentence quoted and cited"
+        gr.HTML(f'<div id="nr-header"><h1>newsrag</h1><span>{tagline}{logout}</span></div>')
+        with gr.Tabs():
+            with gr.Tab("Research", id="research"):
+                chat_w, chat_parts = _research_tab(secret)
+            with gr.Tab("Corpus", id="corpus", elem_id="nr-corpus-tab"):
+                corpus_parts, corpus_buttons = _corpus_tab(settings.ui.max_upload_mb)
+            with gr.Tab("Settings", id="settings"):
+                gr.HTML(render.settings_html(settings_rows(settings, pipeline.store.location)))
+                with gr.Accordion("All settings (read-only)", open=False):
+                    gr.JSON(settings.model_dump(mode="json"))
+        corpus_w = CorpusWidgets(
+            selected=gr.State(None), outlets=chat_parts["outlets"], **corpus_parts
+        )
+        chat, corpus = Chat(pipeline, store, chat_w), Corpus(pipeline, corpus_w)
+        _wire_chat(chat, chat_w, chat_parts)
+        _wire_corpus(corpus, corpus_w, corpus_buttons)
+        gr.api(  # type: ignore[attr-defined]  # gradio exports it, untyped
+            api_ask(pipeline), api_name="ask", concurrency_id=PIPELINE, concurrency_limit=1
+        )
+        everything = list(vars(chat_w).values())
+        app.load(chat.load, [chat_w.last], everything, api_visibility="private")
+        app.load(
+            corpus.refresh,
+            None,
+            [corpus_w.table, corpus_w.stats, corpus_w.outlets],
+            api_visibility="private",
+        )
+    return app  # type: ignore[no-any-return]  # gr.Blocks.__enter__ is untyped
+
+
+def launch(
+    app: gr.Blocks,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    credentials: list[tuple[str, str]] | None = None,
+    block: bool = True,
+) -> None:
+    """Serve the app (offline: no share link, no analytics, no server-side rendering)."""
+    app.queue(default_concurrency_limit=4)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        auth=credentials or None,
+        max_file_size=int(settings.ui.max_upload_mb * 1_000_000),
+        share=False,
+        ssr_mode=False,
+        show_error=True,
+        prevent_thread_lock=not block,
+        theme=style.theme(),
+        css=style.CSS,
+        footer_links=[],
+    )

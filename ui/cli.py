@@ -1,0 +1,140 @@
+"""`rag serve` (the Gradio app) and `rag sessions` (research sessions from the shell).
+
+Both are plugged into the `rag` command through the ``newsrag.commands`` entry points,
+since the library cannot import the UI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from rag.cli import pipeline_from_context, settings_from_context
+from rag.sessions import ANYONE, SessionStore
+from ui.export import session_json, session_markdown
+
+
+def parse_credentials(pairs: tuple[str, ...], auth_file: Path | None) -> list[tuple[str, str]]:
+    """``user:password`` pairs from the options and the file (one per line, # comments)."""
+    lines = list(pairs)
+    if auth_file is not None:
+        lines += auth_file.read_text(encoding="utf-8").splitlines()
+    creds = []
+    for line in (raw.strip() for raw in lines):
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user.strip() or not password:
+            raise click.BadParameter(f"expected user:password, got {line.split(':')[0]!r}…")
+        creds.append((user.strip(), password))
+    return creds
+
+
+@click.command()
+@click.option("--host", help="Address to listen on [RAG_UI__HOST, default 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [RAG_UI__PORT, default 7860].")
+@click.option(
+    "--auth",
+    "auth_pairs",
+    multiple=True,
+    metavar="USER:PASSWORD",
+    help="Require login; repeat for several users. Each sees only their sessions.",
+)
+@click.option(
+    "--auth-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="File of user:password lines, one per user.",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, auth_pairs: tuple[str, ...],
+    auth_file: Path | None,
+) -> None:  # fmt: skip
+    """Serve the research app in the browser: cited answers, sessions, corpus management."""
+    credentials = parse_credentials(auth_pairs, auth_file)
+    # Must be set before gradio is imported: some of its telemetry reads only the environment.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    from ui.app import build_app, launch
+
+    pipeline = pipeline_from_context(ctx)
+    settings = pipeline.settings
+    # Load the model and open the store now, once, so the first question is not the slow one.
+    pipeline.embedder.embed_query("warm up")
+    click.echo(f"store: {pipeline.store.location} ({pipeline.store.count_chunks()} passages)")
+    store = SessionStore(settings.ui.sessions_path)
+    app = build_app(pipeline, store, auth=bool(credentials))
+    launch(
+        app,
+        settings,
+        host=host or settings.ui.host,
+        port=port or settings.ui.port,
+        credentials=credentials,
+    )
+
+
+@click.group()
+def sessions() -> None:
+    """List, show, export and delete research sessions (saved by `rag serve`)."""
+
+
+def _store(ctx: click.Context) -> SessionStore:
+    return SessionStore(settings_from_context(ctx).ui.sessions_path)
+
+
+@sessions.command("list")
+@click.option("--search", default="", help="Only sessions whose title or content match.")
+@click.option("--owner", help="Only this user's sessions.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def list_sessions(ctx: click.Context, search: str, owner: str | None, as_json: bool) -> None:
+    """Sessions, newest first."""
+    found = _store(ctx).list(owner=owner if owner else ANYONE, query=search)
+    if as_json:
+        click.echo(json.dumps([s.model_dump(mode="json") for s in found], indent=2))
+        return
+    for s in found:
+        who = f"  [{s.owner}]" if s.owner else ""
+        click.echo(f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {s.turns:3d} q  {s.title}{who}")
+
+
+@sessions.command()
+@click.argument("session_id")
+@click.pass_context
+def show(ctx: click.Context, session_id: str) -> None:
+    """Print a session as Markdown, citations included."""
+    click.echo(session_markdown(_store(ctx).require(session_id)))
+
+
+@sessions.command()
+@click.argument("session_id")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.pass_context
+def export(ctx: click.Context, session_id: str, fmt: str, output: Path | None) -> None:
+    """Export a session as Markdown (footnotes, bibliography) or JSON."""
+    session = _store(ctx).require(session_id)
+    text = session_markdown(session) if fmt == "md" else session_json(session)
+    if output is None:
+        click.echo(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+@sessions.command()
+@click.argument("session_ids", nargs=-1, required=True)
+@click.pass_context
+def delete(ctx: click.Context, session_ids: tuple[str, ...]) -> None:
+    """Delete sessions with their evidence boards."""
+    store = _store(ctx)
+    for sid in session_ids:
+        store.delete(sid)  # an unknown id stops here, reported by `rag` as one line
+        click.echo(f"deleted {sid}")

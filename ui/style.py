@@ -1,0 +1,193 @@
+"""The app's look (CSS) and the few lines of browser script the HTML panels need.
+
+Fonts come from Gradio's own bundled files, so the page works with no internet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+# Click handlers delegated to the panel's root element: it survives every re-render of the
+# HTML inside it, so listeners are attached once. `trigger` sends a named event to Python.
+TRANSCRIPT_JS = """
+element.addEventListener('click', (e) => {
+  const chip = e.target.closest('button.nr-chip');
+  if (!chip || !element.contains(chip)) return;
+  element.querySelectorAll('.nr-chip.selected').forEach((c) => c.classList.remove('selected'));
+  chip.classList.add('selected');
+  trigger('cite', {turn: Number(chip.dataset.turn), n: Number(chip.dataset.n)});
+});
+// Keep the newest exchange in view inside the transcript's own scroll box (not the page).
+watch('value', () => {
+  const box = document.getElementById('nr-transcript');
+  if (box) box.scrollTop = box.scrollHeight;
+});
+"""
+SESSIONS_JS = """
+element.addEventListener('click', (e) => {
+  const item = e.target.closest('button.nr-session');
+  if (item && element.contains(item)) trigger('open', {id: item.dataset.id});
+});
+"""
+BOARD_JS = """
+element.addEventListener('click', (e) => {
+  const btn = e.target.closest('button.nr-unpin');
+  if (btn && element.contains(btn)) trigger('unpin', {pin: btn.dataset.pin});
+});
+"""
+# A long passage scrolls inside its box; bring the highlighted quote into view.
+PASSAGE_JS = """
+watch('value', () => {
+  const box = element.querySelector('.nr-context');
+  const mark = box && box.querySelector('mark');
+  if (mark) box.scrollTop = Math.max(0, mark.offsetTop - box.offsetTop - 24);
+});
+"""
+
+
+def theme() -> Any:
+    """A calm, legible theme using only fonts that ship with Gradio."""
+    # Gradio's bundled IBM Plex Sans SemiBold lacks most Latin glyphs (they fall back to
+    # another font mid-word), so bold text uses the complete Bold face instead.
+    plex = gr.themes.LocalFont("IBM Plex Sans", weights=(400, 700))
+    return gr.themes.Default(
+        primary_hue="blue",
+        neutral_hue="slate",
+        radius_size="md",
+        font=(plex, "ui-sans-serif", "system-ui", "sans-serif"),
+        font_mono=(gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"),
+    )
+
+
+CSS = """
+#nr-header { display: flex; align-items: baseline; gap: 0.75rem; padding: 0.25rem 0.25rem 0; }
+#nr-header h1 { font-size: 1.35rem; font-weight: 600; margin: 0; }
+#nr-header span { color: var(--body-text-color-subdued); font-size: 0.9rem; }
+.nr-side-h { font-size: 0.75rem; font-weight: 600; letter-spacing: 0.06em;
+  text-transform: uppercase; color: var(--body-text-color-subdued); margin: 0.4rem 0 0.2rem; }
+
+/* sessions sidebar */
+.nr-sessions { list-style: none; margin: 0; padding: 0; max-height: 62vh; overflow-y: auto; }
+.nr-sessions li { margin: 0 0 2px; }
+.nr-session { display: block; width: 100%; text-align: left; background: transparent;
+  border: 0; border-left: 3px solid transparent; border-radius: 6px; padding: 0.45rem 0.6rem;
+  cursor: pointer; color: inherit; font: inherit; }
+.nr-session:hover { background: var(--neutral-100); }
+.nr-session.active { background: var(--primary-50); border-left-color: var(--primary-600); }
+.nr-session-t { display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical;
+  overflow: hidden; font-size: 0.92rem; line-height: 1.3; }
+.nr-session-m { display: block; font-size: 0.75rem; color: var(--body-text-color-subdued);
+  margin-top: 2px; }
+.nr-sessions-empty, .nr-board-empty { color: var(--body-text-color-subdued);
+  font-size: 0.85rem; padding: 0.4rem 0.2rem; }
+
+/* conversation */
+#nr-title textarea { font-size: 1.1rem !important; font-weight: 600; border-color: transparent;
+  box-shadow: none; background: transparent; padding-left: 0.3rem; }
+#nr-title textarea:hover, #nr-title textarea:focus { border-color: var(--border-color-primary);
+  background: var(--background-fill-primary); }
+#nr-toolbar { gap: 0.5rem; margin-top: -0.4rem; }
+.nr-action, .nr-action button, button.nr-action { font-size: 0.8rem !important;
+  padding: 0.3rem 0.7rem !important; min-height: 0 !important; font-weight: 400 !important;
+  background: var(--background-fill-primary) !important; color: var(--body-text-color) !important;
+  border: 1px solid var(--border-color-primary) !important; box-shadow: none !important; }
+.nr-action:hover, button.nr-action:hover { background: var(--neutral-100) !important; }
+.nr-action:disabled, button.nr-action:disabled { opacity: 0.5; }
+#nr-upload-note { font-size: 0.8rem; color: var(--body-text-color-subdued); }
+#nr-articles { --font-mono: var(--font); }
+#nr-transcript { min-height: 52vh; max-height: calc(100vh - 290px); overflow-y: auto;
+  padding: 0.25rem 0.5rem 0.5rem 0.25rem; }
+.nr-transcript { font-size: 1rem; line-height: 1.6; }
+.nr-welcome { color: var(--body-text-color-subdued); padding: 3rem 1.5rem; text-align: center;
+  max-width: 34rem; margin: 0 auto; }
+.nr-turn { padding: 0.9rem 0.2rem 1rem; border-bottom: 1px solid var(--border-color-primary); }
+.nr-turn:last-child { border-bottom: 0; }
+.nr-q p { font-weight: 600; margin: 0 0 0.35rem; font-size: 1.03rem; }
+.nr-q p::before { content: 'Q'; display: inline-block; font-size: 0.7rem; font-weight: 700;
+  color: white; background: var(--neutral-500); border-radius: 4px; padding: 0 0.35rem;
+  margin-right: 0.5rem; vertical-align: 0.15em; }
+.nr-understood { font-size: 0.82rem; color: var(--body-text-color-subdued);
+  margin: -0.2rem 0 0.4rem; }
+.nr-answer { margin: 0; }
+.nr-s + .nr-s::before { content: ' '; }
+.nr-tail { white-space: nowrap; }
+.nr-chip { display: inline-block; min-width: 1.45em; padding: 0 0.4em; margin: 0 0.1em 0 0.25em;
+  font: 600 0.72rem/1.45 var(--font); text-align: center; vertical-align: 0.2em;
+  color: var(--primary-700); background: var(--primary-50); border: 1px solid var(--primary-200);
+  border-radius: 999px; cursor: pointer; }
+button.nr-chip:hover, .nr-chip.selected { color: white; background: var(--primary-600);
+  border-color: var(--primary-600); }
+.nr-chip.inert, .nr-chip.static { cursor: default; }
+.nr-partial { text-decoration: underline dotted #d97706 2px; text-underline-offset: 4px; }
+.nr-unsupported { text-decoration: underline wavy #dc2626 1px; text-underline-offset: 4px; }
+.nr-flag { display: inline-block; margin-left: 0.35em; padding: 0 0.4em; font-size: 0.7rem;
+  font-weight: 600; border-radius: 4px; vertical-align: 0.15em; cursor: help; }
+.nr-partial .nr-flag { background: #fef3c7; color: #92400e; }
+.nr-unsupported .nr-flag { background: #fee2e2; color: #991b1b; }
+.nr-working { color: var(--body-text-color-subdued); font-style: italic; margin: 0; }
+.nr-streaming::after { content: '▍'; color: var(--primary-500); margin-left: 2px; }
+.nr-abstain { border-left: 4px solid var(--neutral-400); background: var(--neutral-50);
+  padding: 0.55rem 0.8rem; border-radius: 0 6px 6px 0; }
+.nr-abstain[data-code='filtered_out'] { border-left-color: #d97706; background: #fffbeb; }
+.nr-abstain-h { display: flex; gap: 0.5rem; align-items: center; }
+.nr-abstain p { margin: 0.2rem 0 0; }
+.nr-tag { font-size: 0.72rem; padding: 0 0.45rem; border-radius: 4px;
+  background: var(--neutral-200); color: var(--neutral-700); }
+.nr-error { border-left: 4px solid #dc2626; background: #fef2f2; color: #7f1d1d;
+  padding: 0.55rem 0.8rem; border-radius: 0 6px 6px 0; }
+.nr-sources { margin-top: 0.6rem; }
+.nr-sources h4 { font-size: 0.7rem; font-weight: 600; letter-spacing: 0.06em; margin: 0 0 0.2rem;
+  text-transform: uppercase; color: var(--body-text-color-subdued); }
+.nr-sources ul { list-style: none; margin: 0; padding: 0; font-size: 0.86rem; line-height: 1.5; }
+.nr-sources li { margin: 0.1rem 0; }
+.nr-sources .nr-chip { margin-left: 0; margin-right: 0.3em; }
+.nr-meta { color: var(--body-text-color-subdued); font-size: 0.82rem; }
+a.nr-title { color: var(--body-text-color); text-decoration: underline;
+  text-decoration-color: var(--neutral-300); text-underline-offset: 2px; }
+a.nr-title:hover { text-decoration-color: currentColor; }
+
+/* passage and evidence board */
+#nr-passage { min-height: 8rem; }
+.nr-passage { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 0.75rem 0.9rem; background: var(--background-fill-primary); }
+.nr-placeholder p { color: var(--body-text-color-subdued); font-size: 0.88rem; margin: 0; }
+.nr-passage-h { display: flex; gap: 0.5rem; align-items: flex-start; }
+.nr-passage-h .nr-chip { margin: 0.2rem 0 0; flex: none; }
+.nr-passage h3 { font-size: 1rem; line-height: 1.35; margin: 0; font-weight: 600; }
+.nr-passage .nr-meta { margin: 0.25rem 0 0.55rem; }
+.nr-context { font-size: 0.95rem; line-height: 1.65;
+  white-space: pre-wrap; margin: 0; padding: 0.1rem 0 0.1rem 0.8rem;
+  border-left: 3px solid var(--neutral-200); max-height: 36vh; overflow-y: auto; color: #334155; }
+.nr-context mark { background: #fde68a; color: #111827; padding: 0.05em 0.1em;
+  border-radius: 2px; box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+.nr-note { font-size: 0.8rem; color: #92400e; margin: 0.5rem 0 0; }
+.nr-board { list-style: none; margin: 0; padding: 0; max-height: 34vh; overflow-y: auto; }
+.nr-pin { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 0.5rem 0.7rem; margin-bottom: 0.5rem; position: relative; }
+.nr-pin blockquote { margin: 0 0 0.3rem; font-size: 0.9rem;
+  line-height: 1.5; display: -webkit-box; -webkit-line-clamp: 5; -webkit-box-orient: vertical;
+  overflow: hidden; }
+.nr-pin-note { margin: 0.3rem 0 0; font-size: 0.85rem; }
+.nr-unpin { background: none; border: 0; color: var(--body-text-color-subdued); cursor: pointer;
+  font-size: 0.75rem; text-decoration: underline; padding: 0; margin-top: 0.25rem; }
+.nr-unpin:hover { color: #b91c1c; }
+
+/* corpus */
+.nr-stats { display: flex; flex-wrap: wrap; gap: 0.5rem; }
+.nr-stat { flex: 1 1 6rem; border: 1px solid var(--border-color-primary); border-radius: 8px;
+  padding: 0.5rem 0.7rem; }
+.nr-stat b { display: block; font-size: 1.15rem; font-weight: 600; }
+.nr-stat span { font-size: 0.75rem; color: var(--body-text-color-subdued); }
+.nr-article h3 { margin: 0 0 0.2rem; font-size: 1.05rem; }
+.nr-article-text { white-space: pre-wrap; line-height: 1.65;
+  max-height: 60vh; overflow-y: auto; margin-top: 0.6rem; }
+.nr-settings { border-collapse: collapse; font-size: 0.9rem; margin: 0.5rem 0 1rem;
+  border: 0 !important; }
+.nr-settings th, .nr-settings td { border: 0 !important; text-align: left; vertical-align: top;
+  border-bottom: 1px solid var(--border-color-primary) !important;
+  padding: 0.4rem 1.5rem 0.4rem 0; }
+.nr-settings th { font-weight: 600; white-space: nowrap; background: none !important; }
+.nr-settings td { word-break: break-all; }
+"""

@@ -1,0 +1,91 @@
+"""Uploaded article files: checked, renamed safely, and saved inside the uploads folder.
+
+Browsers send whatever file name the user's machine (or an attacker) chose, including
+``../../etc/passwd`` or ``C:\\evil``. Only a cleaned base name is kept, and the final path
+is checked to lie inside the uploads folder before anything is written.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import re
+import shutil
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.loaders import SUPPORTED_SUFFIXES
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+_MAX_NAME = 120
+
+
+def safe_name(name: str) -> str:
+    """A harmless file name from an uploaded one: base name only, plain characters.
+
+    Keeps the suffix (the loaders choose a format by it); never empty, never hidden.
+    """
+    base = re.split(r"[\\/]", name)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    base = _UNSAFE.sub("_", base).strip(" .")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[: _MAX_NAME - len(suffix) - 1].strip(" .") or "upload"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+@dataclass
+class SavedUploads:
+    """What happened to each uploaded file."""
+
+    saved: list[Path] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # "name: reason"
+
+
+def save_uploads(files: Sequence[str | Path], folder: Path, max_mb: float) -> SavedUploads:
+    """Copy accepted uploads into ``folder``; reject unsupported or oversized files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    root = folder.resolve()
+    result = SavedUploads()
+    for source in map(Path, files):
+        name = safe_name(source.name)
+        reason = _rejection(source, name, max_mb)
+        if reason:
+            result.rejected.append(f"{source.name}: {reason}")
+            continue
+        target = _free_path(root, name, source)
+        if not target.resolve().is_relative_to(root):  # belt and braces after safe_name
+            result.rejected.append(f"{source.name}: unsafe file name")
+            continue
+        if not target.exists():
+            shutil.copyfile(source, target)
+        result.saved.append(target)
+    return result
+
+
+def _rejection(source: Path, name: str, max_mb: float) -> str | None:
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        return f"unsupported file type {suffix or '(none)'}; accepted: " + ", ".join(
+            sorted(SUPPORTED_SUFFIXES)
+        )
+    size_mb = source.stat().st_size / 1_000_000
+    if size_mb > max_mb:
+        return f"{size_mb:.1f} MB is over the {max_mb:g} MB upload limit"
+    return None
+
+
+def _free_path(root: Path, name: str, source: Path) -> Path:
+    """``root/name``, or ``name-2``… when a different file already has that name.
+
+    Re-uploading an identical file reuses its path, so the article keeps its id and is
+    skipped (or updated) rather than stored twice.
+    """
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate, n = root / name, 1
+    while candidate.exists() and not filecmp.cmp(candidate, source, shallow=False):
+        n += 1
+        candidate = root / f"{stem}-{n}{suffix}"
+    return candidate
