@@ -16,6 +16,7 @@ from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import LLMAnswerer
 from rag.ingest import Ingester, ProgressCallback
+from rag.judges import make_model_judge
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel, make_chat_model
 from rag.loaders import FieldMap
@@ -78,8 +79,14 @@ class Pipeline:
 
     @cached_property
     def verifier(self) -> Verifier:
-        """Per-sentence support checks."""
-        return Verifier(self.embedder, self.settings.verify)
+        """Per-sentence support checks (with an NLI or LLM judge when configured)."""
+        cfg = self.settings.verify
+        model_judge = None
+        if cfg.judge != "heuristic":
+            model_judge = make_model_judge(
+                cfg.judge, self.settings.llm, threshold=cfg.nli_threshold
+            )
+        return Verifier(self.embedder, cfg, model_judge)
 
     # ----------------------------------------------------------------- ingest
     def ingest(

@@ -121,6 +121,14 @@ class VerifySettings(_Section):
     partial_at: float = Field(
         default=0.50, description="Support score at or above which it is partially supported."
     )
+    judge: str = Field(
+        default="heuristic",
+        description="'heuristic' (offline signals), 'nli:<cross-encoder NLI model>' or "
+        "'llm:<backend spec>' to decide sentences the hard checks leave open.",
+    )
+    nli_threshold: float = Field(
+        default=0.5, ge=0, le=1, description="Entailment probability that counts as support."
+    )
     unsupported: Literal["flag", "drop"] = Field(
         default="flag",
         description="'flag' keeps unsupported sentences, marked; 'drop' removes them.",

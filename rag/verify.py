@@ -10,7 +10,9 @@ this order for each answer sentence against the passages it cites:
 4. **Names**: a capitalised name whose words no cited passage contains → unsupported.
 5. **Contradiction**: the best-matching cited sentence says the opposite — a negation
    on one side only, or an antonym pair from ``ANTONYMS`` — → unsupported.
-6. **Overlap**: ``support = 0.5 * cosine + 0.5 * coverage`` against the best-matching
+6. **Judge**: with ``verify.judge`` set to ``nli:MODEL`` or ``llm:SPEC`` (``rag.judges``),
+   that model decides: supported or unsupported, its reason quoted. Otherwise
+   **overlap**: ``support = 0.5 * cosine + 0.5 * coverage`` against the best-matching
    cited sentence (coverage: share of the sentence's stemmed content words found in the
    cited passages): supported at ``supported_at`` or above, partially supported at
    ``partial_at`` or above, unsupported below.
@@ -27,6 +29,7 @@ import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embeddings import Embedder
+from rag.judges import Claim, Judge
 from rag.settings import VerifySettings
 from rag.text import content_terms, names, numbers, words
 from rag.types import AnswerSentence, Verdict
@@ -52,9 +55,12 @@ def _norm(text: str) -> str:
 class Verifier:
     """Gives every answer sentence a verdict against the passages it cites."""
 
-    def __init__(self, embedder: Embedder, settings: VerifySettings) -> None:
+    def __init__(
+        self, embedder: Embedder, settings: VerifySettings, model_judge: Judge | None = None
+    ) -> None:
         self.embedder = embedder
         self.settings = settings
+        self.model_judge = model_judge
 
     def verify(
         self, sentences: list[AnswerSentence], evidence: Mapping[int, str]
@@ -98,6 +104,10 @@ class Verifier:
         conflict = _contradiction(text, best)
         if conflict:
             return Verdict.unsupported, f"the cited passage says the opposite ({conflict})", 0.0
+        if self.model_judge is not None:
+            j = self.model_judge.judge([Claim(text, tuple(cited))])[0]
+            verdict = Verdict.supported if j.supported else Verdict.unsupported
+            return verdict, f"{self.model_judge.name}: {j.reason}", j.score
         terms = content_terms(text)
         coverage = sum(t in have for t in terms) / len(terms) if terms else 0.0
         score = 0.5 * similarity + 0.5 * coverage

@@ -242,6 +242,29 @@ def test_llm_rewrites_a_follow_up_or_falls_back(llama_server: str) -> None:
 
 
 @needs_llama
+def test_llm_judge_in_verification(llama_server: str, embedder: Embedder, tmp_path: Path) -> None:
+    settings = Settings(
+        store=tmp_path / "s", verify={"judge": f"llm:openai:{llama_server}#smollm2"}
+    )
+    pipeline = Pipeline(settings, embedder=embedder)
+    from rag.types import AnswerSentence
+
+    checked = pipeline.verifier.verify(
+        [
+            AnswerSentence(text="Turkey and Arab states backed the rebels.", citations=[1]),
+            AnswerSentence(text="Among the casualties were 800 civilians.", citations=[1]),
+        ],
+        {
+            1: "Western countries, Arab states, and Turkey supported the rebels. Among the casualties were 745 civilians."
+        },
+    )
+    assert (checked[0].reason or "").startswith(
+        "llm:openai:"
+    )  # the model decided, whatever it said
+    assert checked[1].verdict == Verdict.unsupported and "800" in (checked[1].reason or "")
+
+
+@needs_llama
 def test_in_process_gguf_backend(embedder: Embedder, tmp_path: Path) -> None:
     settings = Settings(
         store=tmp_path / "s",

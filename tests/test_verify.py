@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rag.embeddings import Embedder
@@ -90,3 +92,37 @@ def test_unrelated_sentence_without_names_or_numbers_is_not_supported(verifier: 
     result = _verdict(verifier, "The harvest was poor because of the drought.", [1])
     assert result.verdict == Verdict.unsupported
     assert result.support_score is not None and result.support_score < 0.5
+
+
+def test_nli_judge_decides_open_sentences_after_the_hard_checks(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    from rag.judges import make_model_judge
+    from tests.tiny_models import build_tiny_cross_encoder
+
+    model = build_tiny_cross_encoder(tmp_path / "nli", num_labels=3)
+    judge = make_model_judge(f"nli:{model}", threshold=0.0)  # every entailment probability passes
+    verifier = Verifier(embedder, VerifySettings(), judge)
+    open_claim = verifier.verify(
+        [AnswerSentence(text="Turkey and Arab states backed the rebels.", citations=[2])], EVIDENCE
+    )[0]
+    assert open_claim.verdict == Verdict.supported
+    assert (open_claim.reason or "").startswith(f"nli:{model}: entailment probability")
+    # Hard checks still come first: a wrong number never reaches the judge.
+    wrong = verifier.verify(
+        [AnswerSentence(text="Among the casualties were 800 civilians.", citations=[1])], EVIDENCE
+    )[0]
+    assert wrong.verdict == Verdict.unsupported and "800" in (wrong.reason or "")
+    strict = Verifier(embedder, VerifySettings(), make_model_judge(f"nli:{model}", threshold=1.01))
+    refused = strict.verify(
+        [AnswerSentence(text="Turkey and Arab states backed the rebels.", citations=[2])], EVIDENCE
+    )[0]
+    assert refused.verdict == Verdict.unsupported
+
+
+def test_unknown_judge_is_an_error() -> None:
+    from rag.errors import RagError
+    from rag.judges import make_model_judge
+
+    with pytest.raises(RagError, match="nli:MODEL"):
+        make_model_judge("oracle:x")
