@@ -35,16 +35,7 @@ class NewsragRetriever(BaseRetriever):
             Document(
                 page_content=h.text,
                 id=h.chunk_id,
-                metadata={
-                    "article_id": h.article_id,
-                    "title": h.title,
-                    "source": h.source,
-                    "url": h.url,
-                    "published_at": h.published_at,
-                    "start": h.start,
-                    "end": h.end,
-                    "score": h.score,
-                },
+                metadata=h.summary(),
             )
             for h in hits
         ]

@@ -102,6 +102,19 @@ class Hit(_Record):
         default_factory=dict, description="Component scores (dense, bm25, …) for inspection."
     )
 
+    def summary(self) -> dict[str, Any]:
+        """Where the passage is and how it scored, without its text (``retrieved`` in JSON)."""
+        return {
+            "article_id": self.article_id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "published_at": self.published_at,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 6),
+        }
+
 
 class SentenceHit(_Record):
     """One sentence of a retrieved passage, scored as a candidate answer sentence."""
@@ -188,19 +201,7 @@ class Answer(_Record):
             "relevance": None if self.relevance is None else round(self.relevance, 6),
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "sentences": [s.model_dump(mode="json") for s in self.sentences],
-            "retrieved": [
-                {
-                    "article_id": h.article_id,
-                    "title": h.title,
-                    "source": h.source,
-                    "url": h.url,
-                    "published_at": h.published_at,
-                    "start": h.start,
-                    "end": h.end,
-                    "score": round(h.score, 6),
-                }
-                for h in self.retrieved
-            ],
+            "retrieved": [h.summary() for h in self.retrieved],
             "standalone_question": self.standalone_question,
             "filters": self.filters.model_dump(mode="json"),
             "backend": self.backend,

