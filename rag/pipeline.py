@@ -158,6 +158,8 @@ class Pipeline:
             raise RagError(
                 f"the store at {self.store.location} is empty: run `rag ingest corpus/` first"
             )
+        # Load the model and indexes first: timings_ms measures answering, not start-up.
+        _ = self.retriever
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         hits, pool, ranked = self._rank(standalone, filters)
