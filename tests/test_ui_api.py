@@ -98,3 +98,20 @@ def test_credentials_parse_from_options_and_file(tmp_path: Path) -> None:
     for bad in ("alice", ":pw", "alice:"):
         with pytest.raises(click.BadParameter):
             parse_credentials((bad,), None)
+
+
+def test_api_answers_with_an_llm_backend(tmp_path: Path, llama_server: str) -> None:
+    """The app with the OpenAI-compatible backend on the real llama.cpp server."""
+    from gradio_client import Client
+
+    backend = f"openai:{llama_server}#smollm2"
+    with serve_app(tmp_path / "llm", options=("--backend", backend)) as srv:
+        client = Client(srv.url, verbose=False, analytics_enabled=False)
+        result = client.predict(question="who backed Assad?", api_name="/ask")
+    assert result["backend"] == backend
+    if not result["abstained"]:
+        numbers = {c["n"] for c in result["citations"]}
+        assert {int(n) for n in re.findall(r"\[(\d+)\]", result["answer"])} <= numbers
+        # SmolLM2's sentences are verified like any others; uncited ones are flagged.
+        assert all(s["verdict"] for s in result["sentences"])
+        assert all(s["verdict"] == "unsupported" for s in result["sentences"] if not s["citations"])

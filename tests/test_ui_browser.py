@@ -60,8 +60,11 @@ def _env(base: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serve_app(base: Path, *extra: str) -> Iterator[Server]:
-    """Ingest the seed article into a store under ``base``, then run `rag serve` on it."""
+def serve_app(base: Path, *extra: str, options: tuple[str, ...] = ()) -> Iterator[Server]:
+    """Ingest the seed article into a store under ``base``, then run `rag serve` on it.
+
+    ``extra`` are `serve` options; ``options`` global ones (e.g. ``--backend``).
+    """
     store, env = base / "store", _env(base)
     articles = base / "articles"
     articles.mkdir(parents=True)
@@ -71,7 +74,18 @@ def serve_app(base: Path, *extra: str) -> Iterator[Server]:
         env=env, check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     port, log = free_port(), base / "serve.log"
-    cmd = [RAG, "--store", str(store), "serve", "--host", "127.0.0.1", "--port", str(port), *extra]
+    cmd = [
+        RAG,
+        "--store",
+        str(store),
+        *options,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    cmd += extra
     url = f"http://127.0.0.1:{port}/"
     with running(cmd, url, timeout=180, env=env, log=log):
         yield Server(url, store, base / "sessions.sqlite3", base / "uploads")
