@@ -173,6 +173,25 @@ def test_pipeline_with_llama_server_answers_verified(
 
 
 @needs_llama
+def test_drop_mode_never_returns_an_unsupported_sentence(
+    llama_server: str, embedder: Embedder, tmp_path: Path
+) -> None:
+    settings = Settings(
+        store=tmp_path / "s",
+        answer={"backend": f"openai:{llama_server}#smollm2"},
+        verify={"unsupported": "drop"},
+    )
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest([CORPUS])
+    answer = pipeline.ask("who backed Assad?")
+    if answer.abstained:
+        assert answer.abstain_code in {"not_answered", "no_relevant"} and not answer.citations
+    else:
+        assert all(s.verdict != Verdict.unsupported for s in answer.sentences)
+        _check_llm_answer(answer, pipeline)
+
+
+@needs_llama
 def test_llm_rewrites_a_follow_up_or_falls_back(llama_server: str) -> None:
     model = make_chat_model(f"openai:{llama_server}#smollm2")
     history = [Turn(question="How many people died in the violence on Syria's coast?")]
