@@ -15,7 +15,7 @@ import click
 
 from evals.compare import compare_runs, format_comparison, load_run
 from evals.judges import DEFAULT_NLI_THRESHOLD
-from evals.summary import metric_rows
+from evals.summary import format_value, metric_rows
 from rag.cli import settings_from_context
 
 
@@ -106,7 +106,7 @@ def format_summary(summary: dict[str, Any]) -> str:
     ]
     for group, key, label, _ in metric_rows(run["k"]):
         judged = f" [{run['judge']}]" if group in ("citations", "faithfulness") else ""
-        rows.append((label + judged, [_fmt(m[group].get(key)) for _, m in cols]))
+        rows.append((label + judged, [format_value(m[group].get(key)) for _, m in cols]))
     width = max(len(label) for label, _ in rows)
     cw = max(10, *(len(name) for name, _ in cols))
     lines = [
@@ -119,21 +119,13 @@ def format_summary(summary: dict[str, Any]) -> str:
         a = summary["agreement"]
         lines.append(
             f"agreement with {a['other_judge']} on {a['n']} sentences: "
-            f"{_fmt(a['agreement_rate'])}, Cohen's kappa {_fmt(a['cohen_kappa'])}"
+            f"{format_value(a['agreement_rate'])}, Cohen's kappa {format_value(a['cohen_kappa'])}"
         )
     return "\n".join(lines)
 
 
 def _counts(m: dict[str, Any]) -> str:
     return f"{m['counts']['questions']} ({m['counts']['answerable']})"
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
-    return str(value)
 
 
 @eval_group.command("compare")

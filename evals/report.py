@@ -9,7 +9,7 @@ from typing import Any
 from evals.metrics import percentile
 from evals.readers import norm_text
 from evals.scoring import TAG_WEIGHTS
-from evals.summary import JUDGED_GROUPS, metric_rows
+from evals.summary import JUDGED_GROUPS, format_value, metric_rows
 from evals.svg import bar_chart, histogram
 
 WORST_SHOWN = 15
@@ -100,11 +100,7 @@ def _summary_table(summary: Mapping[str, Any]) -> str:
 
 
 def _fmt(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, float):
-        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
-    return escape(str(value))
+    return escape(format_value(value))
 
 
 def short_judge(name: str) -> str:

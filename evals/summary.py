@@ -141,6 +141,15 @@ def _round(value: float | None, digits: int = 4) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def format_value(value: Any) -> str:
+    """A metric as printed in tables: 3 decimals, 1 for large numbers, "n/a" for None."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
+    return str(value)
+
+
 def flatten(metrics: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     """Numeric leaves of a metric tree as {"group.metric": value} (None and text skipped)."""
     out: dict[str, float] = {}
