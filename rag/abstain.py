@@ -1,67 +1,335 @@
-"""Deciding that the corpus does not answer, and saying why.
+"""Does the evidence answer the question? Named, ordered checks that say exactly why not.
 
-Three kinds of abstention (``Answer.abstain_code``), checked in this order:
+``decide`` runs ``CHECKS`` in order over the parsed question (``QuestionSpec``), the
+retrieved passages and the scored sentences. Each check either passes the candidate
+answer sentences on (possibly fewer of them) or abstains with a code and a reason that
+names what is missing. The survivors, best first, are what the answer quotes: the first
+is the lead.
 
-- ``no_relevant``: a name the question mentions is in no retrieved passage; or question
-  words absent from every retrieved passage carry at least ``max_unknown_share`` of the
-  question's weight while no top sentence's cosine reaches ``unknown_max_dense``; or no
-  candidate sentence reaches ``min_relevance``;
-- ``not_answered``: on-topic sentences exist, but a "how many" question finds no number
-  of the thing it counts (or what it counts happens in no retrieved passage), a "when"
-  question no date, or none of the relevant sentences has any of the question's words
-  besides its names;
-- ``filtered_out``: set by the pipeline when the filters excluded evidence that the
-  unfiltered corpus has.
+Gates (on the whole retrieval):
 
-The thresholds are calibrated on labelled data: ``python -m evals.calibrate_abstention``.
+1. ``names_absent`` → ``no_relevant``: a name the question uses is in no retrieved passage.
+2. ``topic_unknown`` → ``no_relevant``: question words found in no retrieved passage carry
+   ``max_unknown_share`` of its weight, and nothing retrieved is close in meaning.
+3. ``nothing_relevant`` → ``no_relevant``: no sentence reaches ``min_relevance``.
+
+Filters (on the candidate sentences: those within ``candidate_ratio`` of the best score):
+
+4. ``entity_absent`` → ``not_answered``: for a question expecting a specific answer type,
+   candidates whose passage (or headline) does not mention every entity the question
+   names are dropped: "Aleppo" is not answered by a passage about Homs.
+5. ``wrong_period`` → ``time_mismatch``: when the question names a time, candidates whose
+   own dates, or whose article's publication date, lie in another period are dropped;
+   the reason says which periods the corpus does cover on the topic.
+6. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
+   expected type beyond those the question names are dropped (a person for "who", a
+   number of the counted thing for "how many", a date for "when").
+7. ``predicate_absent`` → ``not_answered``: for short factoid questions, no candidate has
+   any of the words saying what is asked (besides the names).
+
+``filtered_out`` is decided by the pipeline: the filters excluded evidence that the
+unfiltered corpus has. Thresholds are settings (``answer.*``) and part of the settings
+hash; ``python -m evals.calibrate_abstention`` measures them on labelled data.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, Draft
-from rag.rerank import QuestionInfo
+from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
+from rag.nlp import SPECIFIC_TYPES, Annotator, has_answer_type
+from rag.questions import period_fit, published_date
 from rag.settings import AnswerSettings
-from rag.text import content_terms, months, names, numbers, weighted_terms, words, years
-from rag.types import Filters, Hit, SentenceHit
+from rag.text import content_terms, found, weighted_terms, words, years
+from rag.types import Filters, Hit, QuestionSpec, SentenceHit
+
+
+@dataclass
+class Evidence:
+    """What the checks look at for one question."""
+
+    spec: QuestionSpec
+    pool: list[Hit]
+    ranked: list[SentenceHit]
+    candidates: list[SentenceHit]
+    cfg: AnswerSettings
+    annotator: Annotator
+
+
+@dataclass
+class Decision:
+    """Either an abstention, or the sentences that answer (best first; the first leads)."""
+
+    abstention: Draft | None
+    answers: list[SentenceHit]
+    check: str | None = None  # the check that abstained
+
+
+CheckResult = Draft | list[SentenceHit] | None
+"""A check returns an abstention, a narrowed candidate list, or None (no change)."""
+Check = Callable[[Evidence], CheckResult]
 
 
 def decide(
-    question: str, pool: list[Hit], ranked: list[SentenceHit], cfg: AnswerSettings
-) -> Draft | None:
-    """An abstaining Draft when the evidence cannot answer ``question``, else None."""
-    missing = missing_names(question, pool)
-    if missing:
-        listed = ", ".join(repr(m) for m in missing)
-        return _abstain(
-            NO_RELEVANT, f"The corpus has nothing on {listed}: no retrieved article mentions it."
-        )
-    unknown, share = unknown_terms(question, pool)
-    # Paraphrase is normal ("appealed for calm" vs "called for peace"), so unknown words
-    # only count when nothing retrieved is close in meaning either.
-    closest = max((s.scores.get("dense", 0.0) for s in ranked[:5]), default=0.0)
-    if share >= cfg.max_unknown_share and closest < cfg.unknown_max_dense:
-        listed = ", ".join(repr(w) for w in unknown)
-        return _abstain(
-            NO_RELEVANT,
-            f"The corpus does not mention {listed}, which is most of what the question asks about.",
-        )
-    relevant = [s for s in ranked[:3] if s.score >= cfg.min_relevance]
-    if not relevant:
-        return _abstain(
-            NO_RELEVANT, "Nothing in the corpus is relevant enough to answer this question."
-        )
-    lacking = answer_type_missing(question, relevant, _pool_terms(pool))
-    if lacking is None and asked_words_missing(question, relevant):
-        lacking = "what the question asks about them"
-    if lacking:
-        return _abstain(
-            NOT_ANSWERED,
-            f"Articles on the topic were found (e.g. {relevant[0].hit.title!r}), "
-            f"but none of their relevant sentences gives {lacking}.",
-        )
-    return None
+    spec: QuestionSpec,
+    pool: list[Hit],
+    ranked: list[SentenceHit],
+    cfg: AnswerSettings,
+    annotator: Annotator,
+) -> Decision:
+    """Run ``CHECKS`` in order; the first abstention wins, else the surviving candidates."""
+    best = ranked[0].score if ranked else 0.0
+    floor = max(cfg.min_relevance, cfg.candidate_ratio * best)
+    candidates = [s for s in ranked[: cfg.candidate_window] if s.score >= floor]
+    ev = Evidence(spec, pool, ranked, candidates, cfg, annotator)
+    for name, check in CHECKS:
+        result = check(ev)
+        if isinstance(result, Draft):
+            return Decision(result, [], name)
+        if result is not None:
+            ev.candidates = result
+    return Decision(None, ev.candidates)
+
+
+# ------------------------------------------------------------------------- gates
+def names_absent(ev: Evidence) -> CheckResult:
+    """Abstain when a name the question mentions is in no passage, headline or outlet.
+
+    "What is the capital of Australia?" over a Syria corpus finds passages about
+    capitals; if "Australia" is nowhere among them, the corpus cannot answer.
+    """
+    missing = [n for n in ev.spec.entities if not mentions(n, _context_text(ev.pool))]
+    if not missing:
+        return None
+    listed = ", ".join(repr(m) for m in missing)
+    return _abstain(
+        NO_RELEVANT, f"The corpus has nothing on {listed}: no retrieved article mentions it."
+    )
+
+
+def topic_unknown(ev: Evidence) -> CheckResult:
+    """Abstain when most of the question's weight is in words no retrieved passage has.
+
+    "What are the symptoms of the flu?" over a war corpus retrieves nerve-agent reports
+    that mention symptoms; "flu" is nowhere, and it is half of what is asked. Paraphrase
+    is normal, so this applies only when no top sentence is close in meaning either.
+    """
+    pool = _pool_terms(ev.pool)
+    weights = weighted_terms(ev.spec.question)
+    total = sum(weights.values())
+    missing = [t for t in weights if not found(t, pool)]
+    share = sum(weights[t] for t in missing) / total if total else 0.0
+    closest = max((s.scores.get("dense", 0.0) for s in ev.ranked[:5]), default=0.0)
+    if share < ev.cfg.max_unknown_share or closest >= ev.cfg.unknown_max_dense:
+        return None
+    surface = [
+        w for w in words(ev.spec.question) if content_terms(w) and content_terms(w)[0] in missing
+    ]
+    listed = ", ".join(repr(w) for w in dict.fromkeys(surface))
+    return _abstain(
+        NO_RELEVANT,
+        f"The corpus does not mention {listed}, which is most of what the question asks about.",
+    )
+
+
+def nothing_relevant(ev: Evidence) -> CheckResult:
+    """Abstain when no sentence scores at least ``min_relevance``."""
+    if ev.candidates:
+        return None
+    return _abstain(
+        NO_RELEVANT, "Nothing in the corpus is relevant enough to answer this question."
+    )
+
+
+# ----------------------------------------------------------------------- filters
+def entity_absent(ev: Evidence) -> CheckResult:
+    """Keep candidates whose passage or headline mentions every entity the question names.
+
+    Applies to questions expecting a specific answer type: "How many were killed in
+    Aleppo?" is not answered by a death toll from Homs, however similar the sentence.
+    """
+    if ev.spec.answer_type not in SPECIFIC_TYPES or not ev.spec.entities:
+        return None
+    kept = [
+        s
+        for s in ev.candidates
+        if all(mentions(e, f"{s.hit.title} {s.hit.text}") for e in ev.spec.entities)
+    ]
+    if kept:
+        return kept
+    missing = [
+        e
+        for e in ev.spec.entities
+        if not any(mentions(e, f"{s.hit.title} {s.hit.text}") for s in ev.candidates)
+    ]
+    about = ", ".join(repr(e) for e in (missing or ev.spec.entities))
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
+        f"the passages that could answer mentions {about}.",
+    )
+
+
+def wrong_period(ev: Evidence) -> CheckResult:
+    """Keep candidates that fit the period the question names (see ``period_fit``).
+
+    A sentence fits when it names a date in the period, or names none and its article
+    was published in the period (or up to ``period_slack_days`` after it). When none
+    fits, the reason lists the periods the on-topic evidence is from.
+    """
+    periods = ev.spec.periods
+    if not periods:
+        return None
+    kept = [s for s in ev.candidates if period_fit(periods, s, ev.cfg.period_slack_days) >= 0]
+    if kept:
+        return kept
+    wanted = " or ".join(p.label() for p in periods)
+    covered = sorted({y for s in ev.candidates if (y := _evidence_year(s)) is not None})
+    nearest = ev.candidates[0]
+    spans = ", ".join(str(y) for y in covered) if covered else "undated articles"
+    return _abstain(
+        TIME_MISMATCH,
+        f"No article in the corpus reports this for {wanted}; the nearest evidence is from "
+        f"{spans}: for example {_title(nearest)}.",
+    )
+
+
+def answer_type_absent(ev: Evidence) -> CheckResult:
+    """Keep candidates holding an answer of the expected type that the question lacks.
+
+    "Who won the 2021 Tour de France?" is not answered by "The 2021 Tour de France is
+    in the books": no person is named beyond the question's own names. A number
+    question with a focus ("how many civilians") needs a number and its focus word.
+    """
+    kind = ev.spec.answer_type
+    if kind not in SPECIFIC_TYPES:
+        return None
+    kept: list[SentenceHit] = []
+    # Entity tagging costs a few ms a sentence: tag in small batches, best first, and
+    # stop once there are enough answers for a lead and its supporting quotes.
+    for i in range(0, len(ev.candidates), _TAG_BATCH):
+        batch = ev.candidates[i : i + _TAG_BATCH]
+        ev.annotator.annotate([s.text for s in batch])
+        kept += [s for s in batch if has_answer_type(ev.spec, s.text, ev.annotator)]
+        if len(kept) >= ev.cfg.max_sentences:
+            break
+    if kept:
+        return kept
+    what = {
+        "person": "a name of who it was",
+        "organisation": "the organisation or country",
+        "place": "a place",
+        "date": "a date",
+        "number": "a number",
+        "money": "an amount of money",
+    }[kind]
+    if ev.spec.focus and kind in ("number", "money"):
+        what += f" of {ev.spec.focus}"
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
+        f"their relevant sentences gives {what}.",
+    )
+
+
+_FACTOID_WORDS = 6
+_TAG_BATCH = 4
+
+
+def predicate_absent(ev: Evidence) -> CheckResult:
+    """Abstain when no candidate has any word of the predicate (short factoids only).
+
+    Sentences that match only the entity ("Syria") or only in embedding space do not
+    say anything about what was asked ("When will Syria hold its next election?").
+    Long multi-part questions are answered piecewise and are left alone.
+    """
+    asked = ev.spec.predicate
+    if not asked or len(asked) > _FACTOID_WORDS or ev.spec.parts:
+        return None
+    have = {t for s in ev.candidates for t in content_terms(s.text)}
+    if any(found(t, have) for t in asked):
+        return None
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
+        "their relevant sentences gives what the question asks about them.",
+    )
+
+
+CHECKS: list[tuple[str, Check]] = [
+    ("names_absent", names_absent),
+    ("topic_unknown", topic_unknown),
+    ("nothing_relevant", nothing_relevant),
+    ("entity_absent", entity_absent),
+    ("wrong_period", wrong_period),
+    ("answer_type_absent", answer_type_absent),
+    ("predicate_absent", predicate_absent),
+]
+
+
+# ----------------------------------------------------------------------- helpers
+
+
+def mentions(name: str, text: str) -> bool:
+    """True when ``text`` mentions ``name``.
+
+    A one-word name is found when the word occurs at all; a longer one when all its
+    words occur, or one of them occurs capitalised ("Mahomes" finds "Patrick Mahomes",
+    but "Arab states" does not find "United States"). Particles ("al-") are ignored and
+    a stem may be followed by a short suffix ("Syria" finds "Syrian").
+    """
+    parts = {w for w in words(name) if "-" not in w} - _PARTICLES
+    if not parts:
+        return True
+    have = _word_set(text)
+    if all(found(p, have) for p in parts):
+        return True
+    if len(parts) == 1:
+        return False
+    capital = {_bare(w) for w in _CAPITAL_WORD.findall(text)}
+    return bool(parts & capital)
+
+
+_PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "van", "von", "der", "la", "the"})
+_CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’]*")
+
+
+def _word_set(text: str) -> set[str]:
+    return set(words(text))
+
+
+def _bare(word: str) -> str:
+    return word.lower().strip("'’\".,;:!?()[]").removesuffix("'s").removesuffix("’s")
+
+
+def _context_text(hits: list[Hit]) -> str:
+    return " ".join(f"{h.title} {h.source or ''} {h.text}" for h in hits)
+
+
+def _pool_terms(hits: list[Hit]) -> set[str]:
+    pool: set[str] = set()
+    for hit in hits:
+        pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
+    return pool
+
+
+def _evidence_year(s: SentenceHit) -> int | None:
+    named = years(s.text)
+    if named:
+        return max(named)
+    published = published_date(s.hit.published_at)
+    return published.year if published else None
+
+
+def _title(s: SentenceHit) -> str:
+    where = f"{s.hit.title!r}"
+    if s.hit.source:
+        where += f", {s.hit.source}"
+    if s.hit.published_at:
+        where += f", {s.hit.published_at[:10]}"
+    return where
 
 
 def filtered_out(filters: Filters, example: Hit) -> Draft:
@@ -81,145 +349,3 @@ def filtered_out(filters: Filters, example: Hit) -> Draft:
 
 def _abstain(code: str, reason: str) -> Draft:
     return Draft(abstain_code=code, abstain_reason=reason)
-
-
-def missing_names(question: str, hits: list[Hit]) -> list[str]:
-    """Names the question mentions that appear in none of the passages, titles or outlets.
-
-    "What is the capital of Australia?" over a Syria corpus finds passages about
-    capitals; if "Australia" is nowhere among them, the corpus cannot answer.
-    """
-    # A one-word name is found when the word occurs at all. A longer name is found when
-    # all its words occur, or one of them occurs capitalised: "Mahomes" finds "Patrick
-    # Mahomes", but "Arab states" does not find "United States". Hyphenated parts are
-    # split and particles ("al-") dropped.
-    capital: set[str] = set()
-    anycase: set[str] = set()
-    for hit in hits:
-        text = f"{hit.title} {hit.source or ''} {hit.text}"
-        capital.update(_bare(w) for w in _CAPITAL_WORD.findall(text))
-        anycase.update(words(text))
-    missing = []
-    for name in sorted(names(question)):
-        parts = {w for w in words(name) if "-" not in w} - _PARTICLES
-        if not parts:
-            continue
-        whole = parts <= anycase
-        if not (whole if len(parts) == 1 else whole or parts & capital):
-            missing.append(name)
-    return missing
-
-
-_PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "van", "von", "der", "la", "the"})
-_CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’]*")
-
-
-def _bare(word: str) -> str:
-    return word.lower().strip("'’\".,;:!?()[]").removesuffix("'s").removesuffix("’s")
-
-
-def found(stem: str, pool: set[str]) -> bool:
-    """``stem`` is in ``pool``, or begins a pool word a suffix longer ("coast" → "coastal").
-
-    Short stems must match exactly: "flu" must not be found in "fluid".
-    """
-    if stem in pool:
-        return True
-    return len(stem) >= 4 and any(p.startswith(stem) and len(p) - len(stem) <= 3 for p in pool)
-
-
-def _pool_terms(hits: list[Hit]) -> set[str]:
-    pool: set[str] = set()
-    for hit in hits:
-        pool.update(content_terms(f"{hit.title} {hit.source or ''} {hit.text}"))
-    return pool
-
-
-def unknown_terms(question: str, hits: list[Hit]) -> tuple[list[str], float]:
-    """Question words found in no retrieved passage, and their share of the question's weight.
-
-    "What are the symptoms of the flu?" over a war corpus retrieves nerve-agent reports
-    that mention symptoms; "flu" is nowhere, and it is half of what is asked.
-    """
-    pool = _pool_terms(hits)
-    weights = weighted_terms(question)
-    total = sum(weights.values())
-    # A stem that begins a pool word counts as found: "coast" is in "coastal".
-    missing = [t for t in weights if not found(t, pool)]
-    surface = [w for w in words(question) if content_terms(w) and content_terms(w)[0] in missing]
-    share = sum(weights[t] for t in missing) / total if total else 0.0
-    return list(dict.fromkeys(surface)), share
-
-
-_HOW_MANY = re.compile(r"\bhow (?:many|much)\b(.*)", re.IGNORECASE)
-
-
-def _after_how_many(question: str) -> list[str]:
-    m = _HOW_MANY.search(question)
-    return [w for w in words(m.group(1)) if content_terms(w)] if m else []
-
-
-def target_word(question: str) -> str | None:
-    """The first content word after "how many"/"how much", as written."""
-    after = _after_how_many(question)
-    return after[0] if after else None
-
-
-def count_predicate(question: str) -> str | None:
-    """The content word after the counted thing: "how many people were *arrested*"."""
-    after = _after_how_many(question)
-    return after[1] if len(after) > 1 else None
-
-
-def count_target(question: str) -> str | None:
-    """Stem of what a "how many" question counts ("how many of them were civilians" → civilian)."""
-    word = target_word(question)
-    return content_terms(word)[0] if word else None
-
-
-_FACTOID_WORDS = 6
-
-
-def asked_words_missing(question: str, sentences: list[SentenceHit]) -> bool:
-    """True when no relevant sentence has any of the question's words other than names.
-
-    Sentences that match only the entity ("Syria") or only in embedding space do not say
-    anything about what was asked ("When will Syria hold its next election?"). Applies to
-    questions of at most six such words.
-    """
-    name_terms = {t for n in names(question) for t in content_terms(n)}
-    asked = [t for t in weighted_terms(question) if t not in name_terms]
-    # Long multi-part questions ("Between the report by X on … and …") are answered
-    # piecewise by sentences that share only their names; the check is for factoids.
-    if not asked or len(asked) > _FACTOID_WORDS:
-        return False
-    have = {t for s in sentences for t in content_terms(s.text)}
-    return not any(found(t, have) for t in asked)
-
-
-def answer_type_missing(
-    question: str, sentences: list[SentenceHit], pool: set[str] | None = None
-) -> str | None:
-    """For "how many" / "when" questions: what no candidate sentence provides, else None.
-
-    ``pool`` (the retrieved passages' words) lets a count question be refused when what
-    it counts happens nowhere: "how many people were arrested" over reports of deaths.
-    """
-    info = QuestionInfo(question)
-    if info.kind == "count":
-        # The number must count the thing asked about: "how many mosques" is not
-        # answered by a sentence whose only number is a death toll.
-        target = count_target(question)
-        if not any(
-            numbers(s.text) - info.numbers - info.years_str()
-            and (target is None or target in content_terms(s.text))
-            for s in sentences
-        ):
-            return "a number" + (f" of {target_word(question)}" if target else "")
-        predicate = count_predicate(question)
-        stem = content_terms(predicate)[0] if predicate else None
-        if stem and pool is not None and not found(stem, pool):
-            return f"a number of {target_word(question)} {predicate}"
-    elif info.kind == "time" and not any(years(s.text) or months(s.text) for s in sentences):
-        return "a date"
-    return None

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 
 import blingfire
 
+from rag.nlp import SPECIFIC_TYPES, TYPE_LABELS, Annotator, has_answer_type
 from rag.settings import AnswerSettings
-from rag.text import content_terms, question_type
-from rag.types import AnswerSentence, Citation, SentenceHit, Verdict
+from rag.text import content_terms, weighted_terms
+from rag.types import AnswerSentence, Citation, QuestionSpec, SentenceHit, Verdict
 
 NO_RELEVANT = "no_relevant"
 FILTERED_OUT = "filtered_out"
 NOT_ANSWERED = "not_answered"
+TIME_MISMATCH = "time_mismatch"
 
 _MARKER = re.compile(r"\s*\[(\d+)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d+\])+")
@@ -65,34 +67,129 @@ def _near_duplicate(a: str, b: str) -> bool:
 
 
 def select_sentences(
-    ranked: list[SentenceHit], settings: AnswerSettings, question: str = ""
+    answers: list[SentenceHit],
+    settings: AnswerSettings,
+    spec: QuestionSpec | None = None,
+    ranked: list[SentenceHit] | None = None,
 ) -> list[SentenceHit]:
-    """The best sentence plus close runners-up that add something new.
+    """The lead sentence, then at most ``max_sentences - 1`` supporting quotes.
 
-    For "what did X say" questions, a best sentence that only reports the speech
-    ("…emphasized the importance of unity") is followed by the next sentence of its
-    passage when that one carries the direct quote ("He stated, “We must…”").
+    ``answers`` are the sentences that passed the abstention checks, best first.
+    Supporting quotes score at least ``relative_cutoff`` of the lead, add something new
+    (no wire copies of a chosen sentence), and come from other outlets first: the same
+    fact confirmed elsewhere is worth more than a second sentence of one article.
+
+    For "what did X say" questions, a lead that only reports the speech ("…emphasized
+    the importance of unity") is followed by the next sentence of its passage when that
+    one carries the direct quote ("He stated, “We must…”").
     """
-    if not ranked:
+    if not answers:
         return []
-    best = ranked[0]
-    chosen = [best]
-    if question_type(question) == "speech" and not _QUOTE_MARK.search(best.text):
-        follow = _next_sentence(best, ranked)
+    lead = answers[0]
+    chosen = [lead]
+    if spec is not None and spec.answer_type == "quote" and not _QUOTE_MARK.search(lead.text):
+        follow = _next_sentence(lead, ranked or answers)
         if follow is not None and _QUOTE_MARK.search(follow.text):
             chosen.append(follow)
-    for cand in ranked[1:]:
+    rest = [
+        c
+        for c in answers[1:]
+        if c.score >= settings.min_relevance and c.score >= settings.relative_cutoff * lead.score
+    ]
+    outlets = {_outlet(lead)}
+    # Other outlets first, each group best first (sorted() is stable).
+    for cand in sorted(rest, key=lambda c: _outlet(c) in outlets):
         if len(chosen) >= settings.max_sentences:
-            break
-        if (
-            cand.score < settings.min_relevance
-            or cand.score < settings.relative_cutoff * best.score
-        ):
             break
         if any(_near_duplicate(cand.text, c.text) for c in chosen):
             continue
         chosen.append(cand)
+        outlets.add(_outlet(cand))
     return chosen
+
+
+def _outlet(s: SentenceHit) -> str:
+    return (s.hit.source or s.hit.article_id).lower()
+
+
+_MIN_LEAD_WORDS = 4
+_LONG_LEAD = 200  # characters; a lead longer than this is worth narrowing further
+
+
+def lead_span(
+    spec: QuestionSpec, sent: SentenceHit, annotator: Annotator, has_type: bool
+) -> SentenceHit:
+    """The shortest clause of ``sent`` that still answers: the lead quote.
+
+    A span qualifies when it covers as much of the question's weighted words as the
+    whole sentence does, has at least four words, and — when the sentence holds the
+    expected answer type (``has_type``) — still holds it. Clauses (verb subtrees) come
+    first: "The conflict, which has drawn in …, while Russia, Iran, and Iranian-backed
+    militias have supported Assad, has turned into a battleground …" leads with "Russia,
+    Iran, and Iranian-backed militias have supported Assad". Only when no clause
+    qualifies, or the best is still long (run-on news dumps), is the lead the tightest
+    window around an answer entity and the question's words ("the head of the Syrian
+    Observatory for Human Rights Rami Abdel-Rahman"). Returns a new SentenceHit.
+    """
+    if spec.answer_type in ("quote", "yes_no") or not annotator.uses_model:
+        return sent
+    terms = weighted_terms(spec.question)
+    full = _covered(terms, sent.text)
+
+    def shortest(spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+        best: tuple[int, int, int] | None = None
+        for start, end in spans:
+            piece = sent.text[start:end]
+            if len(piece.split()) < _MIN_LEAD_WORDS or _covered(terms, piece) < full - 1e-9:
+                continue
+            if has_type and not has_answer_type(spec, piece, annotator):
+                continue
+            if best is None or (end - start, start) < best[:2]:
+                best = (end - start, start, end)
+        return None if best is None else (best[1], best[2])
+
+    whole = (0, len(sent.text))
+    span = shortest([c for c in annotator.clauses(sent.text) if c != whole])
+    if has_type and (span[1] - span[0] if span else len(sent.text)) > _LONG_LEAD:
+        span = shortest(
+            _entity_windows(spec, sent.text, annotator, terms) + ([span] if span else [])
+        )
+    if span is None:
+        return sent
+    start, end = span
+    return sent.model_copy(
+        update={"text": sent.text[start:end], "start": sent.start + start, "end": sent.start + end}
+    )
+
+
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+
+
+def _entity_windows(
+    spec: QuestionSpec, text: str, annotator: Annotator, terms: dict[str, float]
+) -> list[tuple[int, int]]:
+    """For each answer-type entity, the tightest span holding it and the question's words."""
+    where: dict[str, list[tuple[int, int]]] = {}
+    for m in _TOKEN.finditer(text):
+        for t in content_terms(m.group(0)):
+            if t in terms:
+                where.setdefault(t, []).append((m.start(), m.end()))
+    labels = TYPE_LABELS.get(spec.answer_type, frozenset())
+    windows = []
+    for ent in annotator.entities(text):
+        if ent.label not in labels or ent.end <= ent.start:
+            continue
+        start, end = ent.start, ent.end
+        for spots in where.values():
+            near = min(spots, key=lambda s: min(abs(s[0] - ent.start), abs(s[1] - ent.end)))
+            start, end = min(start, near[0]), max(end, near[1])
+        windows.append((start, end))
+    return windows
+
+
+def _covered(terms: dict[str, float], text: str) -> float:
+    have = set(content_terms(text))
+    return sum(w for t, w in terms.items() if t in have)
 
 
 _QUOTE_MARK = re.compile(r"[“”\"]")
@@ -115,17 +212,30 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, settings: AnswerSettings) -> None:
+    def __init__(self, settings: AnswerSettings, annotator: Annotator) -> None:
         self.settings = settings
+        self.annotator = annotator
 
-    def stream(self, question: str, ranked: list[SentenceHit]) -> Iterator[str | Draft]:
-        """Yield each quoted sentence with its marker as it is chosen, then the Draft.
+    def stream(
+        self,
+        spec: QuestionSpec,
+        answers: list[SentenceHit],
+        ranked: list[SentenceHit] | None = None,
+    ) -> Iterator[str | Draft]:
+        """Yield the lead quote, then each supporting quote, with markers; then the Draft.
 
-        The caller has already checked that the best sentence is relevant enough.
+        ``answers`` passed the abstention checks (best first); ``ranked`` is every
+        scored sentence (for the direct quote that follows a reported speech).
         """
         draft = Draft()
         parts = []
-        for n, sent in enumerate(select_sentences(ranked, self.settings, question), start=1):
+        chosen = select_sentences(answers, self.settings, spec, ranked)
+        if chosen and self.settings.lead_clauses:
+            typed = spec.answer_type in SPECIFIC_TYPES and has_answer_type(
+                spec, chosen[0].text, self.annotator
+            )
+            chosen[0] = lead_span(spec, chosen[0], self.annotator, typed)
+        for n, sent in enumerate(chosen, start=1):
             draft.citations.append(citation_for(n, sent))
             draft.evidence[n] = sent.hit.text
             draft.sentences.append(AnswerSentence(text=sent.text, citations=[n]))

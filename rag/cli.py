@@ -191,22 +191,31 @@ def _jsonl_questions(stream: TextIO, base: Filters) -> Iterator[tuple[str, Filte
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after.")
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before.")
 @click.option("--source", "sources", multiple=True, help="Only this outlet (repeatable).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Resolve 'yesterday', 'last year'… against this date (default: the latest article).",
+)
 @click.pass_context
 def ask(
     ctx: click.Context, question: str | None, as_json: bool, jsonl: TextIO | None,
     since: dt.datetime | None, until: dt.datetime | None, sources: tuple[str, ...],
+    as_of: dt.datetime | None,
 ) -> None:  # fmt: skip
     """Answer QUESTION from the corpus, citing a quoted passage for every sentence."""
     if (question is None) == (jsonl is None):
         raise click.UsageError("give either a QUESTION or --jsonl FILE")
     pipeline = pipeline_from_context(ctx)
     filters = _filters(since, until, sources)
+    day = as_of.date() if as_of else None
     if jsonl is not None:
         for q, f in _jsonl_questions(jsonl, filters):
-            click.echo(json.dumps(pipeline.ask(q, filters=f).to_json(), ensure_ascii=False))
+            answer = pipeline.ask(q, filters=f, as_of=day)
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
         return
     assert question is not None
-    answer = pipeline.ask(question, filters=filters)
+    answer = pipeline.ask(question, filters=filters, as_of=day)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -9,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.abstain import decide, filtered_out
+from rag.abstain import Decision, decide, filtered_out
 from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
 from rag.embeddings import Embedder
 from rag.errors import RagError
@@ -20,11 +21,13 @@ from rag.judges import make_model_judge
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel, make_chat_model
 from rag.loaders import FieldMap
+from rag.nlp import Annotator
+from rag.questions import parse_question, published_date
 from rag.rerank import Reranker, SentenceScorer, make_reranker, rerank_hits
-from rag.retrieve import Retriever, diversify
+from rag.retrieve import Retriever, diversify, reciprocal_rank_fusion, steer_filters
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Answer, Filters, Hit, IngestReport, SentenceHit, Turn
+from rag.types import Answer, Filters, Hit, IngestReport, QuestionSpec, SentenceHit, Turn
 from rag.verify import Verifier
 
 
@@ -65,7 +68,41 @@ class Pipeline:
     @cached_property
     def scorer(self) -> SentenceScorer:
         """Sentence-level reranker."""
-        return SentenceScorer(self.embedder)
+        return SentenceScorer(
+            self.embedder, self.settings.retrieval, self.settings.answer.period_slack_days
+        )
+
+    @cached_property
+    def annotator(self) -> Annotator:
+        """Entities and clauses of candidate answer sentences (spaCy, loaded on first use)."""
+        return Annotator(self.settings.answer.nlp_model)
+
+    @cached_property
+    def corpus_facts(self) -> tuple[list[str], dt.date | None]:
+        """The corpus's outlet names and latest publication date (for question parsing)."""
+        outlets: set[str] = set()
+        latest: dt.date | None = None
+        for info in self.store.articles():
+            if info.get("source"):
+                outlets.add(str(info["source"]))
+            day = published_date(str(info.get("published_at") or "") or None)
+            if day is not None and (latest is None or day > latest):
+                latest = day
+        return sorted(outlets), latest
+
+    def parse(self, question: str, *, as_of: dt.date | None = None) -> QuestionSpec:
+        """The question as every stage reads it: ``rag.questions.parse_question``.
+
+        Relative dates ("last year") resolve against ``as_of``, else the corpus's latest
+        publication date.
+        """
+        outlets, latest = self.corpus_facts
+        return parse_question(question, outlets=outlets, reference=as_of or latest)
+
+    def _changed(self) -> None:
+        """Forget everything derived from the stored corpus (after a write)."""
+        for name in ("retriever", "corpus_facts"):
+            self.__dict__.pop(name, None)
 
     @cached_property
     def reranker(self) -> Reranker | None:
@@ -111,14 +148,14 @@ class Pipeline:
         if report.added or report.updated or report.pruned or rebuild:
             # Keep BM25 in step with the store; the retriever picks up the new index.
             self.lexical_index(rebuild=True)
-            self.__dict__.pop("retriever", None)
+            self._changed()
         return report
 
     def delete_articles(self, ids: Sequence[str]) -> None:
         """Remove articles and their chunks, and keep the BM25 index in step."""
         self.store.delete_articles(ids)
         self.lexical_index(rebuild=True)
-        self.__dict__.pop("retriever", None)
+        self._changed()
 
     # -------------------------------------------------------------------- ask
     def ask(
@@ -127,10 +164,15 @@ class Pipeline:
         *,
         filters: Filters | None = None,
         history: Sequence[Turn] = (),
+        as_of: dt.date | None = None,
     ) -> Answer:
-        """Answer ``question`` from the corpus, citing a verbatim quote for every sentence."""
+        """Answer ``question`` from the corpus, citing a verbatim quote for every sentence.
+
+        ``as_of`` is the date relative expressions in the question ("last year") are
+        resolved against; by default, the corpus's latest publication date.
+        """
         final: Answer | None = None
-        for event in self.stream(question, filters=filters, history=history):
+        for event in self.stream(question, filters=filters, history=history, as_of=as_of):
             if isinstance(event, Answer):
                 final = event
         assert final is not None  # stream() always ends with the Answer
@@ -142,6 +184,7 @@ class Pipeline:
         *,
         filters: Filters | None = None,
         history: Sequence[Turn] = (),
+        as_of: dt.date | None = None,
     ) -> Iterator[str | Answer]:
         """Like ``ask``, but yields the answer text in pieces as it is written, then the Answer.
 
@@ -162,13 +205,15 @@ class Pipeline:
         _ = self.retriever
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        hits, pool, ranked = self._rank(standalone, filters)
+        spec = self.parse(standalone, as_of=as_of)
+        hits, pool, ranked = self._rank(spec, filters)
         timings["retrieve"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
-        draft = self._abstention(standalone, filters, pool, ranked)
+        decision = self._decide(spec, filters, pool, ranked)
+        draft = decision.abstention
         if draft is None:
             draft = Draft()
-            for event in self._answer_events(standalone, hits, ranked):
+            for event in self._answer_events(spec, hits, decision.answers, ranked):
                 if isinstance(event, Draft):
                     draft = event
                 else:
@@ -188,6 +233,8 @@ class Pipeline:
             abstain_reason=draft.abstain_reason,
             abstain_code=draft.abstain_code,
             relevance=ranked[0].score if ranked else None,
+            lead=draft.sentences[0].text if draft.sentences else None,
+            question_spec=spec,
             citations=draft.citations,
             sentences=draft.sentences,
             retrieved=hits,
@@ -204,51 +251,79 @@ class Pipeline:
         return standalone_question(question, history)
 
     def _answer_events(
-        self, question: str, hits: list[Hit], ranked: list[SentenceHit]
+        self,
+        spec: QuestionSpec,
+        hits: list[Hit],
+        answers: list[SentenceHit],
+        ranked: list[SentenceHit],
     ) -> Iterator[str | Draft]:
         if self.settings.answer.backend == "extractive":
-            return ExtractiveAnswerer(self.settings.answer).stream(question, ranked)
+            return ExtractiveAnswerer(self.settings.answer, self.annotator).stream(
+                spec, answers, ranked
+            )
         answerer = LLMAnswerer(
             self.llm, self.settings.answer.llm_passages, self.scorer.best_sentence
         )
-        return answerer.stream(question, hits)
+        # The passages holding the checked answer candidates go first, so the LLM's
+        # lead rests on the same evidence the extractive lead would quote.
+        first = list(dict.fromkeys(s.hit.chunk_id for s in answers))
+        order = {cid: i for i, cid in enumerate(first)}
+        ordered = sorted(hits, key=lambda h: order.get(h.chunk_id, len(order)))
+        return answerer.stream(spec.question, ordered)
 
     def retrieve(self, question: str, *, filters: Filters | None = None) -> list[Hit]:
         """The top-k passages for ``question``, reranked by their best sentence."""
-        hits, _, _ = self._rank(question.strip(), filters or Filters())
+        hits, _, _ = self._rank(self.parse(question.strip()), filters or Filters())
         return hits
 
     def _rank(
-        self, question: str, filters: Filters
+        self, spec: QuestionSpec, filters: Filters
     ) -> tuple[list[Hit], list[Hit], list[SentenceHit]]:
         """Retrieve passages, score their sentences, rerank passages by best sentence.
 
+        Besides the question itself, each part of a multi-part question, and the
+        question within the outlets and periods it names, are retrieved (``retrieval.
+        steer``) and all rankings fused, so every part has its evidence in the pool.
         Returns the top-k passages, the whole candidate pool, and the ranked sentences.
         """
-        found = self.retriever.retrieve(question, filters)
         cfg = self.settings.retrieval
-        pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
-        ranked = self.scorer.score(question, found.query_vector, pool)
+        found = self.retriever.retrieve(spec.question, filters)
+        candidates = found.candidates
+        if cfg.steer:
+            lists = [candidates]
+            slack = self.settings.answer.period_slack_days
+            for text, steer in steer_filters(spec, filters, slack):
+                lists.append(self.retriever.retrieve(text, steer).candidates)
+            if len(lists) > 1:
+                by_id = {h.chunk_id: h for hits in reversed(lists) for h in hits}
+                fused = reciprocal_rank_fusion(
+                    [[h.chunk_id for h in hits] for hits in lists], cfg.rrf_k
+                )
+                candidates = [by_id[c] for c in sorted(fused, key=lambda c: -fused[c])]
+        pool = diversify(candidates, cfg.k * 2, cfg.per_article)
+        ranked = self.scorer.score(spec, found.query_vector, pool)
         if self.reranker is not None:
-            ranked = self.reranker.rerank(question, ranked)
+            ranked = self.reranker.rerank(spec.question, ranked)
         hits = rerank_hits(pool, ranked)[: cfg.k]
-        return hits, found.candidates, ranked
+        return hits, candidates, ranked
 
-    def _abstention(
-        self, question: str, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]
-    ) -> Draft | None:
-        """An abstaining Draft when the evidence cannot answer, else None.
+    def _decide(
+        self, spec: QuestionSpec, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]
+    ) -> Decision:
+        """The abstention checks (``rag.abstain``), and ``filtered_out`` for filters.
 
-        With filters set, the question is tried once more without them: if the corpus
-        then answers, the reason says that the filters excluded the evidence.
+        With filters set, an abstaining question is tried once more without them: if the
+        corpus then answers, the reason says that the filters excluded the evidence.
         """
-        draft = decide(question, pool, ranked, self.settings.answer)
-        if draft is None or filters.is_empty():
-            return draft
-        _, all_pool, all_ranked = self._rank(question, Filters())
-        if decide(question, all_pool, all_ranked, self.settings.answer) is not None:
-            return draft
-        return filtered_out(filters, all_ranked[0].hit)
+        cfg = self.settings.answer
+        decision = decide(spec, pool, ranked, cfg, self.annotator)
+        if decision.abstention is None or filters.is_empty():
+            return decision
+        _, all_pool, all_ranked = self._rank(spec, Filters())
+        unfiltered = decide(spec, all_pool, all_ranked, cfg, self.annotator)
+        if unfiltered.abstention is not None:
+            return decision
+        return Decision(filtered_out(filters, unfiltered.answers[0].hit), [], "filtered_out")
 
     # ------------------------------------------------------------------ stats
     def stats(self) -> dict[str, Any]:

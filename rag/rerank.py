@@ -18,7 +18,6 @@ The weights live in ``WEIGHTS`` and were chosen on the development questions
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import OrderedDict
 from typing import Protocol
 
@@ -26,18 +25,11 @@ import numpy as np
 
 from rag.embeddings import Embedder, Vectors
 from rag.errors import ConfigError
-from rag.text import (
-    content_terms,
-    months,
-    names,
-    numbers,
-    question_type,
-    weighted_terms,
-    years,
-)
-from rag.types import Hit, SentenceHit, Span
+from rag.questions import period_fit
+from rag.settings import RetrievalSettings
+from rag.text import content_terms, debris_prefix, months, names, numbers, weighted_terms, years
+from rag.types import Hit, QuestionSpec, SentenceHit, Span
 
-WEIGHTS = {"dense": 0.55, "context": 0.15, "coverage": 0.30}
 _CACHE_SIZE = 20_000
 _LONG = 300  # characters; longer sentences are rarely a precise quote
 
@@ -45,8 +37,12 @@ _LONG = 300  # characters; longer sentences are rarely a precise quote
 class SentenceScorer:
     """Scores every sentence of the given passages against a question."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(
+        self, embedder: Embedder, settings: RetrievalSettings, period_slack_days: int = 31
+    ) -> None:
         self.embedder = embedder
+        self.settings = settings
+        self.slack = period_slack_days
         # Sentence vectors are reused across questions of a session or an eval run.
         self._cache: OrderedDict[tuple[str, int, int], Vectors] = OrderedDict()
 
@@ -71,8 +67,14 @@ class SentenceScorer:
         sims = self._vectors(keys, texts) @ self.embedder.embed_query(text)
         return hit.sentences[int(np.argmax(sims))]
 
-    def score(self, question: str, query_vector: Vectors, hits: list[Hit]) -> list[SentenceHit]:
-        """All distinct sentences of ``hits``, best first."""
+    def score(
+        self, spec: QuestionSpec, query_vector: Vectors, hits: list[Hit]
+    ) -> list[SentenceHit]:
+        """All distinct sentences of ``hits``, best first.
+
+        Scraped debris opening a sentence (datelines, "Published …", "- YouTube"; see
+        ``rag.text.DEBRIS``) is cut off, so quotes start where the news does.
+        """
         seen: set[tuple[str, int]] = set()
         items: list[tuple[Hit, int]] = []
         for hit in hits:
@@ -83,26 +85,23 @@ class SentenceScorer:
         keys = [(h.article_id, h.sentences[i].start, h.sentences[i].end) for h, i in items]
         texts = [_span_text(h, i) for h, i in items]
         dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
-        q_terms = weighted_terms(question)
-        q_info = QuestionInfo(question)
+        q_terms = weighted_terms(spec.question)
+        weights = self.settings.sentence_weights
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
-            context = hit.scores.get("dense", hit.score)
-            coverage = _coverage(q_terms, text, _neighbours(hit, i))
-            cue = q_info.cue(text, hit)
+            span = hit.sentences[i]
+            cut = debris_prefix(text)
+            sent = SentenceHit(
+                hit=hit, text=text[cut:], start=span.start + cut, end=span.end, score=0.0
+            )
             parts = {
                 "dense": float(sim),
-                "context": float(context),
-                "coverage": coverage,
-                "cue": cue,
+                "context": float(hit.scores.get("dense", hit.score)),
+                "coverage": _coverage(q_terms, sent.text, _neighbours(hit, i)),
+                "cue": cue(spec, sent, self.settings.cue_weights, self.slack),
             }
-            total = sum(WEIGHTS[k] * parts[k] for k in WEIGHTS) + cue
-            span = hit.sentences[i]
-            out.append(
-                SentenceHit(
-                    hit=hit, text=text, start=span.start, end=span.end, score=total, scores=parts
-                )
-            )
+            total = sum(w * parts.get(k, 0.0) for k, w in weights.items()) + parts["cue"]
+            out.append(sent.model_copy(update={"score": total, "scores": parts}))
         return sorted(out, key=lambda s: -s.score)
 
 
@@ -202,49 +201,38 @@ def _coverage(q_terms: dict[str, float], text: str, around: str) -> float:
     return found / total
 
 
-class QuestionInfo:
-    """What the question asks for, computed once per question."""
+def cue(spec: QuestionSpec, sentence: SentenceHit, weights: dict[str, float], slack: int) -> float:
+    """Bonus or penalty from the answer type, the period and the sentence's length.
 
-    def __init__(self, question: str) -> None:
-        self.kind = question_type(question)
-        self.numbers = numbers(question)
-        self.names = {n.lower() for n in names(question)}
-        self.years = years(question)
-
-    def cue(self, sentence: str, hit: Hit) -> float:
-        """Bonus or penalty from answer-type and date cues, in about [-0.15, 0.11]."""
-        bonus = 0.0
-        if self.kind == "count":
-            bonus += 0.05 if numbers(sentence) - self.numbers - self.years_str() else -0.05
-        elif self.kind == "person":
-            new = {n.lower() for n in names(sentence)} - self.names
-            # A multi-word name ("Rami Abdulrahman") is a likelier answer than "UK-based".
-            bonus += 0.08 if any(" " in n for n in new) else 0.02 if new else 0.0
-        elif self.kind == "time":
-            bonus += 0.05 if years(sentence) or months(sentence) else 0.0
-        if self.years:
-            bonus += self._date_fit(sentence, hit)
-        if len(sentence) > _LONG:
-            bonus -= min(0.15, 0.1 * (len(sentence) - _LONG) / _LONG)
-        return bonus
-
-    def years_str(self) -> set[str]:
-        return {str(y) for y in self.years}
-
-    def _date_fit(self, sentence: str, hit: Hit) -> float:
-        # A question about "March 2025" is not answered by a 2016 article, however similar.
-        if years(sentence) & self.years:
-            return 0.03
-        published = _year(hit.published_at)
-        if published is None:
-            return 0.0
-        return 0.03 if published in self.years else -0.1
-
-
-def _year(iso: str | None) -> int | None:
-    if not iso:
-        return None
-    try:
-        return dt.date.fromisoformat(iso[:10]).year
-    except ValueError:
-        return None
+    - the sentence holds the expected answer type by pattern (a number for a number
+      question, a new capitalised name for "who", a date for "when"): ``type_match``,
+      else ``type_miss`` for number questions (a toll question wants a number);
+    - it fits the period the question names: ``period_fit``; it lies in another:
+      ``period_conflict`` (a question about March 2025 is not answered by 2016);
+    - run-on "sentences" (news dumps with stripped punctuation glue whole paragraphs)
+      lose up to ``long_sentence``: they cover many words without being quotable.
+    """
+    text = sentence.text
+    bonus = 0.0
+    kind = spec.answer_type
+    if kind in ("number", "money"):
+        fresh = numbers(text) - numbers(spec.question) - {str(y) for y in years(text)}
+        bonus += weights.get("type_match" if fresh else "type_miss", 0.0)
+    elif kind in ("person", "organisation"):
+        asked = {n.lower() for n in spec.entities}
+        new = {n.lower() for n in names(text)} - asked
+        if any(" " in n for n in new):  # "Rami Abdulrahman" is a likelier answer than "UK"
+            bonus += weights.get("type_match", 0.0) * 1.6
+        elif new:
+            bonus += weights.get("type_match", 0.0) * 0.4
+    elif kind == "date" and (years(text) or months(text)):
+        bonus += weights.get("type_match", 0.0)
+    if spec.periods:
+        fit = period_fit(spec.periods, sentence, slack)
+        if fit > 0:
+            bonus += weights.get("period_fit", 0.0)
+        elif fit < 0:
+            bonus += weights.get("period_conflict", 0.0)
+    if len(text) > _LONG:
+        bonus += max(weights.get("long_sentence", 0.0), -0.1 * (len(text) - _LONG) / _LONG)
+    return bonus

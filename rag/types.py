@@ -84,6 +84,62 @@ class Filters(_Record):
         return self.since is None and self.until is None and not self.sources
 
 
+class Period(_Record):
+    """A time a question names, resolved to an inclusive date range."""
+
+    text: str = Field(description="The expression as written ('March 2025', 'last year').")
+    start: dt.date = Field(description="First day of the period.")
+    end: dt.date = Field(description="Last day of the period (inclusive).")
+    granularity: str = Field(description="day, week, month, quarter, season, year or decade.")
+
+    def contains(self, day: dt.date) -> bool:
+        """True when ``day`` falls inside the period."""
+        return self.start <= day <= self.end
+
+    def label(self) -> str:
+        """Short human label: '2025', 'March 2025', '2025-03-06'."""
+        if self.granularity == "year":
+            return str(self.start.year)
+        if self.granularity == "month":
+            return self.start.strftime("%B %Y")
+        if self.granularity == "day":
+            return self.start.isoformat()
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+class QuestionSpec(_Record):
+    """A question parsed once (``rag.questions.parse_question``); every later stage reads it."""
+
+    question: str = Field(description="The question as parsed (the standalone form).")
+    answer_type: str = Field(
+        description="Expected answer: person, organisation, place, date, number, money, "
+        "yes_no, quote or other."
+    )
+    entities: list[str] = Field(
+        default_factory=list, description="Names the question mentions (outlets excluded)."
+    )
+    predicate: list[str] = Field(
+        default_factory=list,
+        description="Stemmed content words saying what is asked of the entities.",
+    )
+    focus: str | None = Field(
+        default=None, description="What a number question counts ('civilians'), as written."
+    )
+    periods: list[Period] = Field(
+        default_factory=list, description="Times the question names, resolved to dates."
+    )
+    outlets: list[str] = Field(
+        default_factory=list, description="Outlets of the corpus that the question names."
+    )
+    parts: list[str] = Field(
+        default_factory=list,
+        description="Sub-questions of a multi-part or comparison question (empty: one part).",
+    )
+    reference_date: dt.date | None = Field(
+        default=None, description="Date relative expressions were resolved against."
+    )
+
+
 class Hit(_Record):
     """A retrieved passage with its score; rerankers return new hits, never mutate."""
 
@@ -173,11 +229,20 @@ class Answer(_Record):
     abstain_reason: str | None = None
     abstain_code: str | None = Field(
         default=None,
-        description="Machine-readable abstention kind: no_relevant, filtered_out, not_answered.",
+        description="Machine-readable abstention kind: no_relevant, filtered_out, not_answered, "
+        "time_mismatch.",
     )
     relevance: float | None = Field(
         default=None,
         description="Score of the best candidate sentence: what abstention thresholds compare.",
+    )
+    lead: str | None = Field(
+        default=None,
+        description="The lead answer: the shortest quoted span that answers the question "
+        "(sentences[0]).",
+    )
+    question_spec: QuestionSpec | None = Field(
+        default=None, description="How the question was understood (rag.questions)."
     )
     citations: list[Citation] = Field(default_factory=list)
     sentences: list[AnswerSentence] = Field(default_factory=list)
@@ -195,10 +260,14 @@ class Answer(_Record):
         return {
             "question": self.question,
             "answer": self.answer,
+            "lead": self.lead,
             "abstained": self.abstained,
             "abstain_reason": self.abstain_reason,
             "abstain_code": self.abstain_code,
             "relevance": None if self.relevance is None else round(self.relevance, 6),
+            "question_spec": (
+                None if self.question_spec is None else self.question_spec.model_dump(mode="json")
+            ),
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "sentences": [s.model_dump(mode="json") for s in self.sentences],
             "retrieved": [h.summary() for h in self.retrieved],

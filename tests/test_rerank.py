@@ -10,7 +10,8 @@ from rag.embeddings import Embedder
 from rag.errors import ConfigError
 from rag.pipeline import Pipeline
 from rag.rerank import CrossEncoderReranker, SentenceScorer, make_reranker
-from rag.settings import Settings
+from rag.questions import parse_question
+from rag.settings import RetrievalSettings, Settings
 from rag.types import Hit, Span
 from tests.conftest import CORPUS
 from tests.tiny_models import build_tiny_cross_encoder
@@ -30,13 +31,25 @@ def _hit(article: str, text: str, published: str | None = None) -> Hit:
     )
 
 
+def _scorer(embedder: Embedder) -> SentenceScorer:
+    return SentenceScorer(embedder, RetrievalSettings())
+
+
+def test_debris_is_cut_from_the_start_of_quotes(embedder: Embedder) -> None:
+    text = "Published September 25 2016 At least 23 civilians were killed in Aleppo on Sunday."
+    q = "How many civilians were killed in Aleppo?"
+    ranked = _scorer(embedder).score(parse_question(q), embedder.embed_query(q), [_hit("a", text)])
+    assert ranked[0].text == "At least 23 civilians were killed in Aleppo on Sunday."
+    assert text[ranked[0].start : ranked[0].end] == ranked[0].text
+
+
 def test_count_question_prefers_the_sentence_with_the_number(embedder: Embedder) -> None:
     hits = [
         _hit("a", "Many civilians were among the dead in the coastal violence."),
         _hit("b", "Among the dead in the coastal violence were 745 civilians."),
     ]
     q = "How many civilians died in the coastal violence?"
-    ranked = SentenceScorer(embedder).score(q, embedder.embed_query(q), hits)
+    ranked = _scorer(embedder).score(parse_question(q), embedder.embed_query(q), hits)
     assert ranked[0].hit.article_id == "b"
 
 
@@ -44,7 +57,7 @@ def test_question_year_penalises_articles_from_other_years(embedder: Embedder) -
     text = "Clashes on the coast killed hundreds of civilians."
     hits = [_hit("old", text, "2016-05-01"), _hit("new", text, "2025-03-09")]
     q = "How many civilians died in clashes on the coast in 2025?"
-    ranked = SentenceScorer(embedder).score(q, embedder.embed_query(q), hits)
+    ranked = _scorer(embedder).score(parse_question(q), embedder.embed_query(q), hits)
     assert [s.hit.article_id for s in ranked] == ["new", "old"]
     assert ranked[1].scores["cue"] < ranked[0].scores["cue"]
 
@@ -62,7 +75,7 @@ def test_cross_encoder_reranker_rescores_and_sorts(
     model = build_tiny_cross_encoder(tmp_path / "ce", num_labels=labels)
     hits = [_hit(str(i), f"Russia and Iran backed Assad, report {i}.") for i in range(5)]
     q = "who backed assad"
-    scored = SentenceScorer(embedder).score(q, embedder.embed_query(q), hits)
+    scored = _scorer(embedder).score(parse_question(q), embedder.embed_query(q), hits)
     reranked = CrossEncoderReranker(str(model), batch_size=2, top=4).rerank(q, scored)
     assert sorted(s.hit.chunk_id for s in reranked) == sorted(s.hit.chunk_id for s in scored)
     head = reranked[:4]

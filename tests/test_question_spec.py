@@ -1,0 +1,140 @@
+"""The question parser (rag.questions): answer types, periods, outlets, entities, parts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from rag.questions import classify, count_focus, find_periods, match_outlets, parse_question
+
+REF = dt.date(2025, 3, 9)  # a Sunday
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Who backed Assad?", "person"),
+        ("who is the head of the Syrian Observatory for Human Rights?", "person"),
+        ("Which person leads the monitoring group?", "person"),
+        ("How many civilians were killed in March 2025?", "number"),
+        ("How many people were killed in Aleppo in 2016?", "number"),  # a year is not a date question
+        ("What percentage of voters backed the plan?", "number"),
+        ("How much did the company pay to settle the case?", "money"),
+        ("When did the chemical attack happen?", "date"),
+        ("In what year did the war start?", "date"),
+        ("Where did the clashes break out?", "place"),
+        ("Which city was hit by the strikes?", "place"),
+        ("Which group claimed the attack?", "organisation"),
+        ("Which countries supported the rebels?", "organisation"),
+        ("What did Sharaa say about unity?", "quote"),
+        ("Did the Verge report that Google paid Apple?", "yes_no"),
+        ("Is the ceasefire holding?", "yes_no"),
+        # must not fire: no answer type cue at all
+        ("Describe the humanitarian situation in Idlib.", "other"),
+        ("What happened in Latakia?", "other"),
+    ],
+)
+def test_answer_type(question: str, kind: str) -> None:
+    assert classify(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What happened in March 2025?", [("2025-03-01", "2025-03-31", "month")]),
+        ("What happened on March 6, 2025?", [("2025-03-06", "2025-03-06", "day")]),
+        ("What happened on 6 March 2025?", [("2025-03-06", "2025-03-06", "day")]),
+        ("Who won in 2013?", [("2013-01-01", "2013-12-31", "year")]),
+        ("Revenue in Q3 2023?", [("2023-07-01", "2023-09-30", "quarter")]),
+        ("Revenue in the third quarter of 2023?", [("2023-07-01", "2023-09-30", "quarter")]),
+        ("What happened in the summer of 2017?", [("2017-06-01", "2017-08-31", "season")]),
+        ("What happened in late 2023?", [("2023-09-01", "2023-12-31", "season")]),
+        ("Music of the 1990s?", [("1990-01-01", "1999-12-31", "decade")]),
+        ("What happened yesterday?", [("2025-03-08", "2025-03-08", "day")]),
+        ("What happened last year?", [("2024-01-01", "2024-12-31", "year")]),
+        ("What happened this year?", [("2025-01-01", "2025-12-31", "year")]),
+        ("What happened last month?", [("2025-02-01", "2025-02-28", "month")]),
+        ("What happened last March?", [("2024-03-01", "2024-03-31", "month")]),
+        ("What happened on Thursday?", [("2025-03-06", "2025-03-06", "day")]),
+        ("What happened 3 days ago?", [("2025-03-06", "2025-03-06", "day")]),
+        # must not fire: numbers that are not years, and no time at all
+        ("How many of the 1,000 dead were civilians?", []),
+        ("Were 2500 troops deployed?", []),
+        ("Who backed Assad?", []),
+        ("What did the May report say?", []),
+    ],
+)
+def test_periods(question: str, expected: list[tuple[str, str, str]]) -> None:
+    found = [(p.start.isoformat(), p.end.isoformat(), p.granularity) for p in find_periods(question, REF)]
+    assert found == expected
+
+
+def test_relative_periods_need_a_reference_date() -> None:
+    assert find_periods("What happened yesterday?", None) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "outlets", "expected"),
+    [
+        ("What did The Verge report about Apple?", ["The Verge", "TechCrunch"], ["The Verge"]),
+        ("According to reuters, who attacked?", ["reuters", "nna"], ["reuters"]),
+        ("Did TechCrunch and The Verge agree?", ["The Verge", "TechCrunch"], ["TechCrunch", "The Verge"]),
+        # must not fire: a capitalised outlet name used as a common phrase
+        ("Is this the age of AI?", ["The Age"], []),
+        ("What is the verge of collapse?", ["The Verge"], []),
+    ],
+)
+def test_outlets(question: str, outlets: list[str], expected: list[str]) -> None:
+    assert match_outlets(question, outlets) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("How many civilians were among the dead?", "civilians"),
+        ("How many mosques were destroyed?", "mosques"),
+        ("How many people were killed?", None),  # "people" counts anything
+        ("Who backed Assad?", None),
+    ],
+)
+def test_count_focus(question: str, focus: str | None) -> None:
+    assert count_focus(question) == focus
+
+
+def test_spec_separates_entities_outlets_periods_and_predicate() -> None:
+    spec = parse_question(
+        "How many civilians did The Verge say were killed in Aleppo in March 2016?",
+        outlets=["The Verge", "reuters"],
+        reference=REF,
+    )
+    assert spec.answer_type == "number"
+    assert spec.outlets == ["The Verge"]
+    assert spec.entities == ["Aleppo"]
+    assert [p.label() for p in spec.periods] == ["March 2016"]
+    assert spec.focus == "civilians"
+    assert "kill" in spec.predicate and "verg" not in spec.predicate and "2016" not in spec.predicate
+
+
+def test_multi_outlet_question_splits_into_one_part_per_outlet() -> None:
+    spec = parse_question(
+        "Between the report by TechCrunch on Google's antitrust case and the report by "
+        "The Verge on Apple's testimony, did both mention search deals?",
+        outlets=["The Verge", "TechCrunch", "Fortune"],
+    )
+    assert len(spec.parts) == 2
+    assert spec.parts[0].startswith("TechCrunch") and "antitrust" in spec.parts[0]
+    assert spec.parts[1].startswith("The Verge") and "testimony" in spec.parts[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("Who backed Assad and who backed the rebels?", ["Who backed Assad?", "who backed the rebels?"]),
+        # must not fire: "and" inside one question
+        ("Who backed Assad and Iran?", []),
+        ("How many civilians and fighters died?", []),
+    ],
+)
+def test_two_wh_questions_split(question: str, parts: list[str]) -> None:
+    assert parse_question(question).parts == parts
