@@ -4,8 +4,9 @@ Formats (each a JSON-lines file, one record a line; the format is told by the fi
 
 - **newsrag** (``evals/datasets/*.jsonl``): ``{id, question, answer | answers[], answerable,
   evidence: [{article_id | url | title, quote?}], filters?: {since, until, sources}}``. A line
-  ``{"corpus": "PATH"}`` (relative to the dataset file) names the articles the questions are
-  about; without it, a ``corpus.jsonl`` file or ``corpus/`` folder beside the dataset is used.
+  ``{"corpus": "PATH"}`` or ``{"corpus": ["PATH", ...]}`` (relative to the dataset file) names
+  the articles the questions are about, all of them ingested together; without it, a
+  ``corpus.jsonl`` file or ``corpus/`` folder beside the dataset is used.
 - **MultiHop-RAG**: records with ``question_type``; ``corpus.jsonl`` beside the file is the
   corpus. ``null_query`` questions are unanswerable; each evidence ``fact`` is a verbatim quote.
 - **RGB-style**: ``{id?, query, answer, positive: [passage...], negative: [passage...]}``. Every
@@ -84,12 +85,17 @@ class Dataset:
     path: Path
     format: str
     questions: list[EvalQuestion]
-    corpus: Path | None = None
+    corpora: list[Path] = field(default_factory=list)
     generated_corpus: list[Record] = field(default_factory=list)
+
+    @property
+    def corpus(self) -> Path | None:
+        """The first corpus path (the only one, for most datasets), or None."""
+        return self.corpora[0] if self.corpora else None
 
     def has_corpus(self) -> bool:
         """True when the dataset says which articles to ingest."""
-        return self.corpus is not None or bool(self.generated_corpus)
+        return bool(self.corpora) or bool(self.generated_corpus)
 
 
 def read_dataset(path: Path, limit: int | None = None) -> Dataset:
@@ -175,12 +181,28 @@ def _newsrag(path: Path, records: list[Record], meta: Record) -> Dataset:
                 kind=str(r.get("kind", "")),
             )
         )
-    corpus = (path.parent / meta["corpus"]).resolve() if meta.get("corpus") else None
-    if corpus is not None and not corpus.exists():
-        raise RagError(f"{path}: its corpus {corpus} does not exist")
-    corpus = corpus or _corpus_beside(path)
+    corpora = header_corpora(path, meta)
+    missing = [str(c) for c in corpora if not c.exists()]
+    if missing:
+        raise RagError(f"{path}: its corpus {', '.join(missing)} does not exist")
+    beside = _corpus_beside(path)
+    corpora = corpora or ([beside] if beside else [])
     name = str(meta.get("name") or path.stem)
-    return Dataset(name=name, path=path, format="newsrag", questions=questions, corpus=corpus)
+    return Dataset(name=name, path=path, format="newsrag", questions=questions, corpora=corpora)
+
+
+def header_corpora(path: Path, meta: Record) -> list[Path]:
+    """The corpus paths a header line names, resolved against the dataset's folder.
+
+    ``corpus`` is one path or a list of paths; whether they exist is the caller's business.
+    """
+    raw = meta.get("corpus")
+    if raw in (None, "", []):
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    if not all(isinstance(item, str) and item.strip() for item in items):
+        raise RagError(f"{path}: 'corpus' must be a path or a list of paths, got {raw!r}")
+    return [(path.parent / item).resolve() for item in items]
 
 
 def _corpus_beside(path: Path) -> Path | None:
@@ -211,7 +233,7 @@ def _multihop(path: Path, records: list[Record]) -> Dataset:
         path=path,
         format="multihop",
         questions=questions,
-        corpus=corpus if corpus.is_file() else None,
+        corpora=[corpus] if corpus.is_file() else [],
     )
 
 

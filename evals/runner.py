@@ -137,7 +137,7 @@ def _groups(datasets: Sequence[Dataset], options: RunOptions) -> list[_Group]:
     """
     if options.store is not None or options.corpus is not None:
         group = _Group(datasets=list(datasets))
-        own = [d.corpus for d in datasets if d.corpus]
+        own = [c for d in datasets for c in d.corpora]
         group.corpora = list(dict.fromkeys([options.corpus] if options.corpus else own))
         return [group]
     groups: dict[str, _Group] = {}
@@ -147,8 +147,8 @@ def _groups(datasets: Sequence[Dataset], options: RunOptions) -> list[_Group]:
                 f"dataset {d.path} names no corpus: pass --corpus PATH, or --store DIR "
                 "holding the articles its questions are about"
             )
-        key = str(d.corpus) if d.corpus else f"generated:{d.path}"
-        group = groups.setdefault(key, _Group(corpora=[d.corpus] if d.corpus else []))
+        key = "|".join(map(str, d.corpora)) if d.corpora else f"generated:{d.path}"
+        group = groups.setdefault(key, _Group(corpora=list(d.corpora)))
         group.datasets.append(d)
     return list(groups.values())
 
@@ -274,6 +274,7 @@ def _summary(
                     "format": d.format,
                     "questions": len(d.questions),
                     "corpus": str(d.corpus) if d.corpus else None,
+                    "corpora": [str(c) for c in d.corpora],
                 }
                 for d in datasets
             ],

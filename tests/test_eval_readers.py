@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from evals.readers import read_dataset
+from evals.runner import RunOptions, _groups
 from rag.errors import RagError
 from rag.loaders import load_file
 
@@ -31,6 +32,25 @@ def test_newsrag_dataset_reads_answers_evidence_filters_and_corpus() -> None:
     assert not by_id["australia"].answerable and by_id["australia"].answers == ()
     filters = by_id["filtered"].filters
     assert filters is not None and filters.until == dt.date(2024, 12, 31)
+
+
+def test_newsrag_header_may_name_several_corpora(tmp_path: Path) -> None:
+    (tmp_path / "wire.jsonl").write_text(json.dumps({"id": "w1", "title": "t", "text": "x"}) + "\n")
+    (tmp_path / "seed").mkdir()
+    dataset = tmp_path / "set.jsonl"
+    question = json.dumps({"id": "q", "question": "x?", "answers": ["x"]})
+    dataset.write_text(json.dumps({"corpus": ["wire.jsonl", "seed"]}) + "\n" + question + "\n")
+    ds = read_dataset(dataset)
+    assert ds.corpora == [tmp_path / "wire.jsonl", tmp_path / "seed"]
+    assert ds.corpus == tmp_path / "wire.jsonl"
+    (group,) = _groups([ds, read_dataset(dataset)], RunOptions(datasets=[dataset, dataset]))
+    assert group.corpora == ds.corpora and len(group.datasets) == 2  # one store, both ingested
+    dataset.write_text(json.dumps({"corpus": ["wire.jsonl", "gone.jsonl"]}) + "\n" + question)
+    with pytest.raises(RagError, match=r"its corpus .*gone\.jsonl does not exist"):
+        read_dataset(dataset)
+    dataset.write_text(json.dumps({"corpus": ["wire.jsonl", 3]}) + "\n" + question)
+    with pytest.raises(RagError, match="a path or a list of paths"):
+        read_dataset(dataset)
 
 
 def test_multihop_layout_is_detected_with_its_corpus() -> None:
