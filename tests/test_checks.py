@@ -100,14 +100,44 @@ def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotat
 @pytest.mark.parametrize(
     ("question", "text", "published", "fires"),
     [
-        ("How many died in Aleppo in 2025?", "Strikes killed 40 people in Aleppo.", "2016-09-25", True),
-        ("How many died in Aleppo in 2025?", "Strikes killed 40 people in Aleppo.", "2025-02-01", False),
-        ("How many died in Aleppo in 2025?", "In 2016 strikes killed 40 people.", "2025-02-01", True),
-        ("How many died in the 2013 attack?", "The 2013 attack killed 1,400 people.", "2017-04-05", False),
-        ("What happened in March 2025?", "Clashes broke out on the coast.", "2025-04-02", False),  # slack
+        (
+            "How many died in Aleppo in 2025?",
+            "Strikes killed 40 people in Aleppo.",
+            "2016-09-25",
+            True,
+        ),
+        (
+            "How many died in Aleppo in 2025?",
+            "Strikes killed 40 people in Aleppo.",
+            "2025-02-01",
+            False,
+        ),
+        (
+            "How many died in Aleppo in 2025?",
+            "In 2016 strikes killed 40 people.",
+            "2025-02-01",
+            True,
+        ),
+        (
+            "How many died in the 2013 attack?",
+            "The 2013 attack killed 1,400 people.",
+            "2017-04-05",
+            False,
+        ),
+        (
+            "What happened in March 2025?",
+            "Clashes broke out on the coast.",
+            "2025-04-02",
+            False,
+        ),  # slack
         ("What happened in March 2025?", "Clashes broke out on the coast.", "2025-06-02", True),
         ("What happened in March 2025?", "Clashes broke out on the coast.", None, False),  # undated
-        ("How many died in Aleppo?", "Strikes killed 40 people in 2016.", "2016-09-25", False),  # no period
+        (
+            "How many died in Aleppo?",
+            "Strikes killed 40 people in 2016.",
+            "2016-09-25",
+            False,
+        ),  # no period
     ],
 )
 def test_wrong_period(
@@ -120,7 +150,9 @@ def test_wrong_period(
 
 
 def test_time_mismatch_reason_names_the_periods_covered(annotator: Annotator) -> None:
-    sents = [_sent("Strikes killed 40 people in Aleppo.", title="Aleppo raids", published="2016-09-25")]
+    sents = [
+        _sent("Strikes killed 40 people in Aleppo.", title="Aleppo raids", published="2016-09-25")
+    ]
     result = wrong_period(_ev("How many died in Aleppo in 2025?", sents, annotator))
     assert isinstance(result, Draft) and result.abstain_reason is not None
     assert "2025" in result.abstain_reason and "2016" in result.abstain_reason
@@ -132,7 +164,11 @@ def test_time_mismatch_reason_names_the_periods_covered(annotator: Annotator) ->
     [
         ("Who won the 2021 Tour de France?", "The 2021 Tour de France is in the books.", True),
         ("Who won the 2021 Tour de France?", "Tadej Pogacar won the 2021 Tour de France.", False),
-        ("Who won the US Presidential Election 2020?", "The election was held on November 3.", True),
+        (
+            "Who won the US Presidential Election 2020?",
+            "The election was held on November 3.",
+            True,
+        ),
         ("How many civilians died?", "Many civilians died in the attack.", True),
         ("How many civilians died?", "At least 23 civilians died in the attack.", False),
         ("How many mosques were destroyed?", "The strike killed 23 people.", True),  # wrong focus

@@ -7,6 +7,7 @@ thresholding are the real code's.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from evals.judges import Claim, HeuristicJudge, NLIJudge, make_judge
 from rag.embeddings import Embedder
 from rag.errors import RagError
+from rag.judges import parse_llm_verdict
 from rag.settings import Settings
 from tests.tiny_models import build_tiny_classifier
 
@@ -93,9 +95,20 @@ def _check_llm_judge(spec: str) -> None:
     assert judge.name == f"llm:{spec}"
     (judged,) = judge.judge(CLAIMS[:1])
     # SmolLM2's verdicts are no better than chance; what is checked is that a reply came
-    # back through the backend and was read: its text is kept, as a verdict or as unreadable.
-    assert judged.reason.startswith(("model said '", "unreadable verdict '"))
+    # back through the backend and that the verdict is what parsing that reply gives.
+    assert_verdict_follows_reply(judged.reason, judged.supported)
     assert judged.score == (1.0 if judged.supported else 0.0)
+
+
+def assert_verdict_follows_reply(reason: str, supported: bool) -> None:
+    """The judge's reason quotes the model's reply; the verdict must be that reply's parse."""
+    m = re.fullmatch(r"(model said|unreadable verdict) '(.*)'", reason, re.S)
+    assert m, f"not a model reply: {reason!r}"
+    parsed = parse_llm_verdict(m.group(2))
+    if m.group(1) == "model said":
+        assert parsed is not None and parsed == supported
+    else:
+        assert parsed is None and not supported
 
 
 def test_llm_judge_with_an_in_process_gguf_model(smollm2_gguf: Path) -> None:

@@ -7,6 +7,7 @@ marker handling, citation resolution, verification), not its wisdom.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,13 +15,14 @@ import pytest
 
 from rag.answer import split_marked_sentences
 from rag.embeddings import Embedder
-from rag.followup import standalone_question_llm
+from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import INSUFFICIENT, LLMAnswerer, MarkerFilter, build_messages, clean_markers
-from rag.llm import ChatMessage, make_chat_model
+from rag.llm import ChatMessage, ChatModel, make_chat_model
 from rag.pipeline import Pipeline
-from rag.settings import Settings
+from rag.settings import LLMSettings, Settings
 from rag.types import Answer, Hit, Span, Turn, Verdict
 from tests.conftest import CORPUS
+from tests.test_eval_judges import assert_verdict_follows_reply
 
 needs_llama = pytest.mark.usefixtures("smollm2_gguf")
 
@@ -169,7 +171,10 @@ def test_pipeline_with_llama_server_answers_verified(
     follow = pipeline.ask(
         "and who backed the rebels?", history=[Turn(question="who backed Assad?", answer=answer)]
     )
-    assert follow.standalone_question
+    # The follow-up is retrieved as its standalone form, which still asks about the rebels.
+    assert follow.standalone_question and "rebels" in follow.standalone_question.lower()
+    assert follow.question_spec is not None
+    assert follow.question_spec.question == " ".join(follow.standalone_question.split())
 
 
 @needs_llama
@@ -191,12 +196,50 @@ def test_drop_mode_never_returns_an_unsupported_sentence(
         _check_llm_answer(answer, pipeline)
 
 
+class _Recording:
+    """The real server-backed chat model, keeping its replies for the assertions."""
+
+    def __init__(self, model: ChatModel) -> None:
+        self.model = model
+        self.replies: list[str] = []
+
+    def complete(self, messages: list[ChatMessage]) -> str:
+        reply = self.model.complete(messages)
+        self.replies.append(reply)
+        return reply
+
+    def stream(self, messages: list[ChatMessage]) -> Iterator[str]:
+        return self.model.stream(messages)
+
+
+FOLLOW_UP = "how many of them were civilians?"
+FOLLOW_HISTORY = [Turn(question="How many people died in the violence on Syria's coast?")]
+
+
 @needs_llama
-def test_llm_rewrites_a_follow_up_or_falls_back(llama_server: str) -> None:
-    model = make_chat_model(f"openai:{llama_server}#smollm2")
-    history = [Turn(question="How many people died in the violence on Syria's coast?")]
-    rewritten = standalone_question_llm(model, "how many of them were civilians?", history)
-    assert rewritten.strip() and len(rewritten) < 400
+def test_llm_rewrites_a_follow_up(llama_server: str) -> None:
+    model = _Recording(make_chat_model(f"openai:{llama_server}#smollm2"))
+    rewritten = standalone_question_llm(model, FOLLOW_UP, FOLLOW_HISTORY)
+    assert len(model.replies) == 1, "the server was not asked"
+    line = (
+        model.replies[0].strip().splitlines()[0].strip().strip('"')
+        if model.replies[0].strip()
+        else ""
+    )
+    fallback = standalone_question(FOLLOW_UP, FOLLOW_HISTORY)
+    # The model's first line is used unless it is empty or rambles; then the heuristic.
+    expected = line if line and len(line) <= 3 * len(fallback) + 40 else fallback
+    assert rewritten == expected
+
+
+def test_unreachable_llm_falls_back_to_the_heuristic_rewrite() -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    model = make_chat_model(f"openai:http://127.0.0.1:{port}/v1#none", LLMSettings(timeout=5))
+    rewritten = standalone_question_llm(model, FOLLOW_UP, FOLLOW_HISTORY)
+    assert rewritten == standalone_question(FOLLOW_UP, FOLLOW_HISTORY)
+    assert "Syria's coast" in rewritten
 
 
 @needs_llama
@@ -216,9 +259,10 @@ def test_llm_judge_in_verification(llama_server: str, embedder: Embedder, tmp_pa
             1: "Western countries, Arab states, and Turkey supported the rebels. Among the casualties were 745 civilians."
         },
     )
-    assert (checked[0].reason or "").startswith(
-        "llm:openai:"
-    )  # the model decided, whatever it said
+    # The hard checks leave the first claim open, so the model decides it.
+    name, _, reply = (checked[0].reason or "").partition(": ")
+    assert name == f"llm:openai:{llama_server}#smollm2"
+    assert_verdict_follows_reply(reply, checked[0].verdict == Verdict.supported)
     assert checked[1].verdict == Verdict.unsupported and "800" in (checked[1].reason or "")
 
 

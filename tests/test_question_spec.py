@@ -18,7 +18,10 @@ REF = dt.date(2025, 3, 9)  # a Sunday
         ("who is the head of the Syrian Observatory for Human Rights?", "person"),
         ("Which person leads the monitoring group?", "person"),
         ("How many civilians were killed in March 2025?", "number"),
-        ("How many people were killed in Aleppo in 2016?", "number"),  # a year is not a date question
+        (
+            "How many people were killed in Aleppo in 2016?",
+            "number",
+        ),  # a year is not a date question
         ("What percentage of voters backed the plan?", "number"),
         ("How much did the company pay to settle the case?", "money"),
         ("When did the chemical attack happen?", "date"),
@@ -66,7 +69,9 @@ def test_answer_type(question: str, kind: str) -> None:
     ],
 )
 def test_periods(question: str, expected: list[tuple[str, str, str]]) -> None:
-    found = [(p.start.isoformat(), p.end.isoformat(), p.granularity) for p in find_periods(question, REF)]
+    found = [
+        (p.start.isoformat(), p.end.isoformat(), p.granularity) for p in find_periods(question, REF)
+    ]
     assert found == expected
 
 
@@ -79,7 +84,11 @@ def test_relative_periods_need_a_reference_date() -> None:
     [
         ("What did The Verge report about Apple?", ["The Verge", "TechCrunch"], ["The Verge"]),
         ("According to reuters, who attacked?", ["reuters", "nna"], ["reuters"]),
-        ("Did TechCrunch and The Verge agree?", ["The Verge", "TechCrunch"], ["TechCrunch", "The Verge"]),
+        (
+            "Did TechCrunch and The Verge agree?",
+            ["The Verge", "TechCrunch"],
+            ["TechCrunch", "The Verge"],
+        ),
         # must not fire: a capitalised outlet name used as a common phrase
         ("Is this the age of AI?", ["The Age"], []),
         ("What is the verge of collapse?", ["The Verge"], []),
@@ -113,7 +122,9 @@ def test_spec_separates_entities_outlets_periods_and_predicate() -> None:
     assert spec.entities == ["Aleppo"]
     assert [p.label() for p in spec.periods] == ["March 2016"]
     assert spec.focus == "civilians"
-    assert "kill" in spec.predicate and "verg" not in spec.predicate and "2016" not in spec.predicate
+    assert (
+        "kill" in spec.predicate and "verg" not in spec.predicate and "2016" not in spec.predicate
+    )
 
 
 def test_multi_outlet_question_splits_into_one_part_per_outlet() -> None:
@@ -130,7 +141,10 @@ def test_multi_outlet_question_splits_into_one_part_per_outlet() -> None:
 @pytest.mark.parametrize(
     ("question", "parts"),
     [
-        ("Who backed Assad and who backed the rebels?", ["Who backed Assad?", "who backed the rebels?"]),
+        (
+            "Who backed Assad and who backed the rebels?",
+            ["Who backed Assad?", "who backed the rebels?"],
+        ),
         # must not fire: "and" inside one question
         ("Who backed Assad and Iran?", []),
         ("How many civilians and fighters died?", []),
