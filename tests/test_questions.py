@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -163,3 +164,68 @@ def test_not_answered_when_topic_found_but_no_number(seed_pipeline: Pipeline) ->
 def test_off_topic_abstains_among_distractors(fakes_pipeline: Pipeline) -> None:
     answer = fakes_pipeline.ask("What is the capital of Australia?")
     assert answer.abstained and answer.abstain_code == "no_relevant"
+
+
+# ------------------------------------------- answers that answer (issue: lead, time, near-misses)
+def test_lead_for_who_backed_assad_is_a_clause_naming_the_backers(fakes_pipeline: Pipeline) -> None:
+    answer = fakes_pipeline.ask("who backed Assad?")
+    _assert_grounded(answer, fakes_pipeline)
+    lead = answer.lead or ""
+    assert lead == answer.sentences[0].text == answer.citations[0].quote
+    assert "Russia" in lead and "Assad" in lead and "back" in lead.lower()
+    assert len(lead) < 120  # the clause that answers, not the run-on sentence around it
+    assert "YouTube" not in answer.answer
+
+
+def test_march_2025_civilians_lead_is_the_seed_count(fakes_pipeline: Pipeline) -> None:
+    answer = fakes_pipeline.ask(
+        "How many civilians were among those killed in the March 2025 violence on Syria's coast?"
+    )
+    _assert_grounded(answer, fakes_pipeline)
+    assert "745 civilians" in (answer.lead or "")
+    assert answer.citations[0].article_id == SEED_ID
+    assert answer.question_spec is not None
+    assert [p.label() for p in answer.question_spec.periods] == ["March 2025"]
+
+
+def test_aleppo_2025_is_a_time_mismatch_naming_the_years_covered(fakes_pipeline: Pipeline) -> None:
+    answer = fakes_pipeline.ask("How many people were killed in Aleppo in 2025?")
+    assert answer.abstained and answer.abstain_code == "time_mismatch", answer.answer
+    reason = answer.abstain_reason or ""
+    assert "2025" in reason and "2016" in reason
+    assert answer.citations == []
+
+
+def test_date_filter_excluding_the_2025_evidence_is_filtered_out(fakes_pipeline: Pipeline) -> None:
+    answer = fakes_pipeline.ask(
+        "How many civilians were among those killed in the March 2025 violence on Syria's coast?",
+        filters=Filters(since=dt.date(2016, 1, 1), until=dt.date(2016, 12, 31)),
+    )
+    assert answer.abstained and answer.abstain_code == "filtered_out", answer.answer
+    assert "date filter" in (answer.abstain_reason or "")
+    assert "2025-03-09" in (answer.abstain_reason or "")
+
+
+def test_sohr_head_lead_is_short_and_names_him(fakes_pipeline: Pipeline) -> None:
+    answer = fakes_pipeline.ask("Who is the head of the Syrian Observatory for Human Rights?")
+    _assert_grounded(answer, fakes_pipeline)
+    lead = answer.lead or ""
+    assert "Rami Abd" in lead and "head" in lead
+    assert len(lead) < 120, lead
+    assert "gas fields" not in lead
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many civilians were killed in Aleppo in September 2016?",
+        "What symptoms did the victims of the Khan Shaykhun attack show?",
+        "who backed Assad?",
+    ],
+)
+def test_quotes_never_open_with_scraped_debris(fakes_pipeline: Pipeline, question: str) -> None:
+    answer = fakes_pipeline.ask(question)
+    for c in answer.citations:
+        assert not re.match(r"(Published|Date of publication|Updated)\b", c.quote), c.quote
+        assert not re.match(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w* \d{1,2} \w+ \d{4}", c.quote), c.quote
+        assert "- YouTube" not in c.quote
