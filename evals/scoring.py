@@ -58,12 +58,13 @@ def quote_recall(evidence: Sequence[Evidence], passages: Sequence[str]) -> float
 def retrieval_scores(q: EvalQuestion, hits: Sequence[Hit], k: int) -> dict[str, float | None]:
     """recall@k, reciprocal rank, nDCG@10 and evidence-quote recall@k of one question."""
     if not q.answerable or not q.evidence:
-        return {"recall": None, "rr": None, "ndcg": None, "quote_recall": None}
+        return {"recall": None, "recall5": None, "rr": None, "ndcg": None, "quote_recall": None}
     top = list(hits[:k])
     ranked = ranked_gold(q.evidence, top)
     n_gold = len({e.key() for e in q.evidence})
     return {
         "recall": recall_at_k(ranked, n_gold, k),
+        "recall5": recall_at_k(ranked_gold(q.evidence, hits[:5]), n_gold, 5),
         "rr": reciprocal_rank(ranked),
         "ndcg": ndcg_at_k(ranked_gold(q.evidence, hits[:NDCG_AT]), n_gold, NDCG_AT),
         "quote_recall": quote_recall(q.evidence, [h.text for h in top]),
@@ -78,12 +79,14 @@ def answer_text(answer: Answer) -> str:
 def correctness_scores(q: EvalQuestion, answer: Answer) -> dict[str, float | None]:
     """Exact match, token F1 and containment against the gold answers (answerable only)."""
     if not q.answerable or not q.answers:
-        return {"em": None, "f1": None, "contains": None}
+        return {"em": None, "f1": None, "contains": None, "lead_contains": None}
     text = answer_text(answer)
+    lead = "" if answer.abstained or not answer.sentences else answer.sentences[0].text
     return {
         "em": exact_match(text, q.answers),
         "f1": token_f1(text, q.answers),
         "contains": contains_answer(text, q.answers),
+        "lead_contains": contains_answer(lead, q.answers),
     }
 
 

@@ -17,8 +17,10 @@ JUDGED_GROUPS = ("citations", "faithfulness")
 
 def metric_rows(k: int) -> list[tuple[str, str, str, str]]:
     """(group, key, label, definition) of every row of the summary table."""
+    top5 = [("retrieval", "recall@5", "recall@5", "gold articles among the top 5 retrieved")]
     return [
         ("retrieval", f"recall@{k}", f"recall@{k}", "gold articles among the top-k retrieved"),
+        *(top5 if k != 5 else []),
         ("retrieval", "mrr", "MRR", "1 / rank of the first gold article"),
         ("retrieval", "ndcg@10", "nDCG@10", "binary-relevance nDCG of gold articles"),
         (
@@ -30,6 +32,12 @@ def metric_rows(k: int) -> list[tuple[str, str, str, str]]:
         ("correctness", "exact_match", "exact match", "normalised answer = a gold answer"),
         ("correctness", "token_f1", "token F1", "best SQuAD token F1 against gold answers"),
         ("correctness", "contains_answer", "contains gold answer", "a gold answer in the text"),
+        (
+            "correctness",
+            "lead_contains_answer",
+            "lead contains gold answer",
+            "a gold answer in the lead (first) sentence",
+        ),
         ("citations", "recall", "citation recall", "sentences supported by their citations"),
         ("citations", "precision", "citation precision", "citations needed (ALCE)"),
         ("faithfulness", "supported_rate", "faithfulness", "sentences supported by the context"),
@@ -65,6 +73,7 @@ def summarize(results: Sequence[Result], k: int, judge: str) -> dict[str, Any]:
             "exact_match": _avg(results, "em"),
             "token_f1": _avg(results, "f1"),
             "contains_answer": _avg(results, "contains"),
+            "lead_contains_answer": _avg(results, "lead_contains"),
             "n": _count(results, "contains"),
         },
         "citations": {
@@ -96,6 +105,7 @@ def _retrieval(results: Sequence[Result], k: int) -> dict[str, Any]:
     kinds = sorted({r["kind"] for r in results if r["metrics"]["recall"] is not None})
     return {
         f"recall@{k}": _avg(results, "recall"),
+        "recall@5": _avg(results, "recall5"),
         "mrr": _avg(results, "rr"),
         f"ndcg@{NDCG_AT}": _avg(results, "ndcg"),
         f"evidence_quote_recall@{k}": _avg(results, "quote_recall"),

@@ -42,7 +42,7 @@ from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, D
 from rag.nlp import SPECIFIC_TYPES, Annotator, has_answer_type
 from rag.questions import period_fit, published_date
 from rag.settings import AnswerSettings
-from rag.text import content_terms, found, weighted_terms, words, years
+from rag.text import STOPWORDS, content_terms, found, weighted_terms, words, years
 from rag.types import Filters, Hit, QuestionSpec, SentenceHit
 
 
@@ -145,24 +145,19 @@ def nothing_relevant(ev: Evidence) -> CheckResult:
 
 # ----------------------------------------------------------------------- filters
 def entity_absent(ev: Evidence) -> CheckResult:
-    """Keep candidates whose passage or headline mentions every entity the question names.
+    """Keep candidates that mention every entity the question names, nearby.
 
-    Applies to questions expecting a specific answer type: "How many were killed in
-    Aleppo?" is not answered by a death toll from Homs, however similar the sentence.
+    Nearby is the sentence, the sentences either side of it, and the headline. Applies
+    to questions expecting a specific answer type: "How many were killed in Aleppo?" is
+    not answered by a death toll from Homs, however similar the sentence.
     """
     if ev.spec.answer_type not in SPECIFIC_TYPES or not ev.spec.entities:
         return None
-    kept = [
-        s
-        for s in ev.candidates
-        if all(mentions(e, f"{s.hit.title} {s.hit.text}") for e in ev.spec.entities)
-    ]
+    kept = [s for s in ev.candidates if all(mentions(e, around(s)) for e in ev.spec.entities)]
     if kept:
         return kept
     missing = [
-        e
-        for e in ev.spec.entities
-        if not any(mentions(e, f"{s.hit.title} {s.hit.text}") for s in ev.candidates)
+        e for e in ev.spec.entities if not any(mentions(e, around(s)) for s in ev.candidates)
     ]
     about = ", ".join(repr(e) for e in (missing or ev.spec.entities))
     return _abstain(
@@ -182,7 +177,12 @@ def wrong_period(ev: Evidence) -> CheckResult:
     periods = ev.spec.periods
     if not periods:
         return None
-    kept = [s for s in ev.candidates if period_fit(periods, s, ev.cfg.period_slack_days) >= 0]
+    cfg = ev.cfg
+    kept = [
+        s
+        for s in ev.candidates
+        if period_fit(periods, s, cfg.period_slack_days, cfg.period_recall_days) >= 0
+    ]
     if kept:
         return kept
     wanted = " or ".join(p.label() for p in periods)
@@ -239,23 +239,48 @@ _TAG_BATCH = 4
 
 
 def predicate_absent(ev: Evidence) -> CheckResult:
-    """Abstain when no candidate has any word of the predicate (short factoids only).
+    """Keep candidates that say what is asked, not only whom it is about.
 
-    Sentences that match only the entity ("Syria") or only in embedding space do not
-    say anything about what was asked ("When will Syria hold its next election?").
-    Long multi-part questions are answered piecewise and are left alone.
+    For a question expecting a specific answer type, a candidate needs at least
+    ``min_predicate_share`` of the predicate words in its sentence or the sentences
+    beside it: a toll from a truck bombing does not answer "how many were killed when a
+    suicide bomber struck a wedding". For other short factoids, some candidate must have
+    at least one predicate word ("When will Syria hold its next election?" is not
+    answered by sentences that only mention Syria). Multi-part questions are left alone.
     """
     asked = ev.spec.predicate
-    if not asked or len(asked) > _FACTOID_WORDS or ev.spec.parts:
+    if not asked or ev.spec.parts:
         return None
-    have = {t for s in ev.candidates for t in content_terms(s.text)}
-    if any(found(t, have) for t in asked):
+    if ev.spec.answer_type in SPECIFIC_TYPES:
+        need = ev.cfg.min_predicate_share * len(asked)
+        kept = [s for s in ev.candidates if _share(asked, around(s)) >= need - 1e-9]
+    elif len(asked) <= _FACTOID_WORDS:
+        have = {t for s in ev.candidates for t in content_terms(s.text)}
+        kept = ev.candidates if any(found(t, have) for t in asked) else []
+    else:
         return None
+    if kept:
+        return kept
     return _abstain(
         NOT_ANSWERED,
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
-        "their relevant sentences gives what the question asks about them.",
+        f"their relevant sentences says what the question asks ({', '.join(asked)}).",
     )
+
+
+def _share(asked: list[str], text: str) -> int:
+    have = set(content_terms(text))
+    return sum(found(t, have) for t in asked)
+
+
+def around(s: SentenceHit) -> str:
+    """The headline, the sentence and the sentences either side of it in its passage."""
+    spans = s.hit.sentences
+    at = next((i for i, sp in enumerate(spans) if sp.start <= s.start < sp.end), None)
+    if at is None:
+        return f"{s.hit.title} {s.text}"
+    lo, hi = spans[max(0, at - 1)].start, spans[min(len(spans) - 1, at + 1)].end
+    return f"{s.hit.title} {s.hit.text[lo - s.hit.start : hi - s.hit.start]}"
 
 
 CHECKS: list[tuple[str, Check]] = [
@@ -275,21 +300,42 @@ CHECKS: list[tuple[str, Check]] = [
 def mentions(name: str, text: str) -> bool:
     """True when ``text`` mentions ``name``.
 
-    A one-word name is found when the word occurs at all; a longer one when all its
-    words occur, or one of them occurs capitalised ("Mahomes" finds "Patrick Mahomes",
-    but "Arab states" does not find "United States"). Particles ("al-") are ignored and
-    a stem may be followed by a short suffix ("Syria" finds "Syrian").
+    Every word of the name must occur (function words and particles such as "al-"
+    aside), each allowing a short suffix ("Syria" finds "Syrian") and, for words of five
+    letters or more, a one-letter spelling variant (transliterations: "Idlib" finds
+    "Idleb"). A longer name is also found through its last word written capitalised
+    ("Patrick Mahomes" finds "Mahomes"); one shared word is not enough ("Arab League"
+    does not find "Arab states").
     """
-    parts = {w for w in words(name) if "-" not in w} - _PARTICLES
+    parts = [w for w in words(name) if "-" not in w and w not in STOPWORDS] or []
+    parts = [w for w in parts if w not in _PARTICLES]
     if not parts:
         return True
-    have = _word_set(text)
-    if all(found(p, have) for p in parts):
+    have = set(words(text))
+    if all(found(p, have) or _variant(p, have) for p in parts):
         return True
     if len(parts) == 1:
         return False
     capital = {_bare(w) for w in _CAPITAL_WORD.findall(text)}
-    return bool(parts & capital)
+    return parts[-1] in capital
+
+
+def _variant(word: str, have: set[str]) -> bool:
+    """A word of ``have`` one edit from ``word`` (same first letter, five letters or more)."""
+    if len(word) < 5:
+        return False
+    return any(
+        w[0] == word[0] and abs(len(w) - len(word)) <= 1 and _one_edit(word, w) for w in have
+    )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 _PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "van", "von", "der", "la", "the"})

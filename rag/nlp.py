@@ -138,6 +138,12 @@ class Annotator:
         return list(dict.fromkeys(spans))
 
 
+def _title_case(text: str) -> bool:
+    """Headlines capitalise most words, so their capitalised runs are not names."""
+    tokens = [w for w in text.split() if w[:1].isalpha()]
+    return bool(tokens) and sum(w[0].isupper() for w in tokens) > 0.6 * len(tokens)
+
+
 _TRAILING_CLAUSE = frozenset({"advcl", "conj", "cc", "punct", "parataxis", "ccomp"})
 
 
@@ -193,6 +199,6 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
             return True
     # The small NER model misses names it has not seen ("Tadej Pogacar won …"): a
     # multi-word capitalised name the question lacks also answers "who" and "which".
-    if kind in ("person", "organisation"):
+    if kind in ("person", "organisation") and not _title_case(sentence):
         return any(" " in n and new(n) for n in names(sentence))
     return False

@@ -68,9 +68,9 @@ class Pipeline:
     @cached_property
     def scorer(self) -> SentenceScorer:
         """Sentence-level reranker."""
-        return SentenceScorer(
-            self.embedder, self.settings.retrieval, self.settings.answer.period_slack_days
-        )
+        cfg = self.settings.answer
+        periods = (cfg.period_slack_days, cfg.period_recall_days)
+        return SentenceScorer(self.embedder, self.settings.retrieval, periods)
 
     @cached_property
     def annotator(self) -> Annotator:
@@ -291,8 +291,8 @@ class Pipeline:
         candidates = found.candidates
         if cfg.steer:
             lists = [candidates]
-            slack = self.settings.answer.period_slack_days
-            for text, steer in steer_filters(spec, filters, slack):
+            recall = self.settings.answer.period_recall_days
+            for text, steer in steer_filters(spec, filters, recall):
                 lists.append(self.retriever.retrieve(text, steer).candidates)
             if len(lists) > 1:
                 by_id = {h.chunk_id: h for hits in reversed(lists) for h in hits}

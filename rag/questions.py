@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.text import STOPWORDS, content_terms, names, words, years
+from rag.text import STOPWORDS, content_terms, months, names, words, years
 from rag.types import Period, QuestionSpec, SentenceHit
 
 # (answer type, pattern over the lower-cased question). Order matters: the first match wins.
@@ -44,7 +44,8 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bhow much (money|cash|funding)\b|\bhow much\b.*\b(cost|costs|pay|paid|raise|"
             r"raised|spend|spent|worth|fined?|earn|earned|invest|invested)\b|"
-            r"\bwhat (price|amount of money)\b"
+            r"\bwhat (price|amount of money)\b|\bwhat (net |operating )?(income|revenue|profit|"
+            r"loss|sales|earnings|valuation)\b"
         ),
     ),
     (
@@ -178,7 +179,10 @@ def parse_question(
     """
     q = " ".join(question.split())
     named_outlets = match_outlets(q, outlets)
-    periods = find_periods(q, reference)
+    periods = [
+        p.model_copy(update={"about": "publication"}) if _names_a_report(q, p, named_outlets) else p
+        for p in find_periods(q, reference)
+    ]
     outlet_terms = {t for o in named_outlets for t in content_terms(o)}
     period_terms = {t for p in periods for t in content_terms(p.text)}
     entities = [
@@ -205,6 +209,23 @@ def parse_question(
         parts=split_parts(q, named_outlets),
         reference_date=reference,
     )
+
+
+_REPORT = re.compile(r"\b(report|reported|article|story|published|wrote|interview|piece)\b", re.I)
+
+
+def _names_a_report(question: str, period: Period, outlets: Sequence[str]) -> bool:
+    """True when ``period`` dates a report, not the event: "CNBC's November 2023 report",
+    "According to The Age in December 2023", "the article published on October 5, 2023".
+
+    The test is proximity: an outlet name or a report word within 30 characters of the
+    time expression.
+    """
+    at = question.find(period.text)
+    if at < 0:
+        return False
+    near = question[max(0, at - 30) : at + len(period.text) + 30]
+    return bool(_REPORT.search(near)) or any(outlet_mention(near, o) is not None for o in outlets)
 
 
 def classify(question: str) -> str:
@@ -414,21 +435,43 @@ def _dateparser(expression: str, ref: dt.date) -> dt.date | None:
     return day
 
 
-def period_fit(periods: list[Period], sentence: SentenceHit, slack_days: int) -> int:
+def period_fit(
+    periods: list[Period], sentence: SentenceHit, slack_days: int, recall_days: int = 365
+) -> int:
     """+1 when the sentence fits one of ``periods``, -1 when it lies elsewhere, 0 unknown.
 
-    The sentence's own years decide first (a 2017 article recalling "the 2013 attack"
-    fits 2013); without any, the article's publication date does.
+    For an event period, the sentence's own dates decide first: a year inside the period
+    (a 2017 article recalling "the 2013 attack" fits 2013), or the period's month named
+    with no other year; a year outside it conflicts. Without dates, the article's
+    publication date decides: from the period's start to ``slack_days`` after its end
+    fits; before the start conflicts (a report cannot precede its event); up to
+    ``recall_days`` after the end is unknown (background told later); later conflicts.
+    A publication period ("CNBC's November 2023 report") is judged on the publication
+    date alone.
     """
-    named = years(sentence.text)
-    if named:
-        inside = any(p.start.year <= y <= p.end.year for y in named for p in periods)
-        return 1 if inside else -1
     published = published_date(sentence.hit.published_at)
-    if published is None:
-        return 0
-    slack = dt.timedelta(days=slack_days)
-    return 1 if any(p.start <= published <= p.end + slack for p in periods) else -1
+    named = years(sentence.text)
+    fits: list[int] = []
+    for p in periods:
+        if p.about == "publication":
+            if published is not None:
+                fits.append(1 if p.start <= published <= p.end + dt.timedelta(slack_days) else -1)
+            continue
+        if named:
+            fits.append(1 if any(p.start.year <= y <= p.end.year for y in named) else -1)
+            continue
+        if p.granularity in ("day", "month") and p.start.month in months(sentence.text):
+            fits.append(1)
+            continue
+        if published is None:
+            fits.append(0)
+        elif p.start <= published <= p.end + dt.timedelta(slack_days):
+            fits.append(1)
+        elif published < p.start or published > p.end + dt.timedelta(recall_days):
+            fits.append(-1)
+        else:
+            fits.append(0)
+    return max(fits, default=0)
 
 
 def published_date(iso: str | None) -> dt.date | None:

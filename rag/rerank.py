@@ -38,11 +38,12 @@ class SentenceScorer:
     """Scores every sentence of the given passages against a question."""
 
     def __init__(
-        self, embedder: Embedder, settings: RetrievalSettings, period_slack_days: int = 31
+        self, embedder: Embedder, settings: RetrievalSettings, periods: tuple[int, int] = (31, 365)
     ) -> None:
+        """``periods`` are the answer settings' (period_slack_days, period_recall_days)."""
         self.embedder = embedder
         self.settings = settings
-        self.slack = period_slack_days
+        self.periods = periods
         # Sentence vectors are reused across questions of a session or an eval run.
         self._cache: OrderedDict[tuple[str, int, int], Vectors] = OrderedDict()
 
@@ -98,7 +99,7 @@ class SentenceScorer:
                 "dense": float(sim),
                 "context": float(hit.scores.get("dense", hit.score)),
                 "coverage": _coverage(q_terms, sent.text, _neighbours(hit, i)),
-                "cue": cue(spec, sent, self.settings.cue_weights, self.slack),
+                "cue": cue(spec, sent, self.settings.cue_weights, self.periods),
             }
             total = sum(w * parts.get(k, 0.0) for k, w in weights.items()) + parts["cue"]
             out.append(sent.model_copy(update={"score": total, "scores": parts}))
@@ -201,7 +202,9 @@ def _coverage(q_terms: dict[str, float], text: str, around: str) -> float:
     return found / total
 
 
-def cue(spec: QuestionSpec, sentence: SentenceHit, weights: dict[str, float], slack: int) -> float:
+def cue(
+    spec: QuestionSpec, sentence: SentenceHit, weights: dict[str, float], periods: tuple[int, int]
+) -> float:
     """Bonus or penalty from the answer type, the period and the sentence's length.
 
     - the sentence holds the expected answer type by pattern (a number for a number
@@ -228,7 +231,7 @@ def cue(spec: QuestionSpec, sentence: SentenceHit, weights: dict[str, float], sl
     elif kind == "date" and (years(text) or months(text)):
         bonus += weights.get("type_match", 0.0)
     if spec.periods:
-        fit = period_fit(spec.periods, sentence, slack)
+        fit = period_fit(spec.periods, sentence, *periods)
         if fit > 0:
             bonus += weights.get("period_fit", 0.0)
         elif fit < 0:

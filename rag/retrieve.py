@@ -72,14 +72,15 @@ def narrow(filters: Filters, extra: Filters) -> Filters | None:
 
 
 def steer_filters(
-    spec: QuestionSpec, filters: Filters, slack_days: int
+    spec: QuestionSpec, filters: Filters, recall_days: int
 ) -> list[tuple[str, Filters]]:
     """Extra (query, filters) retrievals a parsed question asks for, within ``filters``.
 
     - each part of a multi-part question, within the outlet it names (if any);
     - the whole question within the outlets it names;
     - the whole question within the periods it names (publication dates from the first
-      day to ``slack_days`` after the last: reports follow events).
+      day to ``recall_days`` after the last: reports follow events, quarterly results
+      come weeks after the quarter, and background is retold for months).
     """
     out: list[tuple[str, Filters]] = []
     for part in spec.parts:
@@ -93,7 +94,7 @@ def steer_filters(
             out.append((spec.question, steer))
     if spec.periods:
         since = min(p.start for p in spec.periods)
-        until = max(p.end for p in spec.periods) + dt.timedelta(days=slack_days)
+        until = max(p.end for p in spec.periods) + dt.timedelta(days=recall_days)
         steer = narrow(filters, Filters(since=since, until=until))
         if steer is not None:
             out.append((spec.question, steer))

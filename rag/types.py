@@ -91,6 +91,11 @@ class Period(_Record):
     start: dt.date = Field(description="First day of the period.")
     end: dt.date = Field(description="Last day of the period (inclusive).")
     granularity: str = Field(description="day, week, month, quarter, season, year or decade.")
+    about: str = Field(
+        default="event",
+        description="'event': when the asked thing happened; 'publication': when the report "
+        "the question names was published ('CNBC's November 2023 report').",
+    )
 
     def contains(self, day: dt.date) -> bool:
         """True when ``day`` falls inside the period."""
