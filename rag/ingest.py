@@ -20,6 +20,7 @@ from pathlib import Path
 
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
+from rag.guard import instruction_spans
 from rag.loaders import FieldMap, iter_files, read_articles
 from rag.loaders.files import real_path
 from rag.settings import Settings
@@ -29,6 +30,9 @@ from rag.types import Article, Chunk, IngestReport
 ProgressCallback = Callable[[float, int, str], None]
 """Called as (files done, files total, current file) during ingest; "files done" is
 fractional inside a large multi-article file, so a bar keeps moving through a JSONL dump."""
+
+INSTRUCTION_SENTENCES = "instruction_sentences"
+"""Article metadata key: how many sentences of the text speak to the assistant."""
 
 _EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode() call
 
@@ -44,6 +48,23 @@ def content_hash(article: Article, settings: Settings) -> str:
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def flag_instructions(article: Article) -> Article:
+    """The article, with ``metadata["instruction_sentences"]`` counting sentences that
+    address the assistant (:mod:`rag.guard`), when there are any.
+
+    The key is absent, not 0, on clean articles so that their content hash, and what is
+    stored for them, stays as it was.
+    """
+    count = len(instruction_spans(article.text))
+    # A count in the input (say, an export of our own store) is recomputed, never trusted.
+    if not count and INSTRUCTION_SENTENCES not in article.metadata:
+        return article
+    metadata = {k: v for k, v in article.metadata.items() if k != INSTRUCTION_SENTENCES}
+    if count:
+        metadata[INSTRUCTION_SENTENCES] = count
+    return article.model_copy(update={"metadata": metadata})
 
 
 class Ingester:
@@ -99,7 +120,7 @@ class Ingester:
         self.report.failed += len(loaded.errors)
         self.report.errors += [str(err) for err in loaded.errors]
         fresh = []
-        for article in loaded.articles:
+        for article in map(flag_instructions, loaded.articles):
             digest = content_hash(article, self.settings)
             if article.id not in self._seen:
                 self._seen[article.id] = (str(path), digest)
