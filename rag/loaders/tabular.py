@@ -130,13 +130,18 @@ def _salvage_list(path: Path, text: str, fmap: FieldMap, limits: LimitsSettings)
             out.append(_Fail(f"invalid JSON in this list item ({msg})", line))
             resume = re.compile(rf"\n{re.escape(indent)}(?=[{{\[\"])").search(text, pos + 1)
             if not indent or resume is None:
-                break
+                return out  # nothing to resume at: the error above says where it broke
             pos = resume.end()
             continue
         out.append(_one(path, record, fmap, limits, line))
         pos = _skip(text, pos)
         if text[pos : pos + 1] == ",":
             pos = _skip(text, pos + 1)
+    end_line = text.count("\n", 0, pos) + 1
+    if pos >= len(text):
+        out.append(_Fail("the list is never closed with ']' (is the file truncated?)", end_line))
+    elif text[pos + 1 :].strip():
+        out.append(_Fail("text after the end of the list", end_line))
     return out
 
 

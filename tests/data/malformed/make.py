@@ -169,6 +169,13 @@ def _json_cases() -> list[Case]:
             ["Kept"],
         ),
         Case("comments.json", b"// a comment\n" + ok.encode(), [(1, "invalid JSON")]),
+        Case("unclosed_list.json", f"[\n{ok},\n".encode(), [(3, "never closed")], ["Kept"]),
+        Case(
+            "text_after_list.json",
+            f"[\n{ok}\n] trailing".encode(),
+            [(3, "text after the end of the list")],
+            ["Kept"],
+        ),
         Case(
             "nan_inf.json",
             b'{"title": "Odd numbers", "text": "Body.", "a": NaN, "b": 1e999}',
