@@ -676,3 +676,20 @@ def test_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
         LoadError, match=r"2\.0 MB, over the 1 MB limit \(RAG_LIMITS__MAX_FILE_MB\)"
     ):
         load_file(path, limits=LimitsSettings(max_file_mb=1))
+
+
+def test_terminal_escapes_cannot_reach_a_terminal(tmp_path: Path) -> None:
+    line = json.dumps({"title": "Red\x1b[31m alert", "text": "Set title\x1b]0;pwned\x07 now."})
+    article = load_one(write(tmp_path / "esc.jsonl", line))
+    assert (article.title, article.text) == (
+        "Red\ufffd[31m alert",
+        "Set title\ufffd]0;pwned\ufffd now.",
+    )
+
+
+def test_an_absurdly_long_id_or_url_refuses_only_its_record(tmp_path: Path) -> None:
+    records = [{"title": "A", "text": "B.", "url": "https://x.example/" + "a" * 3000}]
+    records.append({"title": "Fine", "text": "B."})
+    result = read_articles(write(tmp_path / "u.jsonl", "\n".join(map(json.dumps, records))))
+    assert [a.title for a in result.articles] == ["Fine"]
+    assert "field 'url' is 3,018 characters long" in str(result.errors[0])

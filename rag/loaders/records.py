@@ -33,9 +33,13 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "author": ("author", "by"),
     "published_at": ("published_at", "date", "published", "pubDate"),
 }
-# Lone UTF-16 surrogates (JSON "\\ud800") cannot be encoded as UTF-8, and NUL ends a C
-# string in the sentence splitter: both become U+FFFD, as undecodable bytes do.
-_UNENCODABLE = re.compile("[\ud800-\udfff\x00]")
+# Lone UTF-16 surrogates (JSON "\\ud800") cannot be encoded as UTF-8, NUL ends a C string
+# in the sentence splitter, and other C0 controls (ESC…) would reach a terminal through
+# `rag ask` as escape sequences: all become U+FFFD, as undecodable bytes do. Tab, the
+# line breaks and form feed are text.
+_UNENCODABLE = re.compile("[\ud800-\udfff\x00-\x08\x0e-\x1f\x7f]")
+# Ids, URLs, outlets and bylines longer than this are not what they claim to be.
+_MAX_FIELD_CHARS = 2048
 _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 _MAX_DATE_CHARS = 100  # longer is not a date; dateutil need not tokenise a whole article
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -120,7 +124,10 @@ def _as_str(value: Any, name: str) -> str:
 
 
 def _optional(value: Any, name: str) -> str | None:
-    return _as_str(value, name).strip() or None
+    text = _as_str(value, name).strip()
+    if len(text) > _MAX_FIELD_CHARS:
+        raise _Fail(f"field {name!r} is {len(text):,} characters long; is it the right field?")
+    return text or None
 
 
 def _is_blank(value: Any) -> bool:
