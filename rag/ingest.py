@@ -20,7 +20,7 @@ from pathlib import Path
 
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
-from rag.guard import instruction_spans
+from rag.guard import instruction_spans, is_instruction
 from rag.loaders import FieldMap, iter_files, read_articles
 from rag.loaders.files import real_path
 from rag.settings import Settings
@@ -51,13 +51,13 @@ def content_hash(article: Article, settings: Settings) -> str:
 
 
 def flag_instructions(article: Article) -> Article:
-    """The article, with ``metadata["instruction_sentences"]`` counting sentences that
-    address the assistant (:mod:`rag.guard`), when there are any.
+    """The article, with ``metadata["instruction_sentences"]`` counting sentences of its text
+    (and its title) that address the assistant (:mod:`rag.guard`), when there are any.
 
     The key is absent, not 0, on clean articles so that their content hash, and what is
     stored for them, stays as it was.
     """
-    count = len(instruction_spans(article.text))
+    count = len(instruction_spans(article.text)) + is_instruction(article.title)
     # A count in the input (say, an export of our own store) is recomputed, never trusted.
     if not count and INSTRUCTION_SENTENCES not in article.metadata:
         return article

@@ -89,7 +89,10 @@ def _load_json(path: Path, data: bytes, fmap: FieldMap, limits: LimitsSettings) 
 def _load_json_list(path: Path, text: str, start: int, items: list[Any], fmap: FieldMap,
                     limits: LimitsSettings) -> Loaded:  # fmt: skip
     """Each item of a JSON list, located at the line it starts on (``start``: its ``[``)."""
-    lines = list(_item_lines(text, start)) if start >= 0 else []
+    try:
+        lines = list(_item_lines(text, start)) if start >= 0 else []
+    except ValueError:  # the regex found some other "articles" list; fall back to numbers
+        lines = []
     if len(lines) != len(items):  # could not find the list again: name items by number
         return [_one(path, it, fmap, limits, None, f"record {n}") for n, it in enumerate(items, 1)]
     return [_one(path, it, fmap, limits, ln) for it, ln in zip(items, lines, strict=True)]
