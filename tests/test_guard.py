@@ -161,12 +161,19 @@ def test_upload_batch_stores_good_files_and_names_bad_ones_without_paths(
     (incoming / "mixed.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
     (incoming / "blob.txt").write_bytes(bytes(range(256)) * 8)
     (incoming / "notes.docx").write_bytes(b"PK\x03\x04")
-    names = "files status table stats article selected delete_row confirm_row outlets".split()
-    corpus = Corpus(pipeline, CorpusWidgets(*names))
-    files = [str(incoming / n) for n in ("good.txt", "mixed.jsonl", "blob.txt", "notes.docx")]
+    (incoming / "Report.MD").write_text(
+        "# Port of Tartus reopens\r\n\r\nShips docked.\r\n", "utf-8"
+    )
+    widgets = "files status table stats article selected delete_row confirm_row outlets".split()
+    corpus = Corpus(pipeline, CorpusWidgets(*widgets))
+    names = ("good.txt", "mixed.jsonl", "blob.txt", "notes.docx", "Report.MD")
+    files = [str(incoming / n) for n in names]
     out = corpus.ingest(files, progress=lambda *_, **__: None)
     status = str(out["status"])
-    assert sorted(str(a["title"]) for a in pipeline.store.articles()) == ["Good", "Line one"]
+    infos = {str(a["title"]): a for a in pipeline.store.articles()}
+    assert sorted(infos) == ["Good", "Line one", "Port of Tartus reopens"]
+    report = pipeline.store.get_article(str(infos["Port of Tartus reopens"]["id"]))
+    assert report is not None and report.text == "Ships docked."  # the heading is the title
     assert "- failed mixed.jsonl:2: invalid JSON" in status
     assert "- failed blob.txt: binary data, not text" in status
     assert "- rejected notes.docx: unsupported file type .docx" in status
