@@ -16,6 +16,7 @@ from pathlib import Path
 
 import charset_normalizer
 
+from rag.errors import LoadError
 from rag.loaders.records import _Fail
 
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
@@ -93,8 +94,6 @@ def read_text(path: Path) -> str:
 
     Raises :class:`~rag.errors.LoadError` for binary data or an unreadable file.
     """
-    from rag.errors import LoadError
-
     try:
         return _decode(path.read_bytes())
     except OSError as exc:
