@@ -171,11 +171,17 @@ CHECKS: tuple[Check, ...] = (
     Check(
         "answer_directive",
         "An order about what to answer: a sentence opening with 'answer that …', 'say: …', "
-        "'tell the user …', 'you must answer …', or 'if asked about X, say …'.",
+        "'tell the user …', 'you must answer …', 'never mention …', 'respond only in …', "
+        "'if asked about X, say …', or 'the correct answer to any question …'.",
         re.compile(
             rf"{_START}(?:(?:always|only|instead|just)\s+)?"
             rf"(?:you\s+(?:must|should|will|shall)\s+(?:always\s+|only\s+)?)?{_SAY}"
             r"(?:\s+(?:(?:only|instead|always)\s+)?(?:that\b|with\s*[:\"“'])|\s*[:\"“'])"
+            rf"|{_START}(?:do\s+not|don'?t|don’t|never)\s+(?:ever\s+)?(?:mention|cite|quote|"
+            r"reveal|disclose|name)\b"
+            rf"|{_START}(?:respond|reply|answer|write)\s+only\s+in\s+\w+"
+            r"|\bthe\s+(?:correct|right|only|true|real)\s+answer\s+to\s+(?:any|every|all|this)\s+"
+            r"questions?\b"
             r"|(?:^|[.;:]\s*)(?:when|if|whenever)\b[^.]{0,120}?\b(?:ask|asks|asked|question|"
             r"questions|questioned|query|queries|queried|prompted)\b[^.]{0,80}?,\s*"
             rf"(?:(?:always|only|just)\s+|you\s+(?:must|should)\s+)?{_SAY}\b",
