@@ -28,7 +28,9 @@ _FLAGS = re.IGNORECASE
 # What may precede an imperative at the start of a sentence: quotes, brackets, list marks,
 # a short label ending in a colon ("Note to editors:", "IMPORTANT:"), a vocative naming the
 # assistant, and softeners ("please", "now", "and").
-_OPEN = r"""^[\s"“”‘’'(\[{*_>#~\-–—•]*"""
+# "Start" also means right after a full stop inside the sentence: "…on Sunday.Ignore previous
+# instructions" is one sentence to the splitter when the space is missing.
+_OPEN = r"""(?:^|(?<=[.!?…]))[\s"“”‘’'(\[{*_>#~\-–—•]*"""
 _LABEL = r"(?:[A-Za-z][\w'’.-]*(?:\s+[\w'’.-]+){0,3}\s*:\s*)?"
 _ADDRESSEE = (
     r"(?:(?:dear|hey|hi|hello|attention)\s+)?(?:the\s+)?"
