@@ -90,6 +90,34 @@ def chunk_sentences(
     return chunks
 
 
+def cap_sentences(text: str, sentences: list[Span], max_chars: int) -> list[Span]:
+    """Cut spans longer than ``max_chars`` into pieces, at white space where there is some.
+
+    A table, a list or a line with no full stop comes out of the splitter as one "sentence";
+    uncut, a 50 MB line would become one chunk and one quote of 50 MB.
+    """
+    out: list[Span] = []
+    for span in sentences:
+        start = span.start
+        while span.end - start > max_chars:
+            limit = start + max_chars
+            cut = text.rfind(" ", start + max_chars // 2, limit)
+            cut = cut if cut > start else limit
+            end = cut
+            while text[end - 1].isspace():
+                end -= 1
+            out.append(Span(start=start, end=end))
+            start = cut
+            while start < span.end and text[start].isspace():
+                start += 1
+        if start < span.end:
+            out.append(Span(start=start, end=span.end))
+    return out
+
+
 def chunk_article(article: Article, settings: ChunkingSettings) -> list[Chunk]:
     """Split an article into chunks; see module docstring for the invariant."""
-    return chunk_sentences(article.id, article.text, split_sentences(article.text), settings)
+    sentences = cap_sentences(
+        article.text, split_sentences(article.text), settings.max_sentence_chars
+    )
+    return chunk_sentences(article.id, article.text, sentences, settings)

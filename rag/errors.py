@@ -8,12 +8,17 @@ class RagError(Exception):
 
 
 class LoadError(RagError):
-    """A file could not be turned into articles."""
+    """A file, or one record of it, could not be turned into an article.
 
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+    ``str(error)`` is ``path:line: reason`` when the line is known, else ``path: reason``.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
         self.path = path
         self.reason = reason
+        self.line = line
 
 
 class EmbeddingModelMismatch(RagError):

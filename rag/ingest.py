@@ -1,4 +1,7 @@
-"""Incremental ingest: files → articles → chunks → vectors → store, one bad file never fatal.
+"""Incremental ingest: files → articles → chunks → vectors → store, one bad record never fatal.
+
+Every record that cannot be loaded is reported in ``IngestReport.errors`` as
+``path[:line]: reason`` and counted in ``failed``; the good records beside it are stored.
 
 Unchanged articles (same content hash) are skipped and changed ones replaced; records
 repeated verbatim in the input are counted as duplicates; ``prune`` removes stored
@@ -17,15 +20,19 @@ from pathlib import Path
 
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
-from rag.errors import LoadError
-from rag.loaders import FieldMap, iter_files, load_file
+from rag.guard import instruction_spans, is_instruction
+from rag.loaders import FieldMap, iter_files, read_articles
+from rag.loaders.files import real_path
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Article, IngestReport
+from rag.types import Article, Chunk, IngestReport
 
 ProgressCallback = Callable[[float, int, str], None]
 """Called as (files done, files total, current file) during ingest; "files done" is
 fractional inside a large multi-article file, so a bar keeps moving through a JSONL dump."""
+
+INSTRUCTION_SENTENCES = "instruction_sentences"
+"""Article metadata key: how many sentences of the text speak to the assistant."""
 
 _EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode() call
 
@@ -41,6 +48,23 @@ def content_hash(article: Article, settings: Settings) -> str:
         default=str,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def flag_instructions(article: Article) -> Article:
+    """The article, with ``metadata["instruction_sentences"]`` counting sentences of its text
+    (and its title) that address the assistant (:mod:`rag.guard`), when there are any.
+
+    The key is absent, not 0, on clean articles so that their content hash, and what is
+    stored for them, stays as it was.
+    """
+    count = len(instruction_spans(article.text)) + is_instruction(article.title)
+    # A count in the input (say, an export of our own store) is recomputed, never trusted.
+    if not count and INSTRUCTION_SENTENCES not in article.metadata:
+        return article
+    metadata = {k: v for k, v in article.metadata.items() if k != INSTRUCTION_SENTENCES}
+    if count:
+        metadata[INSTRUCTION_SENTENCES] = count
+    return article.model_copy(update={"metadata": metadata})
 
 
 class Ingester:
@@ -63,7 +87,7 @@ class Ingester:
     ) -> IngestReport:
         """Ingest every supported file under ``paths``; returns the report."""
         started = time.perf_counter()
-        roots = [Path(p).resolve() for p in paths]
+        roots = [real_path(Path(p)) for p in paths]
         files = list(iter_files(roots))
         pending: list[Article] = []
         for done, path in enumerate(files):
@@ -92,14 +116,11 @@ class Ingester:
 
     def _load(self, path: Path, field_map: FieldMap | None) -> list[Article]:
         """The file's new articles; failures and repeats are recorded in the report."""
-        try:
-            articles = load_file(path, field_map)
-        except LoadError as exc:
-            self.report.failed += 1
-            self.report.errors.append(str(exc))
-            return []
+        loaded = read_articles(path, field_map, self.settings.limits)
+        self.report.failed += len(loaded.errors)
+        self.report.errors += [str(err) for err in loaded.errors]
         fresh = []
-        for article in articles:
+        for article in map(flag_instructions, loaded.articles):
             digest = content_hash(article, self.settings)
             if article.id not in self._seen:
                 self._seen[article.id] = (str(path), digest)
@@ -124,7 +145,7 @@ class Ingester:
         stored = self.store.content_hashes([a.id for a in articles])
         todo = [a for a in articles if stored.get(a.id) != hashes[a.id]]
         report.skipped += len(articles) - len(todo)
-        chunked = [(a, chunk_article(a, self.settings.chunking)) for a in todo]
+        chunked = [(a, chunks) for a in todo if (chunks := self._chunk(a)) is not None]
         vectors = self.embedder.embed([c.text for _, chunks in chunked for c in chunks])
         offset = 0
         for article, chunks in chunked:
@@ -145,6 +166,15 @@ class Ingester:
             else:
                 report.added += 1
             report.chunks += len(chunks)
+
+    def _chunk(self, article: Article) -> list[Chunk] | None:
+        """The article's chunks, or None (reported) if chunking fails on its text."""
+        try:
+            return chunk_article(article, self.settings.chunking)
+        except Exception as exc:  # noqa: BLE001 - one odd text must not abort the ingest
+            self.report.failed += 1
+            self.report.errors.append(f"{article.path}: could not chunk {article.id!r}: {exc}")
+            return None
 
     def _prune(self, roots: Sequence[Path]) -> int:
         """Delete stored articles loaded from under ``roots`` that this run did not see."""

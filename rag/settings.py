@@ -56,6 +56,12 @@ class ChunkingSettings(_Section):
     overlap_sentences: int = Field(
         default=1, ge=0, description="Whole sentences repeated at the start of the next chunk."
     )
+    max_sentence_chars: int = Field(
+        default=1000,
+        ge=50,
+        description="A 'sentence' longer than this (a table, a list, a line with no full "
+        "stop) is cut at white space into pieces of at most this many characters.",
+    )
 
 
 class RetrievalSettings(_Section):
@@ -229,6 +235,35 @@ class UISettings(_Section):
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted upload.")
 
 
+class LimitsSettings(_Section):
+    """Bounds on what one input file may cost to parse and store (see README 'Limits')."""
+
+    max_file_mb: float = Field(
+        default=100.0, gt=0, description="Largest file read, in MB; bigger ones are refused."
+    )
+    max_article_chars: int = Field(
+        default=200_000,
+        ge=1000,
+        description="Longest article body, in characters; a longer one is refused, not split.",
+    )
+    max_title_chars: int = Field(
+        default=1000, ge=50, description="Longest title, in characters; longer is refused."
+    )
+    max_nesting: int = Field(
+        default=64,
+        ge=4,
+        description="Deepest nesting of JSON arrays/objects or YAML collections in a file.",
+    )
+    max_metadata_depth: int = Field(
+        default=10, ge=1, description="Deepest nesting of one article's metadata values."
+    )
+    max_metadata_chars: int = Field(
+        default=50_000,
+        ge=1000,
+        description="Largest metadata of one article (as JSON), and largest YAML front matter.",
+    )
+
+
 class Settings(BaseSettings):
     """All configuration of a newsrag pipeline."""
 
@@ -247,11 +282,18 @@ class Settings(BaseSettings):
     verify: VerifySettings = Field(default_factory=VerifySettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     def settings_hash(self) -> str:
         """A short stable hash of everything that can change an answer (not where data lives)."""
         payload = self.model_dump_json(
-            exclude={"store": True, "chroma": True, "ui": True, "llm": {"api_key"}}
+            exclude={
+                "store": True,
+                "chroma": True,
+                "ui": True,
+                "limits": True,  # which files are accepted, not how answers are made
+                "llm": {"api_key"},
+            }
         )
         return hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest()[:12]
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunking import chunk_article, split_sentences
+from rag.chunking import cap_sentences, chunk_article, split_sentences
 from rag.loaders import load_file
 from rag.settings import ChunkingSettings
 from rag.types import Article
@@ -17,7 +17,8 @@ from tests.conftest import FAKES, SEED
 
 
 def _check(article: Article, cfg: ChunkingSettings) -> None:
-    sentences = split_sentences(article.text)
+    # Sentences longer than max_sentence_chars are cut first; no other cut is allowed.
+    sentences = cap_sentences(article.text, split_sentences(article.text), cfg.max_sentence_chars)
     chunks = chunk_article(article, cfg)
     bounds = {(s.start, s.end) for s in sentences}
     for chunk in chunks:
@@ -101,3 +102,19 @@ def test_invariant_on_arbitrary_text(text: str, target: int, overlap: int) -> No
         Article(id="x", title="t", text=text),
         ChunkingSettings(target_chars=target, overlap_sentences=overlap),
     )
+
+
+def test_a_line_without_full_stops_is_cut_into_bounded_pieces() -> None:
+    text = "Casualty list: " + ", ".join(f"name{n} of village{n % 7}" for n in range(3000))
+    article = Article(id="x", title="List", text=text)
+    cfg = ChunkingSettings()
+    _check(article, cfg)
+    chunks = chunk_article(article, cfg)
+    assert len(chunks) > 50
+    assert all(len(c.text) <= cfg.target_chars + cfg.max_sentence_chars for c in chunks)
+    pieces = [s for c in chunks for s in c.sentences]
+    assert max(s.end - s.start for s in pieces) <= cfg.max_sentence_chars
+    # Cut at spaces: every piece starts and ends on a word, not inside one.
+    assert all(text[s.start - 1] == " " for s in pieces if s.start > 0)
+    # A word longer than the cap is cut hard, still within the offsets invariant.
+    _check(Article(id="y", title="Blob", text="A" * 2500 + " tail."), cfg)

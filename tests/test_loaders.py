@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,10 @@ from rag.loaders import (
     iter_files,
     load_file,
     load_paths,
+    read_articles,
     read_text,
 )
+from rag.settings import LimitsSettings
 from rag.types import Article
 
 DATA = Path(__file__).parent / "data" / "loaders"
@@ -30,8 +34,15 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-def load_one(path: Path, field_map: FieldMap | None = None) -> Article:
-    articles = load_file(path, field_map)
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def load_one(
+    path: Path, field_map: FieldMap | None = None, limits: LimitsSettings | None = None
+) -> Article:
+    articles = load_file(path, field_map, limits)
     assert len(articles) == 1
     return articles[0]
 
@@ -126,8 +137,33 @@ def test_markdown_front_matter_with_yaml_date(tmp_path: Path) -> None:
     # Other front matter keys survive as JSON-safe metadata.
     assert article.metadata == {"tags": ["ports", "trade"], "updated": "2025-03-11"}
     assert json.loads(json.dumps(article.metadata)) == article.metadata
-    # The heading is kept when the front matter supplies the title; Markdown is not rendered.
-    assert article.text == "# Port reopens\n\nShips *docked* on Monday."
+    # A heading repeating the front matter title is not kept; Markdown is not rendered.
+    assert article.text == "Ships *docked* on Monday."
+
+
+def test_markdown_heading_other_than_the_front_matter_title_stays(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "m.md", "---\ntitle: Port reopens\n---\n## Background\n\nShips docked.\n"
+    )
+    assert load_one(path).text == "## Background\n\nShips docked."
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "# Border crossing closes\n\n",
+        "## Border crossing closes ##\n",
+        "  # Border crossing closes\n\n",
+        "Border crossing closes\n======================\n\n",
+        "\ufeff# Border crossing closes\r\n\r\n",
+    ],
+)
+def test_markdown_heading_becomes_the_title_and_leaves_the_text(
+    tmp_path: Path, source: str
+) -> None:
+    article = load_one(write(tmp_path / "upload.md", source + BODY.replace("\n", "\r\n")))
+    assert article.title == "Border crossing closes"
+    assert article.text == BODY
 
 
 def test_markdown_title_from_heading_is_removed_from_text(tmp_path: Path) -> None:
@@ -218,15 +254,42 @@ def test_json_list_and_articles_wrapper_give_the_same_articles(tmp_path: Path) -
     assert listed[1].id == wrapped[1].id  # derived from the URL, not the file
 
 
-def test_json_record_without_text_names_the_record(tmp_path: Path) -> None:
+def test_json_record_without_text_is_reported_at_its_line_and_the_rest_load(
+    tmp_path: Path,
+) -> None:
     records = [{"title": "Fine", "text": "Ok."}, {"title": "Empty", "text": "   "}]
-    with pytest.raises(LoadError, match=r"record 2: no text .*text, content, body"):
-        load_file(write(tmp_path / "gap.json", json.dumps(records)))
+    path = write(tmp_path / "gap.json", json.dumps(records, indent=2))
+    result = read_articles(path)
+    assert [a.title for a in result.articles] == ["Fine"]
+    (error,) = result.errors
+    assert error.line == 6 and re.search(r"gap\.json:6: no text .*text, content, body", str(error))
+    with pytest.raises(LoadError, match=r"gap\.json:6: no text"):
+        load_file(path)
+
+
+def test_json_records_in_a_wrapper_are_located_too(tmp_path: Path) -> None:
+    records = [{"title": "Fine", "text": "Ok."}, {"title": "No body"}]
+    path = write(tmp_path / "w.json", json.dumps({"source": "X", "articles": records}, indent=1))
+    result = read_articles(path)
+    assert [a.title for a in result.articles] == ["Fine"]
+    assert [e.line for e in result.errors] == [8]
 
 
 def test_invalid_json_reports_the_line(tmp_path: Path) -> None:
-    with pytest.raises(LoadError, match="invalid JSON at line 3"):
-        load_file(write(tmp_path / "broken.json", '[\n{"title": "a", "text": "b"},\n{oops}\n]'))
+    path = write(tmp_path / "broken.json", '[\n{"title": "a", "text": "b"},\n{oops}\n]')
+    with pytest.raises(LoadError, match=r"broken\.json:3: invalid JSON"):
+        load_file(path)
+    assert [a.title for a in read_articles(path).articles] == ["a"]
+
+
+def test_json_list_resumes_after_a_broken_item(tmp_path: Path) -> None:
+    items = [json.dumps({"title": f"T{n}", "text": f"Body {n}."}) for n in range(4)]
+    items[1] = '{"title": "T1", "text": "unterminated}'
+    items[3] = '{"title": "T3" "text": "no comma"}'
+    path = write(tmp_path / "dump.json", "[\n  " + ",\n  ".join(items) + "\n]\n")
+    result = read_articles(path)
+    assert [a.title for a in result.articles] == ["T0", "T2"]
+    assert [e.line for e in result.errors] == [3, 5]
 
 
 def test_jsonl_loads_each_line_and_skips_blank_lines(tmp_path: Path) -> None:
@@ -236,11 +299,17 @@ def test_jsonl_loads_each_line_and_skips_blank_lines(tmp_path: Path) -> None:
     assert len({a.id for a in articles}) == 3
 
 
-def test_jsonl_bad_line_fails_the_file_with_its_line_number(tmp_path: Path) -> None:
-    good = json.dumps({"title": "T", "text": "B."})
-    with pytest.raises(LoadError, match="line 3: invalid JSON") as info:
-        load_file(write(tmp_path / "bad.ndjson", f"{good}\n\n{{not json\n{good}\n"))
-    assert info.value.path == str(tmp_path / "bad.ndjson")
+def test_jsonl_bad_lines_are_each_reported_and_good_lines_kept(tmp_path: Path) -> None:
+    good = [json.dumps({"title": f"T{n}", "text": "B."}) for n in range(3)]
+    lines = [good[0], "", "{not json", good[1], "[1, 2]", '{"title": "no text"}', good[2]]
+    path = write(tmp_path / "bad.ndjson", "\n".join(lines) + "\n")
+    result = read_articles(path)
+    assert [a.title for a in result.articles] == ["T0", "T1", "T2"]
+    assert [(e.line, e.path) for e in result.errors] == [(n, str(path)) for n in (3, 5, 6)]
+    assert str(result.errors[0]).startswith(f"{path}:3: invalid JSON")
+    assert "not a list" in str(result.errors[1]) or "a list" in str(result.errors[1])
+    with pytest.raises(LoadError, match=r"bad\.ndjson:3: invalid JSON"):
+        load_file(path)
 
 
 def test_csv_with_field_map(tmp_path: Path) -> None:
@@ -431,19 +500,196 @@ def test_load_paths_reports_bad_files_and_continues(tmp_path: Path) -> None:
     write(tmp_path / "3_bad.jsonl", "{broken\n")
     write(tmp_path / "4_good.md", "# Four\n\nFourth body.")
     results = list(load_paths([tmp_path, tmp_path / "missing.txt"]))
-    outcome = {
-        path.name: ([a.title for a in result] if isinstance(result, list) else result.reason)
-        for path, result in results
-    }
+    outcome = {r.path.name: [a.title for a in r.articles] or r.errors[0].reason for r in results}
     assert outcome["1_good.txt"] == ["One"]
     assert outcome["4_good.md"] == ["Four"]
     assert outcome["2_empty.txt"] == "empty file"
-    assert str(outcome["3_bad.jsonl"]).startswith("line 1: invalid JSON")
+    assert str(outcome["3_bad.jsonl"]).startswith("invalid JSON")
+    assert results[2].errors[0].line == 1
     assert str(outcome["missing.txt"]).startswith("cannot read file")
-    assert [p.name for p, _ in results] == [
+    assert [r.path.name for r in results] == [
         "1_good.txt",
         "2_empty.txt",
         "3_bad.jsonl",
         "4_good.md",
         "missing.txt",
     ]
+
+
+# ---------------------------------------------------------------- bad input, per record
+
+
+def test_one_stray_byte_keeps_the_file_utf8(tmp_path: Path) -> None:
+    text = "Café in São Paulo\n\nThe café reopened on Monday. Prices rose."
+    data = text.encode("utf-8").replace(b"Monday", b"Mon\xffday")
+    article = load_one(write_bytes(tmp_path / "stray.txt", data))
+    assert article.title == "Café in São Paulo"
+    assert article.text == "The café reopened on Mon\ufffdday. Prices rose."
+
+
+def test_ascii_with_a_cp1252_apostrophe_is_cp1252(tmp_path: Path) -> None:
+    data = b"Talks stall\n\nThe minister\x92s office said talks would resume."
+    assert load_one(write_bytes(tmp_path / "cp.txt", data)).text == (
+        "The minister’s office said talks would resume."
+    )
+
+
+def test_utf16_with_a_bom_is_read(tmp_path: Path) -> None:
+    path = write_bytes(tmp_path / "u16.txt", ("Headline\n\n" + BODY).encode("utf-16"))
+    assert load_one(path).text == BODY
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (bytes(range(256)) * 16, "binary data, not text"),
+        # High bytes only: no control bytes, yet no encoding makes text of them.
+        (bytes((n * 7919) % 128 + 128 for n in range(4096)), "not text in any encoding"),
+        ("Headline\n\nBody.".encode("utf-16-le"), "binary data, not text"),
+    ],
+)
+def test_binary_files_are_refused(tmp_path: Path, data: bytes, reason: str) -> None:
+    result = read_articles(write_bytes(tmp_path / "blob.txt", data))
+    assert result.articles == []
+    assert [e.reason.split(" (")[0] for e in result.errors] == [reason]
+    assert "save the article as UTF-8 text" in str(result.errors[0])
+
+
+def test_symlink_loops_and_unreadable_files_are_reported(tmp_path: Path) -> None:
+    write(tmp_path / "good.txt", "Good\n\n" + BODY)
+    (tmp_path / "loop.txt").symlink_to("loop.txt")
+    (tmp_path / "dangling.md").symlink_to("nowhere.md")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "up").symlink_to("..", target_is_directory=True)  # a folder loop
+    os.mkfifo(tmp_path / "pipe.txt")  # reading it would block forever
+    outcome = {
+        r.path.name: (len(r.articles), [e.reason for e in r.errors]) for r in load_paths([tmp_path])
+    }
+    assert outcome["good.txt"] == (1, [])
+    assert outcome["loop.txt"] == (0, ["cannot read file: Too many levels of symbolic links"])
+    assert outcome["dangling.md"] == (0, ["cannot read file: No such file or directory"])
+    assert outcome["pipe.txt"][1][0].startswith("not a regular file")
+    assert set(outcome) == {"good.txt", "loop.txt", "dangling.md", "pipe.txt"}
+
+
+def test_unclosed_front_matter_is_an_error_not_body_text(tmp_path: Path) -> None:
+    path = write(tmp_path / "open.md", "---\ntitle: Open\ndate: 2025-01-01\n\nThe body.\n")
+    with pytest.raises(
+        LoadError, match=r"open\.md:1: front matter opened by '---' is never closed"
+    ):
+        load_file(path)
+
+
+def test_yaml_aliases_are_refused_fast(tmp_path: Path) -> None:
+    # A "billion laughs": nine levels of nine aliases each, 387 bytes with the body.
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    path = write(tmp_path / "lol.md", "---\n" + "\n".join(levels) + "\n---\nBody.\n")
+    with pytest.raises(LoadError, match=r"lol\.md:3: bad YAML front matter: aliases \(\*name\)"):
+        load_file(path)
+
+
+def test_impossible_yaml_date_keeps_the_article_undated(tmp_path: Path) -> None:
+    article = load_one(write(tmp_path / "d.md", "---\ntitle: T\ndate: 2025-02-30\n---\nBody.\n"))
+    assert article.published_at is None
+    assert article.metadata == {"published_raw": "2025-02-30"}
+
+
+def test_deep_yaml_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "deep.md", "---\nx: " + "[" * 200 + "]" * 200 + "\n---\nBody.\n")
+    with pytest.raises(LoadError, match="nested more than 64 levels"):
+        load_file(path)
+
+
+def test_deep_json_is_refused_without_recursion_error(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match=r"JSON nested 100000 levels deep, over the limit of 64"):
+        load_file(write(tmp_path / "deep.json", "[" * 100_000))
+    good = json.dumps({"title": "T", "text": "B."})
+    result = read_articles(write(tmp_path / "deep.jsonl", f"{good}\n{'[' * 100_000}\n{good}\n"))
+    assert len(result.articles) == 2 and [e.line for e in result.errors] == [2]
+
+
+def test_deep_or_huge_metadata_refuses_only_that_record(tmp_path: Path) -> None:
+    deep: object = "leaf"
+    for _ in range(12):
+        deep = {"x": deep}
+    records = [
+        {"title": "Deep", "text": "B.", "extra": deep},
+        {"title": "Huge", "text": "B.", "raw": "x" * 60_000},
+        {"title": "Fine", "text": "B.", "extra": {"a": [1, 2]}},
+    ]
+    path = write(tmp_path / "m.jsonl", "\n".join(json.dumps(r) for r in records))
+    result = read_articles(path)
+    assert [a.title for a in result.articles] == ["Fine"]
+    assert [e.line for e in result.errors] == [1, 2]
+    assert "metadata nested 12 levels deep" in str(result.errors[0])
+    assert "RAG_LIMITS__MAX_METADATA_CHARS" in str(result.errors[1])
+
+
+def test_lone_surrogates_become_replacement_characters(tmp_path: Path) -> None:
+    line = '{"title": "A\\ud800", "text": "Body \\udc00 here.", "url": "https://x.example/\\ud800"}'
+    article = load_one(write(tmp_path / "s.jsonl", line + "\n"))
+    assert (article.title, article.text) == ("A\ufffd", "Body \ufffd here.")
+    assert article.url == "https://x.example/\ufffd"
+    article.text.encode("utf-8")  # no UnicodeEncodeError downstream
+
+
+def test_csv_bad_rows_are_reported_and_good_rows_kept(tmp_path: Path) -> None:
+    text = "title,text\nOne,First body.\nTwo,\nThree,Third body.\n,Headless.\nFive,Fifth.\n"
+    result = read_articles(write(tmp_path / "rows.csv", text))
+    assert [a.title for a in result.articles] == ["One", "Three", "Five"]
+    assert [(e.line, e.reason.split(" (")[0]) for e in result.errors] == [
+        (3, "no text"),
+        (5, "no title"),
+    ]
+
+
+def test_feed_entries_are_loaded_one_by_one(tmp_path: Path) -> None:
+    feed = (
+        '<?xml version="1.0"?>\n<rss version="2.0"><channel><title>Wire</title>\n'
+        "<item><title>One</title><description>First body.</description></item>\n"
+        "<item><title>Two</title></item>\n"
+        "<item><title>Three</title><description>Third body.</description></item>\n"
+        "</channel></rss>\n"
+    )
+    result = read_articles(write(tmp_path / "f.rss", feed))
+    assert [a.title for a in result.articles] == ["One", "Three"]
+    assert [str(e) for e in result.errors] == [f"{tmp_path / 'f.rss'}:4: no body text"]
+
+
+def test_article_over_the_text_limit_is_refused_with_the_setting(tmp_path: Path) -> None:
+    path = write(tmp_path / "long.txt", "Title: Long\n\n" + "Word " * 50_000)
+    with pytest.raises(
+        LoadError, match=r"over the limit of 200,000 \(RAG_LIMITS__MAX_ARTICLE_CHARS\)"
+    ):
+        load_file(path)
+    assert load_one(path, limits=LimitsSettings(max_article_chars=300_000)).title == "Long"
+    one_line = write(tmp_path / "line.txt", "word " * 100_000)
+    with pytest.raises(LoadError, match=r"title is 500,000 characters"):
+        load_file(one_line)
+
+
+def test_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
+    path = write(tmp_path / "big.jsonl", "x" * 2_000_000)
+    with pytest.raises(
+        LoadError, match=r"2\.0 MB, over the 1 MB limit \(RAG_LIMITS__MAX_FILE_MB\)"
+    ):
+        load_file(path, limits=LimitsSettings(max_file_mb=1))
+
+
+def test_terminal_escapes_cannot_reach_a_terminal(tmp_path: Path) -> None:
+    line = json.dumps({"title": "Red\x1b[31m alert", "text": "Set title\x1b]0;pwned\x07 now."})
+    article = load_one(write(tmp_path / "esc.jsonl", line))
+    assert (article.title, article.text) == (
+        "Red\ufffd[31m alert",
+        "Set title\ufffd]0;pwned\ufffd now.",
+    )
+
+
+def test_an_absurdly_long_id_or_url_refuses_only_its_record(tmp_path: Path) -> None:
+    records = [{"title": "A", "text": "B.", "url": "https://x.example/" + "a" * 3000}]
+    records.append({"title": "Fine", "text": "B."})
+    result = read_articles(write(tmp_path / "u.jsonl", "\n".join(map(json.dumps, records))))
+    assert [a.title for a in result.articles] == ["Fine"]
+    assert "field 'url' is 3,018 characters long" in str(result.errors[0])

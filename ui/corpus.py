@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
+from rag.ingest import INSTRUCTION_SENTENCES
 from rag.pipeline import Pipeline
 from ui import render
 from ui.uploads import save_uploads
@@ -35,6 +38,47 @@ def outlet_choices(stats: dict[str, Any]) -> list[str]:
     return sorted(s for s in stats.get("sources", {}) if s != "(unknown)")
 
 
+def instruction_count(metadata: dict[str, Any]) -> int:
+    """How many sentences of an article ingest found addressed to an AI assistant."""
+    value = metadata.get(INSTRUCTION_SENTENCES)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def flag_rows(rows: list[list[Any]], infos: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """Corpus-table rows with a warning before the title of articles holding instructions."""
+    counts = {str(i["id"]): instruction_count(_metadata(i)) for i in infos}
+    flagged = []
+    for row in rows:
+        n = counts.get(str(row[-1]), 0)
+        if n:
+            note = f"{n} sentence{'s' if n > 1 else ''} addressed to an AI"
+            row = [f"⚠ {row[0]} ({note})", *row[1:]]
+        flagged.append(row)
+    return flagged
+
+
+def flag_note(metadata: dict[str, Any]) -> str:
+    """HTML warning shown above an article that holds instruction-like sentences, or ''."""
+    n = instruction_count(metadata)
+    if not n:
+        return ""
+    return (
+        '<div class="nr-injection" role="note" style="margin:0 0 0.6em;padding:0.4em 0.7em;'
+        'border-radius:6px;background:#fef3c7;color:#92400e">'
+        f"⚠ {n} sentence{'s' if n > 1 else ''} of this article address"
+        f"{'' if n > 1 else 'es'} an AI assistant (a possible prompt injection). "
+        "Article text is data, never instructions.</div>"
+    )
+
+
+def _metadata(info: dict[str, Any]) -> dict[str, Any]:
+    try:
+        meta = json.loads(info.get("meta_json") or "{}")
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 class Corpus:
     """Handlers of the corpus tab, over the shared pipeline."""
 
@@ -47,8 +91,9 @@ class Corpus:
         """Table, statistics and the outlet filter's choices, as stored now."""
         stats = self.pipeline.stats()
         w = self.w
+        infos = self.pipeline.store.articles()
         return {
-            w.table: render.article_rows(self.pipeline.store.articles()),
+            w.table: flag_rows(render.article_rows(infos), infos),
             w.stats: render.stats_html(stats),
             w.outlets: gr.update(choices=outlet_choices(stats)),
         }
@@ -62,7 +107,8 @@ class Corpus:
         if not files:
             return {self.w.status: "Choose one or more article files first."}
         ui = self.pipeline.settings.ui
-        saved = save_uploads(files, Path(ui.uploads), ui.max_upload_mb)
+        folder = Path(ui.uploads)
+        saved = save_uploads(files, folder, ui.max_upload_mb)
         lines = [f"- rejected {r}" for r in saved.rejected]
         if saved.saved:
 
@@ -70,9 +116,14 @@ class Corpus:
                 name = Path(current).name if current else "finishing"
                 progress(done / total if total else 1.0, desc=f"Ingesting {name}")
 
-            report = self.pipeline.ingest(saved.saved, progress=tick)
-            lines.insert(0, f"**Ingested {len(saved.saved)} file(s):** {report.summary()}")
-            lines += [f"- failed {e}" for e in report.errors]
+            try:
+                report = self.pipeline.ingest(saved.saved, progress=tick)
+            except Exception as exc:  # noqa: BLE001 - the app must stay up and say what failed
+                why = saved.public(" ".join(str(exc).split())[:300], folder)
+                lines.insert(0, f"**Could not add the files:** {type(exc).__name__}: {why}")
+            else:
+                lines.insert(0, f"**Read {len(saved.saved)} file(s):** {report.summary()}")
+                lines += [f"- failed {saved.public(e, folder)}" for e in report.errors]
         return {**self.refresh(), self.w.status: "\n".join(lines), self.w.files: None}
 
     def select(self, evt: gr.SelectData) -> Updates:
@@ -83,7 +134,7 @@ class Corpus:
         if article is None:
             return {w.article: "", w.selected: None, w.delete_row: gr.update(visible=False)}
         return {
-            w.article: render.article_html(article),
+            w.article: flag_note(article.metadata) + render.article_html(article),
             w.selected: article.id,
             w.delete_row: gr.update(visible=True),
             w.confirm_row: gr.update(visible=False),

@@ -42,6 +42,17 @@ class SavedUploads:
 
     saved: list[Path] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # "name: reason"
+    names: dict[str, str] = field(default_factory=dict)  # saved path → name the user gave
+
+    def public(self, message: str, folder: Path) -> str:
+        """``message`` with server paths replaced by the names the user uploaded.
+
+        Ingest errors name files by their saved path; a user should see "a.jsonl:3: …",
+        not where the server keeps its uploads.
+        """
+        for saved, name in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
+            message = message.replace(saved, name)
+        return message.replace(str(folder.resolve()), "uploads").replace(str(folder), "uploads")
 
 
 def save_uploads(files: Sequence[str | Path], folder: Path, max_mb: float) -> SavedUploads:
@@ -59,9 +70,14 @@ def save_uploads(files: Sequence[str | Path], folder: Path, max_mb: float) -> Sa
         if not target.resolve().is_relative_to(root):  # belt and braces after safe_name
             result.rejected.append(f"{source.name}: unsafe file name")
             continue
-        if not target.exists():
-            shutil.copyfile(source, target)
+        try:
+            if not target.exists():
+                shutil.copyfile(source, target)
+        except OSError as exc:
+            result.rejected.append(f"{source.name}: could not be saved ({exc.strerror})")
+            continue
         result.saved.append(target)
+        result.names[str(target)] = source.name
     return result
 
 
@@ -71,7 +87,10 @@ def _rejection(source: Path, name: str, max_mb: float) -> str | None:
         return f"unsupported file type {suffix or '(none)'}; accepted: " + ", ".join(
             sorted(SUPPORTED_SUFFIXES)
         )
-    size_mb = source.stat().st_size / 1_000_000
+    try:
+        size_mb = source.stat().st_size / 1_000_000
+    except OSError as exc:
+        return f"could not be read ({exc.strerror})"
     if size_mb > max_mb:
         return f"{size_mb:.1f} MB is over the {max_mb:g} MB upload limit"
     return None

@@ -1,55 +1,98 @@
-"""The suffix → loader table, and the entry points that use it: load one file, or many."""
+"""The suffix → loader table, and the entry points that use it: load one file, or many.
+
+:func:`read_articles` is the tolerant entry point: it never raises for bad input, and
+returns the good articles of a file together with one located error per bad record.
+:func:`load_file` is the strict one for callers that want all or nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import LoadError
-from rag.loaders.files import SUPPORTED_SUFFIXES, iter_files
+from rag.loaders.files import SUPPORTED_SUFFIXES, iter_files, read_bytes, real_path
 from rag.loaders.records import FieldMap, _Fail
 from rag.loaders.tabular import _load_csv, _load_json, _load_jsonl
 from rag.loaders.text import _load_markdown, _load_txt
 from rag.loaders.web import _load_feed, _load_html
+from rag.settings import LimitsSettings
 from rag.types import Article
 
 
-def load_file(path: Path, field_map: FieldMap | None = None) -> list[Article]:
-    """Read one file into articles; raise LoadError(path, reason) on any problem."""
+@dataclass
+class FileLoad:
+    """What one file gave: its good articles, and a LoadError per bad record (or for the file)."""
+
+    path: Path
+    articles: list[Article] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+
+
+def read_articles(
+    path: Path, field_map: FieldMap | None = None, limits: LimitsSettings | None = None
+) -> FileLoad:
+    """Read one file; never raises for bad input.
+
+    Every record that cannot become an article is reported as a LoadError located at its
+    line (``path:line: reason``) and its neighbours still load; a file that cannot be read
+    at all (unsupported, unreadable, binary, too big, malformed as a whole) gives one
+    LoadError and no articles.
+    """
+    result = FileLoad(path)
+    try:
+        loaded = _load(path, field_map or FieldMap(), limits or LimitsSettings())
+    except _Fail as exc:
+        result.errors.append(LoadError(str(path), str(exc), exc.line))
+        return result
+    except Exception as exc:  # noqa: BLE001 - a parser bug on one file must not stop an ingest
+        reason = f"could not be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+        result.errors.append(LoadError(str(path), reason))
+        return result
+    for item in loaded:
+        if isinstance(item, Article):
+            result.articles.append(item)
+        else:
+            result.errors.append(LoadError(str(path), str(item), item.line))
+    if not loaded:
+        result.errors.append(LoadError(str(path), "no articles found"))
+    return result
+
+
+def load_file(
+    path: Path, field_map: FieldMap | None = None, limits: LimitsSettings | None = None
+) -> list[Article]:
+    """Read one file into articles; raise the first LoadError if any record is bad."""
+    result = read_articles(path, field_map, limits)
+    if result.errors:
+        raise result.errors[0]
+    return result.articles
+
+
+def load_paths(
+    paths: Iterable[str | Path],
+    field_map: FieldMap | None = None,
+    limits: LimitsSettings | None = None,
+) -> Iterator[FileLoad]:
+    """Read every file under ``paths`` (see :func:`read_articles`); never raises for bad input."""
+    for path in iter_files(paths):
+        yield read_articles(path, field_map, limits)
+
+
+def _load(path: Path, fmap: FieldMap, limits: LimitsSettings) -> Sequence[Article | _Fail]:
     suffix = path.suffix.lower()
     loader = _LOADERS.get(suffix)
     if loader is None:
         known = " ".join(sorted(SUPPORTED_SUFFIXES))
-        raise LoadError(str(path), f"unsupported format {suffix or '(no suffix)'}; use {known}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(str(path), f"cannot read file: {exc.strerror or exc}") from exc
+        raise _Fail(f"unsupported format {suffix or '(no suffix)'}; use {known}")
+    data = read_bytes(path, limits.max_file_mb)
     if not data.strip():
-        raise LoadError(str(path), "empty file")
-    try:
-        articles = loader(path.resolve(), data, field_map or FieldMap())
-    except _Fail as exc:
-        raise LoadError(str(path), str(exc)) from exc
-    if not articles:
-        raise LoadError(str(path), "no articles found")
-    return articles
+        raise _Fail("empty file")
+    return loader(real_path(path), data, fmap, limits)
 
 
-def load_paths(
-    paths: Iterable[str | Path], field_map: FieldMap | None = None
-) -> Iterator[tuple[Path, list[Article] | LoadError]]:
-    """Load every file under ``paths``; a bad file yields its LoadError instead of raising."""
-    for path in iter_files(paths):
-        result: list[Article] | LoadError
-        try:
-            result = load_file(path, field_map)
-        except LoadError as exc:
-            result = exc
-        yield path, result
-
-
-_Loader = Callable[[Path, bytes, FieldMap], list[Article]]
+_Loader = Callable[[Path, bytes, FieldMap, LimitsSettings], Sequence[Article | _Fail]]
 _FORMATS: tuple[tuple[_Loader, str], ...] = (
     (_load_txt, ".txt"),
     (_load_markdown, ".md .markdown"),

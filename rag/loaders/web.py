@@ -14,6 +14,7 @@ from trafilatura.settings import Document
 
 from rag.loaders.files import _decode
 from rag.loaders.records import FieldMap, _article, _clean_title, _Fail, _first_line
+from rag.settings import LimitsSettings
 from rag.types import Article
 
 # RSS 2.0 writes authors as "email (Name)"; feedparser's own split truncates some domains.
@@ -24,7 +25,7 @@ _BLOCK_TAGS: tuple[str, ...] = ("p", "div", "li", "ul", "ol", "pre", "tr", "tabl
 _BLOCK_TAGS += ("section", "article", "figure", "h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def _load_html(path: Path, data: bytes, fmap: FieldMap) -> list[Article]:
+def _load_html(path: Path, data: bytes, fmap: FieldMap, limits: LimitsSettings) -> list[Article]:
     # lxml refuses str input that still carries an XML encoding declaration.
     html = _XML_DECLARATION.sub("", _decode(data))
     found = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
@@ -42,7 +43,7 @@ def _load_html(path: Path, data: bytes, fmap: FieldMap) -> list[Article]:
     }
     keep = ("description", "categories", "tags", "language")
     extra = {key: doc[key] for key in keep if doc.get(key)}
-    return [_article(path, fields, extra, single=True)]
+    return [_article(path, fields, extra, True, limits)]
 
 
 def _html_title(html: str) -> str:
@@ -59,17 +60,46 @@ def _drop_title_line(text: str, title: str) -> str:
     return rest if title and _clean_title(first) == title else text
 
 
-def _load_feed(path: Path, data: bytes, fmap: FieldMap) -> list[Article]:
+def _load_feed(
+    path: Path, data: bytes, fmap: FieldMap, limits: LimitsSettings
+) -> list[Article | _Fail]:
     feed = feedparser.parse(data)
     # An unknown version means feedparser saw no <rss>/<feed>/<rdf> root: some other XML.
     if not feed.entries or not feed.get("version"):
         why = f" ({feed.get('bozo_exception')})" if feed.get("bozo") else ""
         raise _Fail(f"not an RSS/Atom feed, or a feed without entries{why}")
     source = feed.feed.get("title")
-    return [_entry_article(path, e, source, f"entry {n}") for n, e in enumerate(feed.entries, 1)]
+    lines = _entry_lines(data)
+    if len(lines) != len(feed.entries):  # lxml saw other entries: name them by number
+        lines = [None] * len(feed.entries)
+    out: list[Article | _Fail] = []
+    for n, (entry, line) in enumerate(zip(feed.entries, lines, strict=True), 1):
+        where = "" if line is not None else f"entry {n}"
+        try:
+            out.append(_entry_article(path, entry, source, limits, where))
+        except _Fail as exc:
+            out.append(exc.at(line))
+        except Exception as exc:  # noqa: BLE001 - one odd entry must not cost the feed
+            out.append(_Fail(f"{where + ': ' if where else ''}unreadable entry ({exc})", line))
+    return out
 
 
-def _entry_article(path: Path, entry: Any, source: str | None, where: str) -> Article:
+def _entry_lines(data: bytes) -> list[int | None]:
+    """The line each <item>/<entry> starts on (feedparser does not say); [] if unparseable."""
+    # No entity expansion and no network: the XML is only scanned for line numbers.
+    parser = lxml.etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
+    try:
+        root = lxml.etree.fromstring(data, parser)
+    except (ValueError, lxml.etree.LxmlError):
+        return []
+    if root is None:
+        return []
+    return [el.sourceline for el in root.iter("{*}item", "{*}entry")]
+
+
+def _entry_article(
+    path: Path, entry: Any, source: str | None, limits: LimitsSettings, where: str
+) -> Article:
     fields = {
         "id": entry.get("id"),
         "title": entry.get("title"),
@@ -80,7 +110,7 @@ def _entry_article(path: Path, entry: Any, source: str | None, where: str) -> Ar
         "published_at": entry.get("published") or entry.get("updated"),
     }
     tags = [tag.get("term") for tag in entry.get("tags", []) if tag.get("term")]
-    return _article(path, fields, {"tags": tags} if tags else {}, single=False, where=where)
+    return _article(path, fields, {"tags": tags} if tags else {}, False, limits, where)
 
 
 def _web_link(link: str | None) -> str | None:
