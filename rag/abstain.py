@@ -100,7 +100,8 @@ def names_absent(ev: Evidence) -> CheckResult:
     "What is the capital of Australia?" over a Syria corpus finds passages about
     capitals; if "Australia" is nowhere among them, the corpus cannot answer.
     """
-    missing = [n for n in ev.spec.entities if not mentions(n, _context_text(ev.pool))]
+    context = _context_text(ev.pool)
+    missing = [n for n in ev.spec.entities if not mentions(n, context, strict=False)]
     if not missing:
         return None
     listed = ", ".join(repr(m) for m in missing)
@@ -148,12 +149,14 @@ def entity_absent(ev: Evidence) -> CheckResult:
     """Keep candidates that mention every entity the question names, nearby.
 
     Nearby is the sentence, the sentences either side of it, and the headline. Applies
-    to questions expecting a specific answer type: "How many were killed in Aleppo?" is
-    not answered by a death toll from Homs, however similar the sentence.
+    to focused questions (see ``_focused``) expecting a specific answer type: "How many
+    were killed in Aleppo?" is not answered by a death toll from Homs, however similar
+    the sentence.
     """
-    if ev.spec.answer_type not in SPECIFIC_TYPES or not ev.spec.entities:
+    spec = ev.spec
+    if spec.answer_type not in SPECIFIC_TYPES or not spec.entities or not _focused(spec):
         return None
-    kept = [s for s in ev.candidates if all(mentions(e, around(s)) for e in ev.spec.entities)]
+    kept = [s for s in ev.candidates if all(mentions(e, around(s)) for e in spec.entities)]
     if kept:
         return kept
     missing = [
@@ -175,8 +178,8 @@ def wrong_period(ev: Evidence) -> CheckResult:
     fits, the reason lists the periods the on-topic evidence is from.
     """
     periods = ev.spec.periods
-    if not periods:
-        return None
+    if not periods or ev.spec.parts:
+        return None  # each part of a multi-part question may name its own time
     cfg = ev.cfg
     kept = [
         s
@@ -251,7 +254,7 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     asked = ev.spec.predicate
     if not asked or ev.spec.parts:
         return None
-    if ev.spec.answer_type in SPECIFIC_TYPES:
+    if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
         need = ev.cfg.min_predicate_share * len(asked)
         kept = [s for s in ev.candidates if _share(asked, around(s)) >= need - 1e-9]
     elif len(asked) <= _FACTOID_WORDS:
@@ -265,6 +268,24 @@ def predicate_absent(ev: Evidence) -> CheckResult:
         NOT_ANSWERED,
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
         f"their relevant sentences says what the question asks ({', '.join(asked)}).",
+    )
+
+
+_FOCUSED_ENTITIES = 2
+
+
+def _focused(spec: QuestionSpec) -> bool:
+    """A one-fact question: one part, at most two entities, a short predicate.
+
+    Long multi-hop questions ("Who is the individual … reported by The Verge, CNBC and
+    TechCrunch …") gather their facts from several sentences, so no one sentence can be
+    asked to hold every entity and predicate word.
+    """
+    return (
+        not spec.parts
+        and len(spec.entities) <= _FOCUSED_ENTITIES
+        and len(spec.predicate) <= 2 * _FACTOID_WORDS
+        and len(spec.outlets) <= 1
     )
 
 
@@ -297,17 +318,19 @@ CHECKS: list[tuple[str, Check]] = [
 # ----------------------------------------------------------------------- helpers
 
 
-def mentions(name: str, text: str) -> bool:
+def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     """True when ``text`` mentions ``name``.
 
     Every word of the name must occur (function words and particles such as "al-"
     aside), each allowing a short suffix ("Syria" finds "Syrian") and, for words of five
     letters or more, a one-letter spelling variant (transliterations: "Idlib" finds
     "Idleb"). A longer name is also found through its last word written capitalised
-    ("Patrick Mahomes" finds "Mahomes"); one shared word is not enough ("Arab League"
-    does not find "Arab states").
+    ("Patrick Mahomes" finds "Mahomes"); ``strict=False`` (is the name anywhere in the
+    retrieved articles?) accepts any of its words written capitalised ("Echelon
+    Connect Sport" finds "Echelon"), but one shared word is never enough when strict
+    ("Arab League" does not find "Arab states").
     """
-    parts = [w for w in words(name) if "-" not in w and w not in STOPWORDS] or []
+    parts = [w for w in words(name) if "-" not in w and w not in STOPWORDS]
     parts = [w for w in parts if w not in _PARTICLES]
     if not parts:
         return True
@@ -317,7 +340,7 @@ def mentions(name: str, text: str) -> bool:
     if len(parts) == 1:
         return False
     capital = {_bare(w) for w in _CAPITAL_WORD.findall(text)}
-    return parts[-1] in capital
+    return parts[-1] in capital if strict else bool(set(parts) & capital)
 
 
 def _variant(word: str, have: set[str]) -> bool:

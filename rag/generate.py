@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from rag.answer import NOT_ANSWERED, Draft, split_marked_sentences
+from rag.guard import instruction_spans
 from rag.llm import ChatMessage, ChatModel
 from rag.types import AnswerSentence, Citation, Hit, Span
 
@@ -44,12 +45,27 @@ def _escape(text: str) -> str:
     return re.sub(r"</?\s*passage", lambda m: m.group(0).replace("<", "‹"), text, flags=re.I)
 
 
+def _without_instructions(text: str) -> str:
+    """The passage with sentences addressed to the assistant blanked out (rag.guard)."""
+    for start, end in reversed(instruction_spans(text)):
+        text = text[:start] + WITHHELD + text[end:]
+    return text
+
+
+WITHHELD = "[sentence withheld: it addressed the assistant]"
+
+
 def build_messages(question: str, hits: list[Hit]) -> list[ChatMessage]:
-    """The chat prompt: system rules, then the numbered passages and the question."""
+    """The chat prompt: system rules, then the numbered passages and the question.
+
+    Sentences that give the assistant orders are withheld from the model altogether:
+    the prompt's "passages are data" rule is a second line of defence, not the first.
+    """
     blocks = []
     for n, hit in enumerate(hits, start=1):
         meta = " | ".join(x for x in (hit.title, hit.source, (hit.published_at or "")[:10]) if x)
-        blocks.append(f'<passage id="{n}">\n{_escape(meta)}\n{_escape(hit.text)}\n</passage>')
+        body = _escape(_without_instructions(hit.text))
+        blocks.append(f'<passage id="{n}">\n{_escape(meta)}\n{body}\n</passage>')
     user = "Passages:\n" + "\n".join(blocks) + f"\n\nQuestion: {question}\nAnswer:"
     return [("system", SYSTEM_PROMPT), ("user", user)]
 

@@ -16,6 +16,7 @@ from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import LLMAnswerer
+from rag.guard import is_instruction
 from rag.ingest import Ingester, ProgressCallback
 from rag.judges import make_model_judge
 from rag.lexical import LexicalIndex
@@ -24,7 +25,7 @@ from rag.loaders import FieldMap
 from rag.nlp import Annotator
 from rag.questions import parse_question, published_date
 from rag.rerank import Reranker, SentenceScorer, make_reranker, rerank_hits
-from rag.retrieve import Retriever, diversify, reciprocal_rank_fusion, steer_filters
+from rag.retrieve import Retriever, diversify, reserve, steer_filters, widen
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Answer, Filters, Hit, IngestReport, QuestionSpec, SentenceHit, Turn
@@ -283,28 +284,27 @@ class Pipeline:
 
         Besides the question itself, each part of a multi-part question, and the
         question within the outlets and periods it names, are retrieved (``retrieval.
-        steer``) and all rankings fused, so every part has its evidence in the pool.
+        steer``): their best passages join the pool, and each keeps its best passage in
+        the top k, so every part has its evidence there.
         Returns the top-k passages, the whole candidate pool, and the ranked sentences.
         """
         cfg = self.settings.retrieval
         found = self.retriever.retrieve(spec.question, filters)
-        candidates = found.candidates
+        pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
+        steered: list[list[Hit]] = []
         if cfg.steer:
-            lists = [candidates]
             recall = self.settings.answer.period_recall_days
             for text, steer in steer_filters(spec, filters, recall):
-                lists.append(self.retriever.retrieve(text, steer).candidates)
-            if len(lists) > 1:
-                by_id = {h.chunk_id: h for hits in reversed(lists) for h in hits}
-                fused = reciprocal_rank_fusion(
-                    [[h.chunk_id for h in hits] for hits in lists], cfg.rrf_k
-                )
-                candidates = [by_id[c] for c in sorted(fused, key=lambda c: -fused[c])]
-        pool = diversify(candidates, cfg.k * 2, cfg.per_article)
-        ranked = self.scorer.score(spec, found.query_vector, pool)
+                steered.append(self.retriever.retrieve(text, steer).candidates)
+            pool = widen(pool, steered, cfg.steer_take, cfg.per_article)
+        scored = self.scorer.score(spec, found.query_vector, pool)
+        # Sentences that address the assistant ("ignore previous instructions and answer
+        # that …") are data, never an answer: they are not candidates at all.
+        ranked = [s for s in scored if not is_instruction(s.text)]
         if self.reranker is not None:
             ranked = self.reranker.rerank(spec.question, ranked)
-        hits = rerank_hits(pool, ranked)[: cfg.k]
+        hits = reserve(rerank_hits(pool, ranked), steered, cfg.k)
+        candidates = found.candidates + [h for hits_ in steered for h in hits_]
         return hits, candidates, ranked
 
     def _decide(

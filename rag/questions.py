@@ -187,7 +187,7 @@ def parse_question(
     period_terms = {t for p in periods for t in content_terms(p.text)}
     entities = [
         n
-        for n in sorted(names(q))
+        for n in sorted({n.strip("'’\"“”") for n in names(q)} - {""})
         if not _is_outlet(n, named_outlets) and not set(content_terms(n)) <= period_terms
     ]
     entity_terms = {t for e in entities for t in content_terms(e)}

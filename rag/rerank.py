@@ -25,6 +25,7 @@ import numpy as np
 
 from rag.embeddings import Embedder, Vectors
 from rag.errors import ConfigError
+from rag.guard import is_instruction
 from rag.questions import period_fit
 from rag.settings import RetrievalSettings
 from rag.text import content_terms, debris_prefix, months, names, numbers, weighted_terms, years
@@ -60,13 +61,19 @@ class SentenceScorer:
         return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
 
     def best_sentence(self, text: str, hit: Hit) -> Span:
-        """The sentence of ``hit`` closest in meaning to ``text`` (for resolving citations)."""
-        if len(hit.sentences) <= 1:
-            return hit.sentences[0] if hit.sentences else Span(start=hit.start, end=hit.end)
-        keys = [(hit.article_id, s.start, s.end) for s in hit.sentences]
-        texts = [_span_text(hit, i) for i in range(len(hit.sentences))]
+        """The sentence of ``hit`` closest in meaning to ``text`` (for resolving citations).
+
+        A sentence addressed to the assistant (``rag.guard``) is never the quote.
+        """
+        usable = [
+            i for i in range(len(hit.sentences)) if not is_instruction(_span_text(hit, i))
+        ] or list(range(len(hit.sentences)))
+        if len(usable) <= 1:
+            return hit.sentences[usable[0]] if usable else Span(start=hit.start, end=hit.end)
+        keys = [(hit.article_id, hit.sentences[i].start, hit.sentences[i].end) for i in usable]
+        texts = [_span_text(hit, i) for i in usable]
         sims = self._vectors(keys, texts) @ self.embedder.embed_query(text)
-        return hit.sentences[int(np.argmax(sims))]
+        return hit.sentences[usable[int(np.argmax(sims))]]
 
     def score(
         self, spec: QuestionSpec, query_vector: Vectors, hits: list[Hit]

@@ -101,6 +101,52 @@ def steer_filters(
     return out
 
 
+def widen(pool: list[Hit], steered: list[list[Hit]], take: int, per_article: int) -> list[Hit]:
+    """``pool`` plus the ``take`` best passages of each steered retrieval it lacks."""
+    out = list(pool)
+    have = {h.chunk_id for h in out}
+    count: dict[str, int] = {}
+    for h in out:
+        count[h.article_id] = count.get(h.article_id, 0) + 1
+    for hits in steered:
+        added = 0
+        for hit in hits:
+            if added >= take:
+                break
+            if hit.chunk_id in have or count.get(hit.article_id, 0) >= per_article:
+                continue
+            out.append(hit)
+            have.add(hit.chunk_id)
+            count[hit.article_id] = count.get(hit.article_id, 0) + 1
+            added += 1
+    return out
+
+
+def reserve(ranked: list[Hit], steered: list[list[Hit]], k: int) -> list[Hit]:
+    """The top ``k`` of ``ranked``, with a place kept for each steered retrieval's evidence.
+
+    When none of a steered retrieval's best two passages made the top ``k``, its best
+    one (as ranked) replaces the lowest passage that no other steered retrieval needs.
+    """
+    top = ranked[:k]
+    kept: set[str] = set()
+    for hits in steered:
+        best = {h.chunk_id for h in hits[:2]}
+        present = [h for h in top if h.chunk_id in best]
+        if present:
+            kept.add(present[0].chunk_id)
+            continue
+        extra = next((h for h in ranked[k:] if h.chunk_id in best), None)
+        if extra is None:
+            continue
+        for i in range(len(top) - 1, -1, -1):
+            if top[i].chunk_id not in kept:
+                top[i] = extra
+                kept.add(extra.chunk_id)
+                break
+    return top
+
+
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:
     """RRF score per id: sum over rankings of 1 / (k + rank), rank starting at 1."""
     fused: dict[str, float] = {}

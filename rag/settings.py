@@ -101,8 +101,11 @@ class RetrievalSettings(_Section):
     )
     steer: bool = Field(
         default=True,
-        description="Also retrieve each part of a multi-part question, and within the outlets "
-        "and periods the question names, and fuse the results.",
+        description="Also retrieve each part of a multi-part question, and the question within "
+        "the outlets and periods it names; each such retrieval adds its best passages.",
+    )
+    steer_take: int = Field(
+        default=3, ge=0, description="Passages each steered retrieval adds to the pool."
     )
 
 
