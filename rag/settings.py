@@ -142,7 +142,7 @@ class AnswerSettings(_Section):
         description="Supporting quotes must score at least this fraction of the lead's score.",
     )
     candidate_ratio: float = Field(
-        default=0.80,
+        default=0.70,
         ge=0,
         le=1,
         description="Sentences scoring at least this fraction of the best one are candidate "
