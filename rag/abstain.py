@@ -149,7 +149,7 @@ def entity_absent(ev: Evidence) -> CheckResult:
     """Keep candidates that mention every entity the question names, nearby.
 
     Nearby is the sentence, the sentences either side of it, and the headline. Applies
-    to focused questions (see ``_focused``) expecting a specific answer type: "How many
+    to one-fact questions (see ``_focused``) expecting a specific answer type: "How many
     were killed in Aleppo?" is not answered by a death toll from Homs, however similar
     the sentence.
     """
@@ -271,21 +271,18 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     )
 
 
-_FOCUSED_ENTITIES = 2
+_FOCUSED_WORDS = 30
 
 
 def _focused(spec: QuestionSpec) -> bool:
-    """A one-fact question: one part, at most two entities, a short predicate.
+    """A one-fact question: one part, at most one outlet, at most 30 words.
 
     Long multi-hop questions ("Who is the individual … reported by The Verge, CNBC and
     TechCrunch …") gather their facts from several sentences, so no one sentence can be
     asked to hold every entity and predicate word.
     """
     return (
-        not spec.parts
-        and len(spec.entities) <= _FOCUSED_ENTITIES
-        and len(spec.predicate) <= 2 * _FACTOID_WORDS
-        and len(spec.outlets) <= 1
+        not spec.parts and len(spec.outlets) <= 1 and len(spec.question.split()) <= _FOCUSED_WORDS
     )
 
 

@@ -78,9 +78,10 @@ def steer_filters(
 
     - each part of a multi-part question, within the outlet it names (if any);
     - the whole question within the outlets it names;
-    - the whole question within the periods it names (publication dates from the first
-      day to ``recall_days`` after the last: reports follow events, quarterly results
-      come weeks after the quarter, and background is retold for months).
+    - the question within each period it names: a report's date exactly ("published on
+      October 20, 2023"), an event's from its first day to ``recall_days`` after its last
+      (reports follow events, quarterly results come weeks after the quarter, and
+      background is retold for months).
     """
     out: list[tuple[str, Filters]] = []
     for part in spec.parts:
@@ -92,13 +93,36 @@ def steer_filters(
         steer = narrow(filters, Filters(sources=spec.outlets))
         if steer is not None:
             out.append((spec.question, steer))
-    if spec.periods:
-        since = min(p.start for p in spec.periods)
-        until = max(p.end for p in spec.periods) + dt.timedelta(days=recall_days)
+    for period in spec.periods:
+        if period.about == "publication":  # "the report published on October 20, 2023"
+            since, until = period.start - _DAY, period.end + _DAY  # time zones
+        else:
+            since, until = period.start, period.end + dt.timedelta(days=recall_days)
         steer = narrow(filters, Filters(since=since, until=until))
         if steer is not None:
-            out.append((spec.question, steer))
+            out.append((_clause_of(spec.question, period.text), steer))
     return out
+
+
+_DAY = dt.timedelta(days=1)
+
+
+def _clause_of(question: str, phrase: str) -> str:
+    """The comma-delimited stretch of ``question`` around ``phrase`` (the whole if short).
+
+    "After TechCrunch reported on October 31, 2023, about Google's …, and again on
+    December 15, 2023, about a class action …": each date's retrieval is about its own
+    report.
+    """
+    at = question.find(phrase)
+    if at < 0 or len(question) < 160:
+        return question
+    start = question.rfind(" and ", 0, at)
+    start = max(start, question.rfind(", ", 0, max(at - 40, 0)))
+    end = question.find(" and ", at + len(phrase))
+    end = len(question) if end < 0 else end
+    piece = question[max(start, 0) : end].strip(" ,")
+    return piece if len(piece.split()) >= 6 else question
 
 
 def widen(pool: list[Hit], steered: list[list[Hit]], take: int, per_article: int) -> list[Hit]:
