@@ -148,7 +148,7 @@ def nothing_relevant(ev: Evidence) -> CheckResult:
 def entity_absent(ev: Evidence) -> CheckResult:
     """Keep candidates that mention every entity the question names, nearby.
 
-    Nearby is the sentence, the sentences either side of it, and the headline. Applies
+    Nearby is the headline and the article text within 400 characters of the sentence. Applies
     to one-fact questions (see ``_focused``) expecting a specific answer type: "How many
     were killed in Aleppo?" is not answered by a death toll from Homs, however similar
     the sentence.
@@ -156,12 +156,11 @@ def entity_absent(ev: Evidence) -> CheckResult:
     spec = ev.spec
     if spec.answer_type not in SPECIFIC_TYPES or not spec.entities or not _focused(spec):
         return None
-    kept = [s for s in ev.candidates if all(mentions(e, around(s)) for e in spec.entities)]
+    near = {id(s): around(s, ev.pool) for s in ev.candidates}
+    kept = [s for s in ev.candidates if all(mentions(e, near[id(s)]) for e in spec.entities)]
     if kept:
         return kept
-    missing = [
-        e for e in ev.spec.entities if not any(mentions(e, around(s)) for s in ev.candidates)
-    ]
+    missing = [e for e in spec.entities if not any(mentions(e, near[id(s)]) for s in ev.candidates)]
     about = ", ".join(repr(e) for e in (missing or ev.spec.entities))
     return _abstain(
         NOT_ANSWERED,
@@ -256,7 +255,7 @@ def predicate_absent(ev: Evidence) -> CheckResult:
         return None
     if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
         need = ev.cfg.min_predicate_share * len(asked)
-        kept = [s for s in ev.candidates if _share(asked, around(s)) >= need - 1e-9]
+        kept = [s for s in ev.candidates if _share(asked, around(s, ev.pool)) >= need - 1e-9]
     elif len(asked) <= _FACTOID_WORDS:
         have = {t for s in ev.candidates for t in content_terms(s.text)}
         kept = ev.candidates if any(found(t, have) for t in asked) else []
@@ -291,14 +290,24 @@ def _share(asked: list[str], text: str) -> int:
     return sum(found(t, have) for t in asked)
 
 
-def around(s: SentenceHit) -> str:
-    """The headline, the sentence and the sentences either side of it in its passage."""
-    spans = s.hit.sentences
-    at = next((i for i, sp in enumerate(spans) if sp.start <= s.start < sp.end), None)
-    if at is None:
-        return f"{s.hit.title} {s.text}"
-    lo, hi = spans[max(0, at - 1)].start, spans[min(len(spans) - 1, at + 1)].end
-    return f"{s.hit.title} {s.hit.text[lo - s.hit.start : hi - s.hit.start]}"
+_REACH = 400  # characters either side: "the observatory" two sentences after its full name
+
+
+def around(s: SentenceHit, pool: list[Hit] | None = None) -> str:
+    """The headline and the article text within ``_REACH`` characters of the sentence.
+
+    Gathered from every retrieved passage of the same article (``pool``), so a sentence
+    that opens a chunk still sees the sentences before it.
+    """
+    lo, hi = s.start - _REACH, s.end + _REACH
+    pieces: dict[int, str] = {}
+    for hit in [s.hit, *(pool or [])]:
+        if hit.article_id != s.hit.article_id or hit.end < lo or hit.start > hi:
+            continue
+        for sp in hit.sentences:
+            if sp.end >= lo and sp.start <= hi:
+                pieces[sp.start] = hit.text[sp.start - hit.start : sp.end - hit.start]
+    return " ".join([s.hit.title, *(pieces[k] for k in sorted(pieces))])
 
 
 CHECKS: list[tuple[str, Check]] = [
@@ -313,15 +322,13 @@ CHECKS: list[tuple[str, Check]] = [
 
 
 # ----------------------------------------------------------------------- helpers
-
-
 def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     """True when ``text`` mentions ``name``.
 
     Every word of the name must occur (function words and particles such as "al-"
-    aside), each allowing a short suffix ("Syria" finds "Syrian") and, for words of five
-    letters or more, a one-letter spelling variant (transliterations: "Idlib" finds
-    "Idleb"). A longer name is also found through its last word written capitalised
+    aside), each allowing a short suffix ("Syria" finds "Syrian") and, when strict, for
+    words of five letters or more a one-letter spelling variant (transliterations:
+    "Idlib" finds "Idleb"). A longer name is also found through its last word written capitalised
     ("Patrick Mahomes" finds "Mahomes"); ``strict=False`` (is the name anywhere in the
     retrieved articles?) accepts any of its words written capitalised ("Echelon
     Connect Sport" finds "Echelon"), but one shared word is never enough when strict
@@ -332,7 +339,7 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     if not parts:
         return True
     have = set(words(text))
-    if all(found(p, have) or _variant(p, have) for p in parts):
+    if all(found(p, have) or (strict and _variant(p, have)) for p in parts):
         return True
     if len(parts) == 1:
         return False

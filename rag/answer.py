@@ -162,6 +162,7 @@ def lead_span(
     )
 
 
+_CAPITALISED_TAIL = re.compile(r"(?:\b[A-Z][\w'’-]*\s+)+$")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 
 
@@ -183,7 +184,9 @@ def _entity_windows(
         for spots in where.values():
             near = min(spots, key=lambda s: min(abs(s[0] - ent.start), abs(s[1] - ent.end)))
             start, end = min(start, near[0]), max(end, near[1])
-        windows.append((start, end))
+        # Capitalised words just before the window belong to it: "Western countries".
+        lead_in = _CAPITALISED_TAIL.search(text[:start])
+        windows.append((lead_in.start() if lead_in else start, end))
     return windows
 
 
@@ -240,10 +243,21 @@ class ExtractiveAnswerer:
             draft.evidence[n] = sent.hit.text
             draft.sentences.append(AnswerSentence(text=sent.text, citations=[n]))
             part = f"{sent.text} [{n}]"
-            yield part if n == 1 else " " + part
+            yield part if n == 1 else (LEAD_BREAK if n == 2 else " ") + part
             parts.append(part)
-        draft.text = " ".join(parts)
+        draft.text = compose(parts)
         yield draft
+
+
+LEAD_BREAK = "\n\n"
+"""Between the lead and the supporting quotes: the lead is a paragraph of its own."""
+
+
+def compose(parts: list[str]) -> str:
+    """Answer text from marked sentences: the lead, a blank line, then the support."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return parts[0] + LEAD_BREAK + " ".join(parts[1:])
 
 
 def apply_verdicts(draft: Draft, sentences: list[AnswerSentence], drop: bool) -> Draft:
@@ -266,7 +280,7 @@ def apply_verdicts(draft: Draft, sentences: list[AnswerSentence], drop: bool) ->
     by_n = {c.n: c for c in draft.citations}
     citations = [by_n[old].model_copy(update={"n": new}) for old, new in renumber.items()]
     final = [s.model_copy(update={"citations": [renumber[n] for n in s.citations]}) for s in kept]
-    text = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in final)
+    text = compose([s.text + "".join(f" [{n}]" for n in s.citations) for s in final])
     evidence = {renumber[n]: t for n, t in draft.evidence.items() if n in renumber}
     return Draft(text=text, sentences=final, citations=citations, evidence=evidence)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-from rag.answer import NOT_ANSWERED, Draft, split_marked_sentences
+from rag.answer import NOT_ANSWERED, Draft, compose, split_marked_sentences
 from rag.guard import instruction_spans
 from rag.llm import ChatMessage, ChatModel
 from rag.types import AnswerSentence, Citation, Hit, Span
@@ -160,8 +160,8 @@ class LLMAnswerer:
                     draft.evidence[keys[key]] = hit.text
                 numbers.append(keys[key])
             draft.sentences.append(AnswerSentence(text=sentence, citations=numbers))
-        draft.text = " ".join(
-            s.text + "".join(f" [{n}]" for n in s.citations) for s in draft.sentences
+        draft.text = compose(
+            [s.text + "".join(f" [{n}]" for n in s.citations) for s in draft.sentences]
         )
         return draft
 

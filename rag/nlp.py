@@ -144,11 +144,17 @@ def _title_case(text: str) -> bool:
     return len(tokens) >= 5 and sum(w[0].isupper() for w in tokens) > 0.6 * len(tokens)
 
 
-_TRAILING_CLAUSE = frozenset({"advcl", "conj", "cc", "punct", "parataxis", "ccomp"})
+_TRAILING_CLAUSE = frozenset({"advcl", "conj", "cc", "punct", "parataxis"})
+
+
+_NOUN_MODIFIERS = frozenset({"amod", "compound", "det", "nummod", "poss", "nmod"})
 
 
 def _trim(doc: Any, left: int, right: int) -> tuple[int, int]:
     """Character span of tokens left..right without leading connectives or end punctuation."""
+    # A modifier parsed outside the subtree still belongs to its noun: "Western countries".
+    while left > 0 and doc[left - 1].dep_ in _NOUN_MODIFIERS and doc[left - 1].head.i == left:
+        left -= 1
     while left < right and (
         doc[left].dep_ in ("mark", "cc", "punct")
         or doc[left].lower_ in ("which", "who", "that", "while", "whereas")

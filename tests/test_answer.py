@@ -39,14 +39,14 @@ def test_flag_keeps_every_sentence_with_its_verdict() -> None:
     ]
     assert (
         flagged.text
-        == "Russia backed Assad. [1] China sent troops. [2] Turkey backed the rebels. [3]"
+        == "Russia backed Assad. [1]\n\nChina sent troops. [2] Turkey backed the rebels. [3]"
     )
 
 
 def test_drop_removes_unsupported_sentences_and_renumbers_citations() -> None:
     draft = _draft()
     kept = apply_verdicts(draft, draft.sentences, drop=True)
-    assert kept.text == "Russia backed Assad. [1] Turkey backed the rebels. [2]"
+    assert kept.text == "Russia backed Assad. [1]\n\nTurkey backed the rebels. [2]"
     assert [(c.n, c.article_id) for c in kept.citations] == [(1, "a1"), (2, "a3")]
     assert kept.evidence == {1: "p1", 2: "p3"}
     assert [s.citations for s in kept.sentences] == [[1], [2]]
