@@ -118,22 +118,67 @@ def outside() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Any, server: Server, outside: list[str]) -> Iterator[Any]:
-    """A fresh browser profile on the app, loaded (sidebar filled in)."""
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+def console() -> list[str]:
+    """Errors the page logged or threw (must stay empty)."""
+    return []
+
+
+def open_page(browser: Any, server: Server, outside: list[str], console: list[str],
+              viewport: dict[str, int]) -> tuple[Any, Any]:  # fmt: skip
+    """A fresh browser profile on the app at ``viewport``, loaded."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     tab = context.new_page()
     tab.set_default_timeout(TIMEOUT_MS)
     local = (server.url, "data:", "blob:")
     tab.on("request", lambda r: None if r.url.startswith(local) else outside.append(r.url))
+    tab.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: console.append(str(e)))
     tab.goto(server.url)
     loaded(tab)
+    return context, tab
+
+
+@pytest.fixture
+def page(browser: Any, server: Server, outside: list[str], console: list[str]) -> Iterator[Any]:
+    """A fresh browser profile on the app at 1440×900, loaded (sidebar filled in)."""
+    context, tab = open_page(browser, server, outside, console, {"width": 1440, "height": 900})
     yield tab
     context.close()
 
 
 def loaded(page: Any) -> None:
-    """Wait until the page's load handlers have filled the sidebar."""
-    page.wait_for_selector("#nr-sessions .nr-sessions, #nr-sessions .nr-sessions-empty")
+    """Wait until the page's load handlers have filled the sidebar (a drawer on a phone)."""
+    page.wait_for_selector(
+        "#nr-sessions .nr-sessions, #nr-sessions .nr-sessions-empty", state="attached"
+    )
+    page.wait_for_timeout(300)
+
+
+ERRORS_ON_SCREEN = ".toast-body.error, [data-testid='status-tracker'] .error"
+
+
+def no_errors(page: Any, console: list[str], step: str) -> None:
+    """No error toast, no red error overlay on a component, nothing in the console."""
+    shown = page.locator(ERRORS_ON_SCREEN)
+    assert shown.count() == 0, f"after {step}: error on screen: {shown.first.inner_text()}"
+    assert console == [], f"after {step}: console errors: {console}"
+
+
+def visible_and_clickable(page: Any, target: Any) -> dict[str, float]:
+    """``target``'s box lies inside the viewport and nothing covers its centre."""
+    box = target.bounding_box()
+    assert box is not None, "not rendered"
+    view = page.viewport_size
+    assert box["y"] >= 0 and box["y"] + box["height"] <= view["height"], box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= view["width"], box
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    on_top = target.evaluate(
+        "(el, [x, y]) => { const hit = document.elementFromPoint(x, y);"
+        " return !!hit && (hit === el || el.contains(hit)); }",
+        [x, y],
+    )
+    assert on_top, f"something covers {box}"
+    return box  # type: ignore[no-any-return]
 
 
 def shot(page: Any, name: str) -> None:
@@ -250,3 +295,35 @@ def test_upload_an_article_and_ask_about_it(page: Any, server: Server, tmp_path:
     page.click("#nr-confirm")
     listed.filter(has_text="Quenby").wait_for(state="detached")
     assert listed.count() == before - 1  # only the open session went
+
+
+SIX = [
+    "who backed Assad?",
+    "Where did Assad seek refuge?",
+    "How many people have died in the violence?",
+    "Who ousted Assad's government?",
+    "Where are the pro-Assad insurgents hiding?",
+    "What did Sharaa urge Syrians to do?",
+]
+
+
+def test_six_questions_the_newest_answer_is_always_in_view(page: Any, console: list[str]) -> None:
+    """The transcript scrolls in its own box: each new answer's first chip can be clicked."""
+    page.click("#nr-new")
+    page.wait_for_selector("#nr-transcript .nr-welcome")
+    question = page.locator("#nr-question textarea")
+    for i, asked in enumerate(SIX):
+        turn = ask(page, asked, i)
+        page.wait_for_timeout(300)  # the scroll to the newest answer runs after the render
+        chip = turn.locator(".nr-lead button.nr-chip").first
+        visible_and_clickable(page, chip)
+        visible_and_clickable(page, question)  # the question box stays on screen ...
+        assert page.evaluate("document.activeElement.closest('#nr-question') !== null")  # focused
+        assert page.evaluate("scrollY") < 40  # the page itself does not scroll away
+        shot(page, f"10_six_questions_{i + 1}.png")
+        chip.click()  # really clickable: its passage opens
+        page.locator("#nr-passage mark").wait_for()
+    box = page.locator("#nr-transcript .nr-scroll")
+    scrolled = box.evaluate("b => [b.scrollTop, b.scrollHeight, b.clientHeight]")
+    assert scrolled[1] > scrolled[2] and scrolled[0] > 0  # the box holds more than it shows
+    no_errors(page, console, "six questions")

@@ -146,10 +146,19 @@ def _conversation_column() -> dict[str, Any]:
 def _evidence_column() -> dict[str, Any]:
     with gr.Column(scale=4, min_width=300, elem_id="nr-evidence"):
         corpus_line = _html(elem_id="nr-corpus-line")
-        with gr.Accordion(filters_label(None, None, None), open=False) as filters:
+        with gr.Accordion(
+            filters_label(None, None, None), open=False, elem_id="nr-filters"
+        ) as filters:
             # Stacked, not side by side: each date box needs the column's width for its picker.
-            since = gr.DateTime(label="Published on or after", include_time=False, type="string")
-            until = gr.DateTime(label="Published on or before", include_time=False, type="string")
+            since = gr.DateTime(
+                label="Published on or after", include_time=False, type="string", elem_id="nr-since"
+            )
+            until = gr.DateTime(
+                label="Published on or before",
+                include_time=False,
+                type="string",
+                elem_id="nr-until",
+            )
             outlets = gr.Dropdown(
                 label="Outlets",
                 info="Only these outlets (articles in the corpus)",

@@ -523,5 +523,6 @@ def corpus_line(stats: dict[str, Any]) -> str:
     if outlets:
         text += f" from {outlets:,} outlet{'' if outlets == 1 else 's'}"
     if span:
-        text += f", published {format_date(span[0])} – {format_date(span[1])}"
+        first, last = format_date(span[0]), format_date(span[1])
+        text += f", published {first}" + (f" – {last}" if last != first else "")
     return f'<div class="nr-corpus-line">{esc(text)}</div>'

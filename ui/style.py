@@ -328,6 +328,11 @@ a.nr-title:hover { text-decoration-color: currentColor; }
 .nr-settings th { font-weight: 600; white-space: nowrap; background: none !important; }
 .nr-settings td { word-break: break-all; }
 
+/* Toasts at the bottom left, where they cover no panel (Gradio puts them top right,
+   over the passage). */
+.toast-wrap { top: auto !important; bottom: 1rem; left: 1rem !important; right: auto !important;
+  align-items: flex-start !important; }
+
 /* the sessions drawer's buttons exist only on a phone */
 .nr-drawer-btn { display: none; }
 
@@ -346,8 +351,13 @@ a.nr-title:hover { text-decoration-color: currentColor; }
   body.nr-drawer-open #nr-side { transform: none; visibility: visible; }
   .nr-drawer-close { align-self: flex-end; }
   .nr-sessions { max-height: none; }
-  .nr-scroll { height: calc(100dvh - var(--nr-chrome-phone, 300px)); min-height: 180px; }
+  .nr-scroll { height: calc(100dvh - var(--nr-chrome-phone, 330px)); min-height: 180px; }
   .nr-lead { font-size: 1.05rem; }
-  #nr-toolbar { flex-wrap: wrap; }
+  #nr-toolbar { flex-wrap: nowrap !important; gap: 0.3rem; }
+  #nr-toolbar > * { min-width: 0 !important; flex: 1 1 auto !important; }
+  #nr-toolbar button { padding: 0.25rem 0.4rem !important; white-space: nowrap; }
+  #nr-ask-row #nr-ask { min-width: 56px !important; flex: 0 0 auto !important; }
+  .gradio-container, .main, .wrap.main { padding-left: 0.5rem !important;
+    padding-right: 0.5rem !important; }
 }
 """
