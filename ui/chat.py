@@ -50,6 +50,7 @@ class ChatWidgets:
     question: Any
     ask: Any
     confirm_row: Any
+    delete: Any
     pin: Any
     since: Any
     until: Any
@@ -156,6 +157,7 @@ class Chat:
             w.export_md: gr.update(value=md_path, interactive=bool(session)),
             w.export_json: gr.update(value=json_path, interactive=bool(session)),
             w.confirm_row: gr.update(visible=False),
+            w.delete: gr.update(interactive=bool(session)),
             **self._restore_filters(session),
         }
         return complete(updates, w.all())

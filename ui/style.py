@@ -26,7 +26,8 @@ const tip = document.createElement('div');
 tip.className = 'nr-tooltip';
 tip.setAttribute('role', 'tooltip');
 tip.hidden = true;
-document.body.appendChild(tip);
+// Inside Gradio's container: the app's CSS is scoped to it.
+(document.querySelector('.gradio-container') || document.body).appendChild(tip);
 const line = (css, text) => {
   const div = document.createElement('div');
   div.className = css;
@@ -69,7 +70,7 @@ window.nrFocusQuestion = (tries = 50) => {
   // On a touch screen, focusing would pop the keyboard over the answer just given.
   if (window.matchMedia('(pointer: coarse)').matches) return;
   if (document.querySelector('#nr-transcript .nr-pending')) return;
-  if (document.body.classList.contains('nr-drawer-open')) return;
+  if (document.querySelector('#nr-side.nr-open')) return;  // the drawer is in front
   const busy = document.activeElement;
   if (busy && busy !== q && busy.matches('input, textarea')) return;  // typing elsewhere
   if (q.disabled) {  // the answer's last update re-enables it a moment later
@@ -97,15 +98,16 @@ FOCUS_JS = "() => { if (window.nrFocusQuestion) window.nrFocusQuestion(); }"
 # The phone layout's sessions drawer.
 DRAWER_JS = """
 element.addEventListener('click', (e) => {
-  if (e.target.closest('.nr-drawer-btn')) document.body.classList.toggle('nr-drawer-open');
+  const side = document.getElementById('nr-side');
+  if (side && e.target.closest('.nr-drawer-btn')) side.classList.toggle('nr-open');
 });
 """
-CLOSE_DRAWER_JS = "() => { document.body.classList.remove('nr-drawer-open'); }"
+CLOSE_DRAWER_JS = "() => { document.getElementById('nr-side')?.classList.remove('nr-open'); }"
 SESSIONS_JS = """
 element.addEventListener('click', (e) => {
   const item = e.target.closest('button.nr-session');
   if (!item || !element.contains(item)) return;
-  document.body.classList.remove('nr-drawer-open');
+  document.getElementById('nr-side')?.classList.remove('nr-open');
   trigger('open', {id: item.dataset.id});
 });
 """
@@ -292,7 +294,7 @@ a.nr-title:hover { text-decoration-color: currentColor; }
 .nr-passage .nr-meta { margin: 0.25rem 0 0.55rem; }
 .nr-context { font-size: 0.95rem; line-height: 1.65;
   white-space: pre-wrap; margin: 0; padding: 0.1rem 0 0.1rem 0.8rem;
-  border-left: 3px solid var(--neutral-200); max-height: 36vh; overflow-y: auto; color: #334155; }
+  border-left: 3px solid var(--neutral-200); max-height: 28vh; overflow-y: auto; color: #334155; }
 .nr-context mark { background: #fde68a; color: #111827; padding: 0.05em 0.1em;
   border-radius: 2px; box-decoration-break: clone; -webkit-box-decoration-break: clone; }
 .nr-note { font-size: 0.8rem; color: #92400e; margin: 0.5rem 0 0; }
@@ -331,7 +333,7 @@ a.nr-title:hover { text-decoration-color: currentColor; }
 /* Toasts at the bottom left, where they cover no panel (Gradio puts them top right,
    over the passage). */
 .toast-wrap { top: auto !important; bottom: 1rem; left: 1rem !important; right: auto !important;
-  align-items: flex-start !important; }
+  align-items: flex-start !important; width: min(250px, 90vw) !important; }
 
 /* the sessions drawer's buttons exist only on a phone */
 .nr-drawer-btn { display: none; }
@@ -348,7 +350,7 @@ a.nr-title:hover { text-decoration-color: currentColor; }
     width: min(86vw, 340px) !important; max-width: 86vw; padding: 0.75rem; overflow-y: auto;
     background: var(--background-fill-primary); box-shadow: 4px 0 24px rgba(15, 23, 42, 0.25);
     transform: translateX(-110%); transition: transform 0.2s ease; visibility: hidden; }
-  body.nr-drawer-open #nr-side { transform: none; visibility: visible; }
+  #nr-side.nr-open { transform: none; visibility: visible; }
   .nr-drawer-close { align-self: flex-end; }
   .nr-sessions { max-height: none; }
   .nr-scroll { height: calc(100dvh - var(--nr-chrome-phone, 330px)); min-height: 180px; }
