@@ -321,6 +321,13 @@ def test_six_questions_the_newest_answer_is_always_in_view(page: Any, console: l
         assert page.evaluate("document.activeElement.closest('#nr-question') !== null")  # focused
         assert page.evaluate("scrollY") < 40  # the page itself does not scroll away
         shot(page, f"10_six_questions_{i + 1}.png")
+        if i == 0:  # hovering a chip previews its source: outlet and date, and the quote
+            chip.hover()
+            tip = page.locator(".nr-tooltip")
+            tip.wait_for()
+            assert "9 Mar 2025" in tip.inner_text() and "Syrian Leader" in tip.inner_text()
+            assert tip.locator(".nr-tip-quote").inner_text().strip("“”")[:40] in turn.inner_text()
+            shot(page, "11_chip_preview.png")
         chip.click()  # really clickable: its passage opens
         page.locator("#nr-passage mark").wait_for()
     box = page.locator("#nr-transcript .nr-scroll")

@@ -19,6 +19,7 @@ EXPORT_FORMAT = "newsrag-session"
 EXPORT_VERSION = 1
 # Characters Markdown would read as formatting; escaped so titles and quotes show verbatim.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_LONG_QUESTION, _HEADING_CHARS = 400, 120  # longer questions get a short heading
 _OPENING, _CLOSING = '"“„', '"”'  # quotes a speech quote may already begin or end with
 
 
@@ -125,7 +126,12 @@ def session_markdown(session: Session) -> str:
     ]
     notes = _Notes()
     for i, turn in enumerate(session.turns, start=1):
-        out += [f"## {i}. {md(turn.question)}", ""]
+        asked = " ".join(turn.question.split())
+        if len(asked) <= _LONG_QUESTION:
+            out += [f"## {i}. {md(asked)}", ""]
+        else:  # a pasted document would make an unreadable heading: quote it in full below
+            head = asked[:_HEADING_CHARS].rsplit(" ", 1)[0]
+            out += [f"## {i}. {md(head)}…", "", f"> {md(asked)}", ""]
         answer = turn.answer
         tag = filters_tag(answer.filters) if answer is not None else ""
         if tag:
