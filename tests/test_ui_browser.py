@@ -202,7 +202,7 @@ def test_ask_cite_follow_up_resume_and_export(
 ) -> None:
     page.wait_for_selector("#nr-transcript .nr-welcome")
     first = ask(page, "who backed Assad?", 0)
-    answer = first.locator(".nr-answer").inner_text()
+    answer = first.locator(".nr-a").inner_text()
     assert "Russia" in answer
     shot(page, "01_answer.png")
 
@@ -218,7 +218,7 @@ def test_ask_cite_follow_up_resume_and_export(
     shot(page, "02_passage.png")
 
     second = ask(page, "and who backed the rebels?", 1)
-    assert "rebels" in second.locator(".nr-answer").inner_text()
+    assert "rebels" in second.locator(".nr-a").inner_text()
     assert second.locator("button.nr-chip").count() >= 1
     shot(page, "03_follow_up.png")
 
@@ -278,7 +278,7 @@ def test_upload_an_article_and_ask_about_it(page: Any, server: Server, tmp_path:
     page.click("text=+ New session")
     page.wait_for_selector("#nr-transcript .nr-welcome")
     turn = ask(page, "Which firm built the Quenby Bridge?", 0)
-    assert "Tallowmark" in turn.locator(".nr-answer").inner_text()
+    assert "Tallowmark" in turn.locator(".nr-a").inner_text()
     sources = turn.locator(".nr-sources").inner_text()
     assert "<img src=x onerror=window.__pwned=1>" in sources  # the title shows as text
     assert page.evaluate("window.__pwned") is None

@@ -89,6 +89,7 @@ const settle = () => {
     box.scrollTop = last.offsetHeight <= box.clientHeight ? box.scrollHeight : top - 6;
   }
   window.nrFocusQuestion();
+  setTimeout(() => window.nrFocusQuestion(0), 400);  // after the other panels re-render
 };
 watch('value', () => requestAnimationFrame(settle));
 requestAnimationFrame(settle);
@@ -353,7 +354,10 @@ a.nr-title:hover { text-decoration-color: currentColor; }
   #nr-side.nr-open { transform: none; visibility: visible; }
   .nr-drawer-close { align-self: flex-end; }
   .nr-sessions { max-height: none; }
-  .nr-scroll { height: calc(100dvh - var(--nr-chrome-phone, 330px)); min-height: 180px; }
+  .nr-scroll { height: calc(100dvh - var(--nr-chrome-phone, 340px)); min-height: 180px; }
+  /* one line, so a long title never pushes the question box off the first screen */
+  #nr-title textarea { white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
+    font-size: 1rem !important; }
   .nr-lead { font-size: 1.05rem; }
   #nr-toolbar { flex-wrap: nowrap !important; gap: 0.3rem; }
   #nr-toolbar > * { min-width: 0 !important; flex: 1 1 auto !important; }
