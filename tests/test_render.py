@@ -376,3 +376,33 @@ def test_markdown_export_does_not_double_quote_marks_and_keeps_filters(seed: Art
     out = session_markdown(session)
     assert "*Filters: 2016 · reuters*" in out
     assert f"**Answer:** {QUOTE}[^1]" in out and '""' not in out
+
+
+def test_sessions_with_the_same_title_say_when_each_began() -> None:
+    from rag.types import SessionInfo
+
+    now = dt.datetime(2025, 3, 10, 15, 0, tzinfo=dt.UTC)
+    early, late = now - dt.timedelta(hours=5), now - dt.timedelta(days=2)
+    infos = [
+        SessionInfo(id="a", title="who backed Assad?", created_at=early, updated_at=now, turns=2),
+        SessionInfo(id="b", title="who backed Assad?", created_at=late, updated_at=late, turns=1),
+        SessionInfo(id="c", title="Other", created_at=late, updated_at=late, turns=1),
+    ]
+    shown = text_of(render.sessions_html(infos, current="a", now=now))
+    assert "started today 10:00 · 2 questions" in shown
+    assert (
+        "started 8 Mar 2025 · 1 question" in shown
+        and "started 8 Mar 2025 · 1 question · 8 Mar 2025" in shown
+    )
+    assert shown.count("started") == 2  # a unique title needs no more
+
+
+def test_new_session_titles_tell_sessions_apart() -> None:
+    from rag.types import Filters
+    from ui.chat import session_title
+
+    at = dt.datetime(2026, 11, 29, 15, 2, tzinfo=dt.UTC)
+    assert session_title("who backed Assad?", None, at) == "who backed Assad? · 29 Nov 15:02"
+    year = Filters(since=dt.date(2016, 1, 1), until=dt.date(2016, 12, 31))
+    assert session_title("who backed Assad?", year, at) == "who backed Assad? (2016) · 29 Nov 15:02"
+    assert session_title("why " * 40, None, at).endswith("… · 29 Nov 15:02")

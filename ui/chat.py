@@ -140,8 +140,14 @@ class Chat:
         return self._stats[1]
 
     # ------------------------------------------------------------ session view
-    def show(self, session: Session | None, owner: str | None, query: str = "") -> Updates:
-        """Everything on screen that depends on which session is open (all outputs)."""
+    def show(
+        self, session: Session | None, owner: str | None, query: str = "", *, reopen: bool = False
+    ) -> Updates:
+        """Everything on screen that depends on which session is open (all outputs).
+
+        With ``reopen`` (a reload, a session picked from the list) the filters of the
+        session's last question are put back; otherwise the filters set stay as they are.
+        """
         w = self.w
         sid = session.id if session else None
         md_path, json_path = self._write_exports(session) if session else (None, None)
@@ -158,7 +164,7 @@ class Chat:
             w.export_json: gr.update(value=json_path, interactive=bool(session)),
             w.confirm_row: gr.update(visible=False),
             w.delete: gr.update(interactive=bool(session)),
-            **self._restore_filters(session),
+            **(self._restore_filters(session) if reopen else {}),
         }
         return complete(updates, w.all())
 
@@ -200,7 +206,7 @@ class Chat:
     def load(self, last: str | None, request: gr.Request) -> Updates:
         """On page load: reopen the session this browser had open, else the newest one."""
         owner = user(request)
-        return self.show(self._resume(last, owner), owner) | self._clear_passage()
+        return self.show(self._resume(last, owner), owner, reopen=True) | self._clear_passage()
 
     def _resume(self, last: str | None, owner: str | None) -> Session | None:
         session = self.store.get(last, owner=owner) if last else None
@@ -215,7 +221,7 @@ class Chat:
         session = self.store.get(str(getattr(evt, "id", "")), owner=owner)
         if session is None:
             gr.Warning("That session no longer exists.")
-        return self.show(session, owner, query) | self._clear_passage()
+        return self.show(session, owner, query, reopen=True) | self._clear_passage()
 
     def new(self, query: str, request: gr.Request) -> Updates:
         """Start afresh; the session is created when its first question is asked."""
@@ -244,7 +250,8 @@ class Chat:
         if sid and self.store.get(sid, owner=owner) is not None:  # gone already: another tab
             self.store.delete(sid, owner=owner)
             shutil.rmtree(self.exports / sid, ignore_errors=True)
-        return self.show(self._resume(None, owner), owner, query) | self._clear_passage()
+        session = self._resume(None, owner)
+        return self.show(session, owner, query, reopen=True) | self._clear_passage()
 
     # ------------------------------------------------------------------ asking
     def ask(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
@@ -413,10 +414,13 @@ def sessions_html(
         empty = f"No session mentions “{query.strip()}”." if query.strip() else "No sessions yet."
         return f'<div class="nr-sessions-empty">{esc(empty)}</div>'
     now = now or dt.datetime.now(dt.UTC)
+    titles = Counter(s.title for s in sessions)
     items = []
     for s in sessions:
         active = " active" if s.id == current else ""
         count = f"{s.turns} question" + ("" if s.turns == 1 else "s")
+        if titles[s.title] > 1:  # same title: when each began tells them apart
+            count = f"started {when(s.created_at, now)} · {count}"
         items.append(
             f'<li><button type="button" class="nr-session{active}" data-id="{esc(s.id)}">'
             f'<span class="nr-session-t">{esc(s.title)}</span>'
