@@ -214,8 +214,14 @@ def test_ask_cite_follow_up_resume_and_export(
     assert "Syrian Leader Calls for Unity" in page.locator("#nr-passage h3").inner_text()
     page.fill("#nr-pin-row textarea", "Russia and Iran named as Assad's backers")
     page.click("#nr-pin")
-    page.locator("#nr-board .nr-pin", has_text="Russia").wait_for()
+    pinned = page.locator("#nr-board .nr-pin", has_text="Russia")
+    pinned.wait_for()
     shot(page, "02_passage.png")
+    pinned.scroll_into_view_if_needed()
+    pinned.screenshot(path=str(SHOTS / "02b_pin.png"))
+    note = pinned.locator(".nr-pin-note").bounding_box()
+    remove = pinned.locator(".nr-unpin").bounding_box()
+    assert note and remove and note["x"] + note["width"] < remove["x"]  # apart, side by side
 
     second = ask(page, "and who backed the rebels?", 1)
     assert "rebels" in second.locator(".nr-a").inner_text()

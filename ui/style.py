@@ -295,7 +295,7 @@ a.nr-title:hover { text-decoration-color: currentColor; }
 .nr-passage .nr-meta { margin: 0.25rem 0 0.55rem; }
 .nr-context { font-size: 0.95rem; line-height: 1.65;
   white-space: pre-wrap; margin: 0; padding: 0.1rem 0 0.1rem 0.8rem;
-  border-left: 3px solid var(--neutral-200); max-height: 28vh; overflow-y: auto; color: #334155; }
+  border-left: 3px solid var(--neutral-200); max-height: 22vh; overflow-y: auto; color: #334155; }
 .nr-context mark { background: #fde68a; color: #111827; padding: 0.05em 0.1em;
   border-radius: 2px; box-decoration-break: clone; -webkit-box-decoration-break: clone; }
 .nr-note { font-size: 0.8rem; color: #92400e; margin: 0.5rem 0 0; }
@@ -303,7 +303,7 @@ a.nr-title:hover { text-decoration-color: currentColor; }
 .nr-pin { border: 1px solid var(--border-color-primary); border-radius: 8px;
   padding: 0.5rem 0.7rem; margin-bottom: 0.5rem; position: relative; }
 .nr-pin blockquote { margin: 0 0 0.3rem; font-size: 0.9rem;
-  line-height: 1.5; display: -webkit-box; -webkit-line-clamp: 5; -webkit-box-orient: vertical;
+  line-height: 1.5; display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical;
   overflow: hidden; }
 .nr-pin-foot { display: flex; align-items: flex-start; justify-content: space-between;
   gap: 0.75rem; margin-top: 0.3rem; }
