@@ -283,3 +283,126 @@ def test_uploads_land_inside_the_folder_within_the_size_limit(tmp_path: Path) ->
     other = save_uploads([ok], folder, max_mb=1)  # same name, other content: kept apart
     assert other.saved == [folder.resolve() / "story-2.txt"]
     assert sorted(p.name for p in folder.iterdir()) == ["story-2.txt", "story.txt"]
+
+
+# ------------------------------------------- lead, filters, long questions
+def test_the_lead_answer_comes_first_and_supports_follow(seed: Article) -> None:
+    c1, c2 = cite(seed), cite(seed, "It has resulted in hundreds of thousands of deaths and millions of displaced Syrians.", n=2)  # fmt: skip
+    answer = answer_with(
+        [AnswerSentence(text=c1.quote, citations=[1], verdict=Verdict.supported, reason="verbatim"),
+         AnswerSentence(text=c2.quote, citations=[2], verdict=Verdict.partial, reason="support 0.5")],
+        [c1, c2],
+    )  # fmt: skip
+    out = render.answer_html(answer, 0)
+    lead = re.search(r'<p class="nr-answer nr-lead">(.*?)</p>', out, re.S)
+    assert lead is not None and QUOTE in text_of(lead[1]) and "displaced" not in text_of(lead[1])
+    supports = re.search(r'<ul class="nr-answer nr-supports">(.*?)</ul>', out, re.S)
+    assert supports is not None and "displaced Syrians" in text_of(supports[1])
+    assert 'title="Supported: verbatim"' in out  # every sentence shows its verdict
+    assert ">Partly supported</span>" in out
+    chip = re.search(r'<button[^>]*data-n="1"[^>]*>', out)
+    assert chip is not None and 'data-meta="9 Mar 2025"' in chip[0] and "data-quote=" in chip[0]
+
+
+def test_passages_considered_but_not_cited_are_listed_folded_with_scores(seed: Article) -> None:
+    from rag.types import Hit
+
+    c = cite(seed)
+    hit = {"article_id": seed.id, "title": seed.title, "published_at": "2025-03-09"}
+    cited_hit = Hit(chunk_id="a:0", text=QUOTE, start=c.start, end=c.end, score=0.9, **hit)
+    other = Hit(chunk_id="b:0", text="Another passage.", start=0, end=16, score=0.4123, **{**hit, "article_id": "b", "title": "Other story"})  # fmt: skip
+    answer = answer_with([AnswerSentence(text=QUOTE, citations=[1])], [c])
+    answer.retrieved = [cited_hit, other]
+    out = render.also_retrieved_html(answer)
+    assert out.startswith('<details class="nr-also">') and "1 passage not cited" in out
+    assert "Other story" in out and "0.412" in out and seed.title not in out
+    answer.retrieved = [cited_hit]
+    assert render.also_retrieved_html(answer) == ""
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "sources", "tag"),
+    [
+        (dt.date(2016, 1, 1), dt.date(2016, 12, 31), ["reuters"], "2016 · reuters"),
+        (dt.date(2015, 1, 1), dt.date(2016, 12, 31), [], "2015–2016"),
+        (dt.date(2016, 3, 2), None, [], "from 2 Mar 2016"),
+        (None, dt.date(2016, 3, 2), ["a", "b"], "until 2 Mar 2016 · a · b"),
+        (dt.date(2016, 3, 2), dt.date(2016, 4, 1), [], "2 Mar 2016 – 1 Apr 2016"),
+        (None, None, [], ""),
+    ],
+)
+def test_filters_tag_says_briefly_what_a_question_was_limited_to(
+    since: dt.date | None, until: dt.date | None, sources: list[str], tag: str
+) -> None:
+    from rag.types import Filters
+
+    assert render.filters_tag(Filters(since=since, until=until, sources=sources)) == tag
+
+
+def test_a_very_long_question_is_folded(seed: Article) -> None:
+    long = "Assad" * 1000  # 5,000 characters
+    out = render.turn_html(Turn(question=long, answer=answer_with([], [])), 0)
+    assert '<details class="nr-qlong">' in out and "5,000 characters" in text_of(out)
+    short = render.turn_html(Turn(question="who backed Assad?", answer=None), 0)
+    assert "<details" not in short
+
+
+def test_streamed_text_splits_into_lead_and_supports() -> None:
+    assert render.split_lead("Russia backed Assad. [1] [2] Iran too. [3]") == (
+        "Russia backed Assad. [1] [2]", " Iran too. [3]",
+    )  # fmt: skip
+    assert render.split_lead("Russia backed") == ("Russia backed", "")
+    out = render.pending_html("q", "Russia backed Assad. [1] Iran too.", 0, "Searching 3 articles…")
+    assert '<p class="nr-answer nr-lead">' in out and "Searching 3 articles…" in text_of(out)
+
+
+def test_outlets_are_offered_with_their_article_counts() -> None:
+    stats = {"sources": {"trt": 3, "(unknown)": 9, "Reuters": 12, "nna": 3}, "articles": 27,
+             "date_range": ["2011-09-15", "2025-03-09"]}  # fmt: skip
+    assert render.outlet_options(stats) == [("Reuters (12)", "Reuters"), ("nna (3)", "nna"), ("trt (3)", "trt")]  # fmt: skip
+    line = text_of(render.corpus_line(stats))
+    assert line == "27 articles from 3 outlets, published 15 Sep 2011 – 9 Mar 2025"
+
+
+def test_markdown_export_does_not_double_quote_marks_and_keeps_filters(seed: Article) -> None:
+    from rag.types import Filters
+    from ui.export import quoted
+
+    assert quoted('"We must preserve our national cohesion."') == '"We must preserve our national cohesion."'  # fmt: skip
+    assert quoted("“Be assured.”") == "“Be assured.”"
+    assert quoted("plain") == '"plain"'
+    session = session_of(seed)
+    session.turns[0].answer.filters = Filters(since=dt.date(2016, 1, 1), until=dt.date(2016, 12, 31), sources=["reuters"])  # type: ignore[union-attr]  # fmt: skip
+    out = session_markdown(session)
+    assert "*Filters: 2016 · reuters*" in out
+    assert f"**Answer:** {QUOTE}[^1]" in out and '""' not in out
+
+
+def test_sessions_with_the_same_title_say_when_each_began() -> None:
+    from rag.types import SessionInfo
+
+    now = dt.datetime(2025, 3, 10, 15, 0, tzinfo=dt.UTC)
+    early, late = now - dt.timedelta(hours=5), now - dt.timedelta(days=2)
+    infos = [
+        SessionInfo(id="a", title="who backed Assad?", created_at=early, updated_at=now, turns=2),
+        SessionInfo(id="b", title="who backed Assad?", created_at=late, updated_at=late, turns=1),
+        SessionInfo(id="c", title="Other", created_at=late, updated_at=late, turns=1),
+    ]
+    shown = text_of(render.sessions_html(infos, current="a", now=now))
+    assert "started today 10:00 · 2 questions" in shown
+    assert (
+        "started 8 Mar 2025 · 1 question" in shown
+        and "started 8 Mar 2025 · 1 question · 8 Mar 2025" in shown
+    )
+    assert shown.count("started") == 2  # a unique title needs no more
+
+
+def test_new_session_titles_tell_sessions_apart() -> None:
+    from rag.types import Filters
+    from ui.chat import session_title
+
+    at = dt.datetime(2026, 11, 29, 15, 2, tzinfo=dt.UTC)
+    assert session_title("who backed Assad?", None, at) == "who backed Assad? · 29 Nov 15:02"
+    year = Filters(since=dt.date(2016, 1, 1), until=dt.date(2016, 12, 31))
+    assert session_title("who backed Assad?", year, at) == "who backed Assad? (2016) · 29 Nov 15:02"
+    assert session_title("why " * 40, None, at).endswith("… · 29 Nov 15:02")

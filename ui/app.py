@@ -20,8 +20,9 @@ from rag.sessions import SessionStore
 from rag.settings import Settings
 from rag.types import Filters
 from ui import render, style
-from ui.chat import Chat, ChatWidgets, filters_label
+from ui.chat import Chat, ChatWidgets, complete, filters_label
 from ui.corpus import Corpus, CorpusWidgets
+from ui.export import md
 
 PIPELINE = "pipeline"  # concurrency id of every handler that runs the pipeline
 # A panel's heading lives in its template, so it costs no extra block (and gap) in the column.
@@ -57,7 +58,7 @@ def api_ask(pipeline: Pipeline) -> Callable[..., dict[str, Any]]:
             filters = Filters.model_validate(
                 {"since": since or None, "until": until or None, "sources": sources or []}
             )
-            return pipeline.ask(question, filters=filters).to_json()
+            return pipeline.ask(question or "", filters=filters).to_json()
         except (RagError, ValidationError) as exc:
             raise gr.Error(str(exc)) from exc
 
@@ -77,8 +78,14 @@ def _download(label: str, elem_id: str, width: int) -> Any:
 
 
 def _sessions_column() -> dict[str, Any]:
-    with gr.Column(scale=2, min_width=230):
-        new = gr.Button("+ New session", variant="primary", size="md")
+    # On a phone this column is a drawer (see style.CSS), opened from the header.
+    with gr.Column(scale=2, min_width=230, elem_id="nr-side"):
+        _html(
+            '<button type="button" class="nr-drawer-btn nr-drawer-close">✕ Close</button>',
+            js=style.DRAWER_JS,
+            elem_id="nr-drawer-close",
+        )
+        new = gr.Button("+ New session", variant="primary", size="md", elem_id="nr-new")
         search = gr.Textbox(
             placeholder="Search sessions…", show_label=False, container=False, elem_id="nr-search"
         )
@@ -87,7 +94,7 @@ def _sessions_column() -> dict[str, Any]:
 
 
 def _conversation_column() -> dict[str, Any]:
-    with gr.Column(scale=6, min_width=420):
+    with gr.Column(scale=6, min_width=320, elem_id="nr-main"):
         title = gr.Textbox(
             show_label=False,
             placeholder="New session: ask a question to start",
@@ -102,7 +109,7 @@ def _conversation_column() -> dict[str, Any]:
             delete = gr.Button(
                 "Delete session", size="sm", scale=0, min_width=120, elem_classes="nr-action"
             )
-        with gr.Row(visible=False) as confirm_row:
+        with gr.Row(visible=False, elem_id="nr-confirm-row") as confirm_row:
             gr.Markdown("**Delete this session and its evidence board?**")
             confirm = gr.Button(
                 "Delete", variant="stop", size="sm", scale=0, min_width=90, elem_id="nr-confirm"
@@ -111,7 +118,7 @@ def _conversation_column() -> dict[str, Any]:
         transcript = _html(
             render.transcript_html([]), js=style.TRANSCRIPT_JS, elem_id="nr-transcript"
         )
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="nr-ask-row"):
             question = gr.Textbox(
                 placeholder="Ask about the corpus, e.g. who backed Assad?",
                 show_label=False,
@@ -119,6 +126,7 @@ def _conversation_column() -> dict[str, Any]:
                 scale=8,
                 elem_id="nr-question",
                 autofocus=True,
+                max_lines=6,
             )
             ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask")
     return dict(
@@ -136,13 +144,28 @@ def _conversation_column() -> dict[str, Any]:
 
 
 def _evidence_column() -> dict[str, Any]:
-    with gr.Column(scale=4, min_width=300):
-        with gr.Accordion(filters_label(None, None, None), open=False) as filters:
+    with gr.Column(scale=4, min_width=300, elem_id="nr-evidence"):
+        corpus_line = _html(elem_id="nr-corpus-line")
+        with gr.Accordion(
+            filters_label(None, None, None), open=False, elem_id="nr-filters"
+        ) as filters:
             # Stacked, not side by side: each date box needs the column's width for its picker.
-            since = gr.DateTime(label="Published on or after", include_time=False, type="string")
-            until = gr.DateTime(label="Published on or before", include_time=False, type="string")
+            since = gr.DateTime(
+                label="Published on or after", include_time=False, type="string", elem_id="nr-since"
+            )
+            until = gr.DateTime(
+                label="Published on or before",
+                include_time=False,
+                type="string",
+                elem_id="nr-until",
+            )
             outlets = gr.Dropdown(
-                label="Outlets", info="Only these outlets", multiselect=True, choices=[], value=[]
+                label="Outlets",
+                info="Only these outlets (articles in the corpus)",
+                multiselect=True,
+                choices=[],
+                value=[],
+                elem_id="nr-outlets",
             )
         passage = _html(
             render.PASSAGE_PLACEHOLDER,
@@ -165,6 +188,7 @@ def _evidence_column() -> dict[str, Any]:
             html_template=_HEADED.format("Evidence board"),
         )
     return dict(
+        corpus_line=corpus_line,
         filters=filters,
         since=since,
         until=until,
@@ -193,8 +217,10 @@ def _research_tab(secret: str) -> tuple[ChatWidgets, dict[str, Any]]:
 
 
 def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any]) -> None:
-    everything = [v for v in vars(w).values()]
-    ask_inputs = [w.sid, w.question, parts["since"], parts["until"], parts["outlets"], w.search]
+    everything = w.all()
+    private: dict[str, Any] = {"api_visibility": "private"}
+    focus: dict[str, Any] = {"js": style.FOCUS_JS, **private}
+    ask_inputs = [w.sid, w.question, w.since, w.until, w.outlets, w.search]
     for trigger in (w.ask.click, w.question.submit):
         trigger(
             chat.ask,
@@ -205,28 +231,44 @@ def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any]) -> None:
             show_progress="hidden",
             api_visibility="private",
             api_name="chat_ask",  # "ask" is the public API endpoint's name
-        )
-    private: dict[str, Any] = {"api_visibility": "private"}
-    w.transcript.cite(
-        chat.cite, [w.sid], [w.passage, w.cited, w.pin_row], show_progress="hidden", **private
+        ).then(None, **focus)
+    w.transcript.cite(chat.cite, [w.sid], w.citing(), show_progress="hidden", **private)
+    w.sessions.open(chat.open, [w.search], everything, show_progress="hidden", **private).then(
+        None, **focus
     )
-    w.sessions.open(chat.open, [w.search], everything, show_progress="hidden", **private)
-    parts["new"].click(chat.new, [w.search], everything, **private)
+    parts["new"].click(chat.new, [w.search], everything, **private).then(None, **focus)
+    parts["new"].click(None, js=style.CLOSE_DRAWER_JS, **private)  # js only: the phone drawer
     w.search.change(chat.search, [w.search, w.sid], [w.sessions], show_progress="hidden", **private)
-    w.title.submit(chat.rename, [w.sid, w.title, w.search], everything, **private)
-    w.title.blur(chat.rename, [w.sid, w.title, w.search], everything, **private)
+    for event in (w.title.submit, w.title.blur):
+        event(
+            chat.rename, [w.sid, w.title, w.search], everything, show_progress="hidden", **private
+        )
     parts["delete"].click(lambda: gr.update(visible=True), None, [w.confirm_row], **private)
     parts["cancel"].click(lambda: gr.update(visible=False), None, [w.confirm_row], **private)
-    parts["confirm"].click(chat.delete, [w.sid, w.search], everything, **private)
-    parts["pin"].click(
-        chat.pin, [w.sid, w.cited, w.note], [w.board, w.export_md, w.export_json, w.note], **private
+    parts["confirm"].click(chat.delete, [w.sid, w.search], everything, **private).then(
+        None, **focus
     )
-    w.board.unpin(chat.unpin, [w.sid], [w.board, w.export_md, w.export_json], **private)
-    filters = [parts["since"], parts["until"], parts["outlets"]]
+    parts["pin"].click(chat.pin, [w.sid, w.cited, w.note], w.boarding(), **private)
+    w.board.unpin(chat.unpin, [w.sid], w.boarding(), **private)
+    filters = [w.since, w.until, w.outlets]
     for widget in filters:
         widget.change(
             lambda *v: gr.update(label=filters_label(*v)), filters, [parts["filters"]], **private
         )
+
+
+def corpus_summary(chat: Chat, outlets: Any, line: Any) -> Callable[..., dict[Any, Any]]:
+    """Outlets with article counts, and the corpus's size and date range, as stored now."""
+
+    def summary(chosen: list[str] | None) -> dict[Any, Any]:
+        stats = chat.corpus_stats()
+        options = render.outlet_options(stats)
+        known = {value for _, value in options}
+        # An outlet whose articles were all deleted can no longer be chosen.
+        kept = [s for s in chosen or [] if s in known]
+        return {outlets: gr.update(choices=options, value=kept), line: render.corpus_line(stats)}
+
+    return summary
 
 
 def _corpus_tab(max_mb: float) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -256,15 +298,22 @@ def _corpus_tab(max_mb: float) -> tuple[dict[str, Any], dict[str, Any]]:
                 column_widths=["46%", "16%", "12%", "9%", "17%"],
                 elem_id="nr-articles",
             )
-            article = _html(elem_id="nr-article")
-            with gr.Row(visible=False) as delete_row:
-                delete = gr.Button("Delete this article", variant="secondary", size="sm", scale=0)
-            with gr.Row(visible=False) as confirm_row:
+            # The delete controls sit above the article, never below the fold of a long text.
+            with gr.Row(visible=False, elem_id="nr-article-actions") as delete_row:
+                delete = gr.Button(
+                    "Delete this article", variant="secondary", size="sm", scale=0,
+                    elem_id="nr-article-delete",
+                )  # fmt: skip
+            with gr.Row(visible=False, elem_id="nr-article-confirm") as confirm_row:
                 gr.Markdown(
                     "**Remove this article from the corpus?** Saved sessions keep their quotes."
                 )
-                confirm = gr.Button("Delete", variant="stop", size="sm", scale=0, min_width=90)
+                confirm = gr.Button(
+                    "Delete", variant="stop", size="sm", scale=0, min_width=90,
+                    elem_id="nr-article-confirm-btn",
+                )  # fmt: skip
                 cancel = gr.Button("Keep", size="sm", scale=0, min_width=90)
+            article = _html(elem_id="nr-article")
     widgets = dict(
         files=files,
         status=status,
@@ -277,19 +326,32 @@ def _corpus_tab(max_mb: float) -> tuple[dict[str, Any], dict[str, Any]]:
     return widgets, {"add": add, "delete": delete, "confirm": confirm, "cancel": cancel}
 
 
-def _wire_corpus(corpus: Corpus, w: CorpusWidgets, buttons: dict[str, Any]) -> None:
-    outputs = [
-        w.table,
-        w.stats,
-        w.outlets,
-        w.status,
-        w.files,
-        w.article,
-        w.selected,
-        w.delete_row,
-        w.confirm_row,
-    ]
+def corpus_outputs(w: CorpusWidgets) -> list[Any]:
+    """Everything the corpus tab's handlers may change."""
+    return [w.table, w.stats, w.outlets, w.status, w.files, w.article, w.selected,
+            w.delete_row, w.confirm_row]  # fmt: skip
+
+
+def delete_article(corpus: Corpus, w: CorpusWidgets) -> Callable[[str | None], dict[Any, Any]]:
+    """Delete the selected article; the status names it by its title, not its id."""
+
+    def delete(article_id: str | None) -> dict[Any, Any]:
+        article = corpus.pipeline.store.get_article(article_id) if article_id else None
+        updates = corpus.delete(article_id)
+        if article is not None:
+            updates[w.status] = f"Deleted “{md(article.title)}” from the corpus."
+        return complete(updates, corpus_outputs(w))
+
+    return delete
+
+
+def _wire_corpus(
+    corpus: Corpus, w: CorpusWidgets, buttons: dict[str, Any], summary: dict[str, Any]
+) -> None:
+    outputs = corpus_outputs(w)
     private: dict[str, Any] = {"api_visibility": "private"}
+    # After any change to the corpus: outlets with counts, the corpus line, fresh stats.
+    recount = {"fn": summary["fn"], "inputs": [w.outlets], "outputs": summary["outputs"], **private}
     buttons["add"].click(
         corpus.ingest,
         [w.files],
@@ -298,18 +360,30 @@ def _wire_corpus(corpus: Corpus, w: CorpusWidgets, buttons: dict[str, Any]) -> N
         concurrency_limit=1,
         show_progress_on=[w.status],
         **private,
-    )
+    ).then(**recount)
     w.table.select(corpus.select, None, outputs, show_progress="hidden", **private)
-    buttons["delete"].click(lambda: gr.update(visible=True), None, [w.confirm_row], **private)
+    buttons["delete"].click(lambda: gr.update(visible=True), None, [w.confirm_row], **private).then(
+        None, js=_SHOW_CONFIRM_JS, **private
+    )
     buttons["cancel"].click(lambda: gr.update(visible=False), None, [w.confirm_row], **private)
     buttons["confirm"].click(
-        corpus.delete,
+        delete_article(corpus, w),
         [w.selected],
         outputs,
         concurrency_id=PIPELINE,
         concurrency_limit=1,
         **private,
-    )
+    ).then(**recount)
+
+
+# The confirmation must be seen: scroll it into view once it is shown.
+_SHOW_CONFIRM_JS = """() => { setTimeout(() => {
+  const row = document.getElementById('nr-article-confirm');
+  if (row) row.scrollIntoView({block: 'nearest'});
+}, 50); }"""
+_DRAWER_BUTTON = (
+    '<button type="button" class="nr-drawer-btn nr-drawer-open-btn">☰ Sessions</button>'
+)
 
 
 def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) -> gr.Blocks:
@@ -319,7 +393,11 @@ def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) ->
     with gr.Blocks(title="newsrag", analytics_enabled=False, fill_width=True) as app:
         logout = ' · <a href="/logout">Log out</a>' if auth else ""
         tagline = "Answers from your news corpus, every sentence quoted and cited"
-        gr.HTML(f'<div id="nr-header"><h1>newsrag</h1><span>{tagline}{logout}</span></div>')
+        _html(
+            f'<div id="nr-header">{_DRAWER_BUTTON}<h1>newsrag</h1>'
+            f"<span>{tagline}{logout}</span></div>",
+            js=style.DRAWER_JS,
+        )
         with gr.Tabs():
             with gr.Tab("Research", id="research"):
                 chat_w, chat_parts = _research_tab(secret)
@@ -329,22 +407,23 @@ def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) ->
                 gr.HTML(render.settings_html(settings_rows(settings, pipeline.store.location)))
                 with gr.Accordion("All settings (read-only)", open=False):
                     gr.JSON(settings.model_dump(mode="json"))
-        corpus_w = CorpusWidgets(
-            selected=gr.State(None), outlets=chat_parts["outlets"], **corpus_parts
-        )
+        corpus_w = CorpusWidgets(selected=gr.State(None), outlets=chat_w.outlets, **corpus_parts)
         chat, corpus = Chat(pipeline, store, chat_w), Corpus(pipeline, corpus_w)
+        line = chat_parts["corpus_line"]
+        summary = {
+            "fn": corpus_summary(chat, chat_w.outlets, line),
+            "outputs": [chat_w.outlets, line],
+        }
         _wire_chat(chat, chat_w, chat_parts)
-        _wire_corpus(corpus, corpus_w, corpus_buttons)
+        _wire_corpus(corpus, corpus_w, corpus_buttons, summary)
         gr.api(  # type: ignore[attr-defined]  # gradio exports it, untyped
             api_ask(pipeline), api_name="ask", concurrency_id=PIPELINE, concurrency_limit=1
         )
-        everything = list(vars(chat_w).values())
-        app.load(chat.load, [chat_w.last], everything, api_visibility="private")
+        private: dict[str, Any] = {"api_visibility": "private"}
         app.load(
-            corpus.refresh,
-            None,
-            [corpus_w.table, corpus_w.stats, corpus_w.outlets],
-            api_visibility="private",
+            corpus.refresh, None, [corpus_w.table, corpus_w.stats, corpus_w.outlets], **private
+        ).then(summary["fn"], [chat_w.outlets], summary["outputs"], **private).then(
+            chat.load, [chat_w.last], chat_w.all(), **private
         )
     return app  # type: ignore[no-any-return]  # gr.Blocks.__enter__ is untyped
 

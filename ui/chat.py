@@ -1,15 +1,18 @@
 """The research tab's behaviour: asking, citations, sessions, the evidence board, exports.
 
 Each method is one event handler. It returns (or, when streaming, yields) a dict from
-component to new value, so a handler names exactly what it changes.
+component to new value, so a handler names exactly what it changes; :func:`complete` fills
+in every other declared output with "no change", because Gradio rejects a reply that is
+missing outputs (an empty dict included) and covers the page with error overlays.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,31 @@ class ChatWidgets:
     question: Any
     ask: Any
     confirm_row: Any
+    delete: Any
+    pin: Any
+    since: Any
+    until: Any
+    outlets: Any
+
+    def all(self) -> list[Any]:
+        """Every component, in a fixed order: the outputs of the whole-view handlers."""
+        return list(vars(self).values())
+
+    def citing(self) -> list[Any]:
+        """What a click on a citation chip changes."""
+        return [self.passage, self.cited, self.pin_row, self.pin]
+
+    def boarding(self) -> list[Any]:
+        """What pinning and unpinning change."""
+        return [self.board, self.export_md, self.export_json, self.note, self.pin]
+
+
+def complete(updates: Updates, outputs: Sequence[Any]) -> Updates:
+    """``updates`` for every one of ``outputs``: those it does not name stay as they are."""
+    unknown = [k for k in updates if k not in outputs]
+    if unknown:
+        raise ValueError(f"handler updated {len(unknown)} component(s) it did not declare")
+    return {o: updates[o] if o in updates else gr.skip() for o in outputs}
 
 
 def user(request: gr.Request | None) -> str | None:
@@ -54,12 +82,21 @@ def user(request: gr.Request | None) -> str | None:
     return getattr(request, "username", None) if request is not None else None
 
 
-def session_title(question: str) -> str:
-    """A new session's title: its first question, shortened at a word boundary."""
+def session_title(
+    question: str, filters: Filters | None = None, at: dt.datetime | None = None
+) -> str:
+    """A new session's title: its first question (shortened at a word boundary), the
+    filters it was asked with, and when it was started, so two sessions that began with
+    the same question can be told apart: 'who backed Assad? (2016) · 29 Nov 15:02'.
+    """
     text = " ".join(question.split())
-    if len(text) <= _TITLE_CHARS:
-        return text
-    return text[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    if len(text) > _TITLE_CHARS:
+        text = text[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    tag = render.filters_tag(filters)
+    if tag:
+        text += f" ({tag})"
+    at = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    return f"{text} · {at.day} {at:%b %H:%M}"
 
 
 def parse_filters(since: str | None, until: str | None, outlets: list[str] | None) -> Filters:
@@ -93,15 +130,30 @@ class Chat:
         # Export files live in a private temp folder: Gradio serves files only from there,
         # its cache, or the working directory.
         self.exports = Path(tempfile.mkdtemp(prefix="newsrag-exports-"))
+        self._stats: tuple[int, dict[str, Any]] | None = None
+
+    def corpus_stats(self) -> dict[str, Any]:
+        """``Pipeline.stats()``, recomputed only when the number of stored passages changes."""
+        chunks = self.pipeline.store.count_chunks()
+        if self._stats is None or self._stats[0] != chunks:
+            self._stats = (chunks, self.pipeline.stats())
+        return self._stats[1]
 
     # ------------------------------------------------------------ session view
-    def show(self, session: Session | None, owner: str | None, query: str = "") -> Updates:
-        """Everything on screen that depends on which session is open."""
+    def show(
+        self, session: Session | None, owner: str | None, query: str = "", *, reopen: bool = False
+    ) -> Updates:
+        """Everything on screen that depends on which session is open (all outputs).
+
+        With ``reopen`` (a reload, a session picked from the list) the filters of the
+        session's last question are put back; otherwise the filters set stay as they are.
+        """
         w = self.w
         sid = session.id if session else None
         md_path, json_path = self._write_exports(session) if session else (None, None)
+        query = query or ""
         listed = self.store.list(owner=owner, query=query)
-        return {
+        updates = {
             w.sid: sid,
             w.last: sid,
             w.title: gr.update(value=session.title if session else "", interactive=bool(session)),
@@ -111,6 +163,25 @@ class Chat:
             w.export_md: gr.update(value=md_path, interactive=bool(session)),
             w.export_json: gr.update(value=json_path, interactive=bool(session)),
             w.confirm_row: gr.update(visible=False),
+            w.delete: gr.update(interactive=bool(session)),
+            **(self._restore_filters(session) if reopen else {}),
+        }
+        return complete(updates, w.all())
+
+    def _restore_filters(self, session: Session | None) -> Updates:
+        """The filters of the session's last question, back in the filter widgets."""
+        answers = [t.answer for t in session.turns if t.answer] if session else []
+        if not answers:
+            return {}  # a new session keeps whatever filters are set
+        used = answers[-1].filters
+        options = render.outlet_options(self.corpus_stats())
+        known = {value for _, value in options}
+        w = self.w
+        return {
+            w.since: used.since.isoformat() if used.since else None,
+            w.until: used.until.isoformat() if used.until else None,
+            # An outlet whose articles were all deleted since can no longer be chosen.
+            w.outlets: gr.update(choices=options, value=[s for s in used.sources if s in known]),
         }
 
     def _clear_passage(self) -> Updates:
@@ -119,6 +190,7 @@ class Chat:
             w.passage: render.PASSAGE_PLACEHOLDER,
             w.cited: None,
             w.pin_row: gr.update(visible=False),
+            w.pin: gr.update(value="Pin to board", interactive=True),
         }
 
     def _write_exports(self, session: Session) -> tuple[str, str]:
@@ -134,7 +206,7 @@ class Chat:
     def load(self, last: str | None, request: gr.Request) -> Updates:
         """On page load: reopen the session this browser had open, else the newest one."""
         owner = user(request)
-        return {**self.show(self._resume(last, owner), owner), **self._clear_passage()}
+        return self.show(self._resume(last, owner), owner, reopen=True) | self._clear_passage()
 
     def _resume(self, last: str | None, owner: str | None) -> Session | None:
         session = self.store.get(last, owner=owner) if last else None
@@ -146,39 +218,40 @@ class Chat:
     def open(self, query: str, evt: gr.EventData, request: gr.Request) -> Updates:
         """A session was clicked in the sidebar."""
         owner = user(request)
-        session = self.store.get(str(evt.id), owner=owner)
+        session = self.store.get(str(getattr(evt, "id", "")), owner=owner)
         if session is None:
             gr.Warning("That session no longer exists.")
-        return {**self.show(session, owner, query), **self._clear_passage()}
+        return self.show(session, owner, query, reopen=True) | self._clear_passage()
 
     def new(self, query: str, request: gr.Request) -> Updates:
         """Start afresh; the session is created when its first question is asked."""
-        return {**self.show(None, user(request), query), **self._clear_passage()}
+        return self.show(None, user(request), query) | self._clear_passage()
 
-    def search(self, query: str, sid: str | None, request: gr.Request) -> str:
+    def search(self, query: str, sid: str | None, request: gr.Request) -> Updates:
         """Filter the sidebar by title and content."""
-        listed = self.store.list(owner=user(request), query=query)
-        return render.sessions_html(listed, sid, query=query)
+        listed = self.store.list(owner=user(request), query=query or "")
+        return {self.w.sessions: render.sessions_html(listed, sid, query=query or "")}
 
     def rename(self, sid: str | None, title: str, query: str, request: gr.Request) -> Updates:
-        """Save an edited session title."""
-        if not sid:
-            return {}
-        owner = user(request)
-        session = self.store.get(sid, owner=owner)
+        """Save an edited session title; leaving it unchanged changes nothing."""
+        owner, title = user(request), title or ""
+        session = self.store.get(sid, owner=owner) if sid else None
+        unchanged = complete({}, self.w.all())
         if session is None or session.title == title.strip():
-            return {}  # leaving the box unchanged must not bump the session to the top
-        if not title.strip():
-            return {self.w.title: session.title}  # a blank title is refused: put it back
-        return self.show(self.store.rename(sid, title, owner=owner), owner, query)
+            return unchanged  # leaving the box unchanged must not bump the session to the top
+        if not title.strip():  # a blank title is refused: put the old one back
+            gr.Warning("A session needs a title: the previous one is kept.")
+            return unchanged | {self.w.title: session.title}
+        return self.show(self.store.rename(sid or "", title, owner=owner), owner, query)
 
     def delete(self, sid: str | None, query: str, request: gr.Request) -> Updates:
         """Delete the open session (after the user confirmed) and show the newest one left."""
         owner = user(request)
-        if sid:
+        if sid and self.store.get(sid, owner=owner) is not None:  # gone already: another tab
             self.store.delete(sid, owner=owner)
             shutil.rmtree(self.exports / sid, ignore_errors=True)
-        return {**self.show(self._resume(None, owner), owner, query), **self._clear_passage()}
+        session = self._resume(None, owner)
+        return self.show(session, owner, query, reopen=True) | self._clear_passage()
 
     # ------------------------------------------------------------------ asking
     def ask(
@@ -193,79 +266,111 @@ class Chat:
     ) -> Iterator[Updates]:
         """Answer a question in the open session, streaming the text, then save the turn.
 
-        The session's earlier turns go to the pipeline as history, so follow-ups work.
+        While it works, a step line says what is happening; the lead answer appears
+        first, then the supporting quotes. The session's earlier turns go to the pipeline
+        as history, so follow-ups work.
         """
-        w, owner, asked = self.w, user(request), question.strip()
+        w, owner, asked = self.w, user(request), (question or "").strip()
+        everything = w.all()
         if not asked:
+            gr.Warning("Type a question first: the question box is empty.")
+            yield complete({w.question: ""}, everything)
             return
         filters = parse_filters(since, until, outlets)
         session = self.store.get(sid, owner=owner) if sid else None
         turns = list(session.turns) if session else []
+        articles = int(self.corpus_stats().get("articles", 0))
+        searching = f"Searching {articles:,} article{'' if articles == 1 else 's'}…"
+        yield complete(
+            {
+                w.question: gr.update(value="", interactive=False),
+                w.ask: gr.update(interactive=False),
+                w.transcript: self._pending(turns, asked, "", searching, filters),
+            },
+            everything,
+        )
         idle = {w.question: gr.update(interactive=True), w.ask: gr.update(interactive=True)}
-        yield {
-            w.question: gr.update(value="", interactive=False),
-            w.ask: gr.update(interactive=False),
-            w.transcript: render.transcript_html(turns, render.pending_html(asked, "", len(turns))),
-        }
         try:
-            answer = None
-            text = ""
+            answer, text = None, ""
             for event in self.pipeline.stream(asked, filters=filters, history=turns):
                 if isinstance(event, Answer):
                     answer = event
                     break
                 text += event
-                tail = render.pending_html(asked, text, len(turns))
-                yield {w.transcript: render.transcript_html(turns, tail)}
+                step = f"{searching} {checking(text)}"
+                shown = self._pending(turns, asked, text, step, filters)
+                yield complete({w.transcript: shown}, everything)
         except RagError as exc:
-            tail = render.error_html(asked, str(exc), len(turns))
-            yield {
+            tail = render.error_html(asked, str(exc), len(turns), filters)
+            failed = {
                 **idle,
                 w.question: gr.update(value=asked, interactive=True),  # let them retry
                 w.transcript: render.transcript_html(turns, tail),
             }
+            yield complete(failed, everything)
             return
         assert answer is not None  # Pipeline.stream always ends with the Answer
         if session is None:
-            session = self.store.create(session_title(asked), owner=owner)
+            session = self.store.create(session_title(asked, filters), owner=owner)
         turn = Turn(question=asked, answer=answer)
         session = self.store.append_turn(session.id, turn, owner=owner)
-        yield {**self.show(session, owner, query), **idle}
+        yield self.show(session, owner, query) | idle
+
+    def _pending(
+        self, turns: list[Turn], asked: str, text: str, step: str, filters: Filters
+    ) -> str:
+        tail = render.pending_html(asked, text, len(turns), step, filters)
+        return render.transcript_html(turns, tail)
 
     # ---------------------------------------------------- citations and pins
     def cite(self, sid: str | None, evt: gr.EventData, request: gr.Request) -> Updates:
         """A citation chip was clicked: show its passage, highlighted, in the side panel."""
         session = self.store.get(sid, owner=user(request)) if sid else None
-        citation = _citation(session, int(evt.turn), int(evt.n)) if session else None
+        turn, n = getattr(evt, "turn", None), getattr(evt, "n", None)
+        citation = None
+        if session is not None and isinstance(turn, int | float) and isinstance(n, int | float):
+            citation = _citation(session, int(turn), int(n))
         if citation is None:
-            return self._clear_passage()
+            return complete(self._clear_passage(), self.w.citing())
         article = self.pipeline.store.get_article(citation.article_id)
         w = self.w
-        return {
+        shown = {
             w.passage: render.passage_html(citation, article),
             w.cited: citation.model_dump(mode="json"),
             w.pin_row: gr.update(visible=True),
+            w.pin: gr.update(value="Pin to board", interactive=True),
         }
+        return complete(shown, w.citing())
 
     def pin(
         self, sid: str | None, cited: dict[str, Any] | None, note: str, request: gr.Request
     ) -> Updates:
-        """Pin the passage on display to the session's evidence board."""
-        if not sid or not cited:
-            return {}
+        """Pin the passage on display to the session's evidence board.
+
+        The button itself says it worked ("Pinned ✓") instead of a toast, which would
+        cover the passage panel.
+        """
+        w = self.w
         owner = user(request)
-        self.store.pin(sid, Citation.model_validate(cited), note.strip(), owner=owner)
+        if not sid or not cited or self.store.get(sid, owner=owner) is None:
+            if sid and cited:
+                gr.Warning("This session was deleted (in another tab?): start a new one.")
+            return complete({}, w.boarding())
+        self.store.pin(sid, Citation.model_validate(cited), (note or "").strip(), owner=owner)
         session = self.store.require(sid, owner=owner)
-        gr.Info("Pinned to the evidence board.")
-        return self._board(session) | {self.w.note: ""}
+        done = {w.note: "", w.pin: gr.update(value="Pinned ✓", interactive=False)}
+        return complete(self._board(session) | done, w.boarding())
 
     def unpin(self, sid: str | None, evt: gr.EventData, request: gr.Request) -> Updates:
         """Remove a passage from the evidence board."""
-        if not sid:
-            return {}
-        owner = user(request)
-        self.store.unpin(sid, str(evt.pin), owner=owner)
-        return self._board(self.store.require(sid, owner=owner))
+        pin_id, owner = getattr(evt, "pin", None), user(request)
+        if not sid or not pin_id or self.store.get(sid, owner=owner) is None:
+            return complete({}, self.w.boarding())
+        self.store.unpin(sid, str(pin_id), owner=owner)
+        # The passage on display may be the one removed: let it be pinned again.
+        again = {self.w.pin: gr.update(value="Pin to board", interactive=True)}
+        board = self._board(self.store.require(sid, owner=owner))
+        return complete(board | again, self.w.boarding())
 
     def _board(self, session: Session) -> Updates:
         md_path, json_path = self._write_exports(session)
@@ -275,6 +380,14 @@ class Chat:
             w.export_md: gr.update(value=md_path),
             w.export_json: gr.update(value=json_path),
         }
+
+
+def checking(text: str) -> str:
+    """The step line's second part while an answer streams: how many quotes it cites."""
+    quotes = len(set(re.findall(r"\[(\d+)\]", text)))
+    if not quotes:
+        return "Writing the answer…"
+    return f"Checking {quotes} quote{'' if quotes == 1 else 's'}…"
 
 
 def _citation(session: Session, turn: int, n: int) -> Citation | None:

@@ -13,17 +13,27 @@ import re
 from dataclasses import dataclass, field
 
 from rag.types import Answer, Citation, Pin, Session, Verdict
-from ui.render import format_date, safe_url, same_question
+from ui.render import filters_tag, format_date, safe_url, same_question
 
 EXPORT_FORMAT = "newsrag-session"
 EXPORT_VERSION = 1
 # Characters Markdown would read as formatting; escaped so titles and quotes show verbatim.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_LONG_QUESTION, _HEADING_CHARS = 400, 120  # longer questions get a short heading
+_OPENING, _CLOSING = '"“„', '"”'  # quotes a speech quote may already begin or end with
 
 
 def md(text: str) -> str:
     """Text made inert in Markdown: specials backslash-escaped, newlines folded."""
     return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def quoted(text: str) -> str:
+    """The quote in double quotes, unless it already is one: never ``""…""``."""
+    inert = md(text)
+    if len(inert) >= 2 and inert[0] in _OPENING and inert[-1] in _CLOSING:
+        return inert
+    return f'"{inert}"'
 
 
 def reference(c: Citation) -> str:
@@ -48,7 +58,7 @@ class _Notes:
 
     def add(self, c: Citation) -> str:
         label = f"[^{len(self.lines) + 1}]"
-        self.lines.append(f'{label}: "{md(c.quote)}" — {reference(c)}.')
+        self.lines.append(f"{label}: {quoted(c.quote)} — {reference(c)}.")
         _, quotes = self.by_article.setdefault(c.article_id, (c, []))
         if c.quote not in quotes:
             quotes.append(c.quote)
@@ -67,14 +77,19 @@ def _answer_md(answer: Answer, notes: _Notes) -> list[str]:
             elif part.strip():
                 text += (" " if text else "") + md(part)
         return [text]
-    out = []
+    lines = []
     for s in answer.sentences:
         line = md(s.text) + "".join(labels.get(n, "") for n in s.citations)
         if s.verdict in (Verdict.partial, Verdict.unsupported):
             flag = "partly supported" if s.verdict is Verdict.partial else "unsupported"
             line += f" *({flag}: {md(s.reason or 'no reason given')})*"
-        out.append(line)
-    return [" ".join(out)]
+        lines.append(line)
+    # The first sentence is the lead answer; the others are the quotes that support it.
+    lead, *supports = lines
+    out = [f"**Answer:** {lead}"]
+    if supports:
+        out += ["", "Supporting quotes:", "", *(f"- {line}" for line in supports)]
+    return out
 
 
 def _pins_md(pins: list[Pin]) -> list[str]:
@@ -82,7 +97,7 @@ def _pins_md(pins: list[Pin]) -> list[str]:
         return []
     out = ["## Evidence board", ""]
     for i, pin in enumerate(pins, start=1):
-        out.append(f'{i}. "{md(pin.citation.quote)}" — {reference(pin.citation)}')
+        out.append(f"{i}. {quoted(pin.citation.quote)} — {reference(pin.citation)}")
         if pin.note:
             out.append(f"   Note: {md(pin.note)}")
     return [*out, ""]
@@ -94,7 +109,7 @@ def _bibliography_md(notes: _Notes) -> list[str]:
     out = ["## Bibliography", ""]
     for c, quotes in notes.by_article.values():
         out.append(f"- {reference(c)}")
-        out.extend(f'  - "{md(q)}"' for q in quotes)
+        out.extend(f"  - {quoted(q)}" for q in quotes)
     return [*out, ""]
 
 
@@ -111,8 +126,16 @@ def session_markdown(session: Session) -> str:
     ]
     notes = _Notes()
     for i, turn in enumerate(session.turns, start=1):
-        out += [f"## {i}. {md(turn.question)}", ""]
+        asked = " ".join(turn.question.split())
+        if len(asked) <= _LONG_QUESTION:
+            out += [f"## {i}. {md(asked)}", ""]
+        else:  # a pasted document would make an unreadable heading: quote it in full below
+            head = asked[:_HEADING_CHARS].rsplit(" ", 1)[0]
+            out += [f"## {i}. {md(head)}…", "", f"> {md(asked)}", ""]
         answer = turn.answer
+        tag = filters_tag(answer.filters) if answer is not None else ""
+        if tag:
+            out += [f"*Filters: {md(tag)}*", ""]
         rewritten = answer.standalone_question if answer is not None else None
         if rewritten and not same_question(rewritten, turn.question):
             out += [f"*Understood as: {md(rewritten)}*", ""]

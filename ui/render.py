@@ -11,13 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlparse
 
-from rag.types import Answer, AnswerSentence, Article, Citation, Pin, SessionInfo, Turn, Verdict
+from rag.types import (
+    Answer,
+    AnswerSentence,
+    Article,
+    Citation,
+    Filters,
+    Hit,
+    Pin,
+    SessionInfo,
+    Turn,
+    Verdict,
+)
 
 _MARKER = re.compile(r"\[(\d+)\]")
+_MARKERS_AFTER = re.compile(r"(?:\s*\[\d+\])*")
 _ABSTAIN_LABELS = {
     "no_relevant": "Not in the corpus",
     "filtered_out": "Outside your filters",
@@ -28,6 +41,10 @@ _VERDICT_LABELS = {
     Verdict.partial: "Partly supported",
     Verdict.unsupported: "Unsupported",
 }
+_PREVIEW_CHARS = 220  # of a quote, in a chip's hover preview
+_SNIPPET_CHARS = 200  # of a passage, in the "Also retrieved" list
+_LONG_QUESTION = 400  # longer questions are folded, showing their first words
+_QUESTION_PREVIEW = 240
 WELCOME = (
     "Ask a question about your news corpus. Every sentence of an answer quotes an article "
     "verbatim: click a numbered chip to read the quote in its paragraph."
@@ -70,36 +87,59 @@ def source_line(record: Citation | Article) -> str:
     return esc(source_text(record))
 
 
-def chip(turn: int, n: int, title: str = "") -> str:
-    """A clickable citation marker; the app's script reads its data attributes."""
-    tip = f' title="{esc(title)}"' if title else ""
+def chip(turn: int, n: int, citation: Citation | None = None) -> str:
+    """A clickable citation marker; the app's script reads its data attributes.
+
+    ``data-meta`` (outlet and date) and ``data-quote`` feed the hover preview, which the
+    script fills in with ``textContent``, so article text never becomes markup.
+    """
+    preview = ""
+    if citation is not None:
+        preview = (
+            f' data-title="{esc(citation.title)}" data-meta="{esc(source_text(citation))}"'
+            f' data-quote="{esc(_clip(citation.quote, _PREVIEW_CHARS))}"'
+        )
+        label = f"Show source {n}: {citation.title}, {source_text(citation)}"
+    else:
+        label = f"Show source {n}"
     return (
-        f'<button type="button" class="nr-chip" data-turn="{turn}" data-n="{n}"{tip}'
-        f' aria-label="Show source {n}">{n}</button>'
+        f'<button type="button" class="nr-chip" data-turn="{turn}" data-n="{n}"{preview}'
+        f' aria-label="{esc(label)}">{n}</button>'
     )
 
 
-def _chip_title(citation: Citation | None) -> str:
-    if citation is None:
-        return ""
-    return f"{citation.title} — {source_text(citation)}"
+def _clip(text: str, limit: int) -> str:
+    """``text`` folded to one line and cut at a word boundary near ``limit`` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
 # ------------------------------------------------------------------ answers
+def verdict_badge(sentence: AnswerSentence) -> str:
+    """The sentence's verification verdict as a small visible badge (reason on hover)."""
+    verdict = sentence.verdict
+    if verdict is None:
+        return ""
+    label = _VERDICT_LABELS[verdict]
+    tip = f"{label}: {sentence.reason}" if sentence.reason else label
+    if verdict is Verdict.supported:
+        return f'<span class="nr-ok" title="{esc(tip)}" aria-label="{esc(label)}">✓</span>'
+    return f'<span class="nr-flag" title="{esc(tip)}">{esc(label)}</span>'
+
+
 def sentence_html(sentence: AnswerSentence, turn: int, cites: dict[int, Citation]) -> str:
-    """One answer sentence with its chips, marked when verification flagged it."""
-    chips = "".join(chip(turn, n, _chip_title(cites.get(n))) for n in sentence.citations)
+    """One answer sentence with its chips and its verdict badge."""
+    chips = "".join(chip(turn, n, cites.get(n)) for n in sentence.citations)
     verdict = sentence.verdict
     label = _VERDICT_LABELS.get(verdict) if verdict else None
     tip = f"{label}: {sentence.reason}" if label and sentence.reason else (label or "")
     css = f"nr-s nr-{verdict.value}" if verdict else "nr-s"
-    flag = ""
-    if verdict in (Verdict.partial, Verdict.unsupported):
-        flag = f'<span class="nr-flag" title="{esc(tip)}">{esc(label)}</span>'
     # The last word travels with the chips, so a chip never wraps onto a line of its own.
     head, _, last = sentence.text.rstrip().rpartition(" ")
     lead = esc(head + " ") if head else ""
-    tail = f'<span class="nr-tail">{esc(last)}{chips}{flag}</span>'
+    tail = f'<span class="nr-tail">{esc(last)}{chips}{verdict_badge(sentence)}</span>'
     return f'<span class="{css}" title="{esc(tip)}">{lead}{tail}</span>'
 
 
@@ -134,10 +174,45 @@ def sources_html(answer: Answer, turn: int) -> str:
     items = []
     for cites in by_article.values():
         first = cites[0]
-        chips = "".join(chip(turn, c.n, _chip_title(c)) for c in cites)
+        chips = "".join(chip(turn, c.n, c) for c in cites)
         items.append(f"<li>{chips} {title_link(first.title, first.url)}"
                      f' <span class="nr-meta">{source_line(first)}</span></li>')  # fmt: skip
     return f'<div class="nr-sources"><h4>Sources</h4><ul>{"".join(items)}</ul></div>'
+
+
+def uncited_hits(answer: Answer) -> list[Hit]:
+    """Passages the answer considered but quoted nothing from, best first."""
+
+    def cited(hit: Hit) -> bool:
+        return any(
+            c.article_id == hit.article_id and c.start < hit.end and c.end > hit.start
+            for c in answer.citations
+        )
+
+    return sorted((h for h in answer.retrieved if not cited(h)), key=lambda h: -h.score)
+
+
+def also_retrieved_html(answer: Answer) -> str:
+    """A folded list of the passages considered but not cited, with their scores."""
+    hits = uncited_hits(answer)
+    if not hits:
+        return ""
+    items = "".join(
+        f'<li><span class="nr-score" title="Retrieval score">{h.score:.3f}</span> '
+        f"{title_link(h.title, h.url)} "
+        f'<span class="nr-meta">{esc(_hit_source(h))}</span>'
+        f'<div class="nr-snippet">{esc(_clip(h.text, _SNIPPET_CHARS))}</div></li>'
+        for h in hits
+    )
+    return (
+        f'<details class="nr-also"><summary>Also retrieved: {len(hits)} passage'
+        f"{'' if len(hits) == 1 else 's'} not cited</summary><ol>{items}</ol></details>"
+    )
+
+
+def _hit_source(hit: Hit) -> str:
+    parts = [hit.source or "", format_date(hit.published_at)]
+    return " · ".join(p for p in parts if p) or "Outlet and date unknown"
 
 
 def title_link(title: str, url: str | None) -> str:
@@ -152,25 +227,63 @@ def title_link(title: str, url: str | None) -> str:
 
 
 def answer_html(answer: Answer, turn: int) -> str:
-    """A finished answer: sentences with chips and verdicts, then its sources."""
+    """A finished answer: the lead, then the supporting quotes, sources, and the rest.
+
+    ``sentences[0]`` is the lead answer (the shortest quoted span that answers the
+    question); the other sentences are the quotes that support it.
+    """
     if answer.abstained:
-        return abstention_html(answer)
+        return abstention_html(answer) + also_retrieved_html(answer)
     cites = {c.n: c for c in answer.citations}
     if answer.sentences:
-        body = " ".join(sentence_html(s, turn, cites) for s in answer.sentences)
+        lead, *rest = answer.sentences
+        body = f'<p class="nr-answer nr-lead">{sentence_html(lead, turn, cites)}</p>'
+        if rest:
+            items = "".join(f"<li>{sentence_html(s, turn, cites)}</li>" for s in rest)
+            body += f'<ul class="nr-answer nr-supports">{items}</ul>'
     else:
-        body = marked_text_html(answer.answer, turn)
-    return f'<p class="nr-answer">{body}</p>' + (
-        sources_html(answer, turn) if answer.citations else ""
-    )
+        body = f'<p class="nr-answer">{marked_text_html(answer.answer, turn)}</p>'
+    sources = sources_html(answer, turn) if answer.citations else ""
+    return body + sources + also_retrieved_html(answer)
 
 
-def _question_html(question: str, answer: Answer | None) -> str:
+def filters_tag(filters: Filters | None) -> str:
+    """The filters a question was asked with, briefly: '2016 · Reuters'; '' when none."""
+    if filters is None or filters.is_empty():
+        return ""
+    parts = []
+    since, until = filters.since, filters.until
+    if since and until and (since.month, since.day, until.month, until.day) == (1, 1, 12, 31):
+        years = {since.year, until.year}
+        parts.append(str(since.year) if len(years) == 1 else f"{since.year}–{until.year}")
+    elif since and until:
+        parts.append(f"{format_date(since)} – {format_date(until)}")
+    elif since:
+        parts.append(f"from {format_date(since)}")
+    elif until:
+        parts.append(f"until {format_date(until)}")
+    parts += filters.sources
+    return " · ".join(parts)
+
+
+def _question_html(question: str, answer: Answer | None, filters: Filters | None = None) -> str:
     understood = ""
     rewritten = answer.standalone_question if answer is not None else None
     if rewritten and not same_question(rewritten, question):
         understood = f'<div class="nr-understood">Understood as: {esc(rewritten)}</div>'
-    return f'<div class="nr-q"><p>{esc(question)}</p>{understood}</div>'
+    tag = filters_tag(answer.filters if answer is not None else filters)
+    tag_html = f'<span class="nr-ftag" title="Filters">{esc(tag)}</span>' if tag else ""
+    text = " ".join(question.split())
+    if len(text) <= _LONG_QUESTION:
+        asked = f'<p class="nr-qt">{esc(text)}{tag_html}</p>'
+    else:  # a pasted document: folded, so it never pushes the answer out of reach
+        asked = (
+            f'<details class="nr-qlong"><summary><span class="nr-qt">'
+            f"{esc(_clip(text, _QUESTION_PREVIEW))}</span>{tag_html}"
+            f'<span class="nr-more">Show the whole question ({len(text):,} characters)</span>'
+            f"</summary><p>{esc(text)}</p></details>"
+        )
+    return f'<div class="nr-q">{asked}{understood}</div>'
 
 
 def same_question(a: str, b: str) -> bool:
@@ -190,33 +303,56 @@ def turn_html(turn: Turn, index: int) -> str:
     )
 
 
-def pending_html(question: str, partial: str, index: int) -> str:
-    """The exchange being answered: the text streamed so far, chips not yet clickable."""
-    body = (
-        f'<p class="nr-answer nr-streaming">{marked_text_html(partial, None)}</p>'
-        if partial.strip()
-        else '<p class="nr-working">Searching the corpus…</p>'
-    )
+def split_lead(partial: str) -> tuple[str, str]:
+    """Streamed text cut after its first citation marker(s): (lead, supporting quotes)."""
+    m = _MARKER.search(partial)
+    if m is None:
+        return partial, ""
+    end = _MARKERS_AFTER.match(partial, m.end())
+    cut = end.end() if end else m.end()
+    return partial[:cut], partial[cut:]
+
+
+def pending_html(
+    question: str, partial: str, index: int, step: str = "", filters: Filters | None = None
+) -> str:
+    """The exchange being answered: the lead, then the quotes streamed so far, and the step.
+
+    Chips are not clickable until the answer is saved.
+    """
+    body = ""
+    if partial.strip():
+        lead, rest = split_lead(partial)
+        body = f'<p class="nr-answer nr-lead">{marked_text_html(lead.strip(), None)}</p>'
+        if rest.strip():
+            body += f'<p class="nr-answer nr-supports">{marked_text_html(rest.strip(), None)}</p>'
+    step_html = f'<p class="nr-working">{esc(step or "Searching the corpus…")}</p>'
     return (
         f'<section class="nr-turn nr-pending" data-turn="{index}">'
-        f'{_question_html(question, None)}<div class="nr-a">{body}</div></section>'
+        f'{_question_html(question, None, filters)}<div class="nr-a nr-streaming">'
+        f"{body}{step_html}</div></section>"
     )
 
 
-def error_html(question: str, message: str, index: int) -> str:
+def error_html(question: str, message: str, index: int, filters: Filters | None = None) -> str:
     """A question that failed, with the reason (e.g. an empty store)."""
     return (
-        f'<section class="nr-turn" data-turn="{index}">{_question_html(question, None)}'
+        f'<section class="nr-turn" data-turn="{index}">{_question_html(question, None, filters)}'
         f'<div class="nr-a"><div class="nr-error">{esc(message)}</div></div></section>'
     )
 
 
 def transcript_html(turns: Sequence[Turn], tail: str = "") -> str:
-    """The whole conversation; ``tail`` is a pending or failed exchange to append."""
+    """The whole conversation; ``tail`` is a pending or failed exchange to append.
+
+    The outer ``nr-scroll`` box is ours, not Gradio's, so it scrolls whatever inline
+    styles Gradio puts on the component around it.
+    """
     if not turns and not tail:
-        return f'<div class="nr-transcript"><div class="nr-welcome">{esc(WELCOME)}</div></div>'
-    body = "".join(turn_html(t, i) for i, t in enumerate(turns))
-    return f'<div class="nr-transcript">{body}{tail}</div>'
+        inner = f'<div class="nr-welcome">{esc(WELCOME)}</div>'
+    else:
+        inner = "".join(turn_html(t, i) for i, t in enumerate(turns)) + tail
+    return f'<div class="nr-scroll"><div class="nr-transcript">{inner}</div></div>'
 
 
 # ----------------------------------------------------------------- passages
@@ -278,10 +414,13 @@ def sessions_html(
         empty = f"No session mentions “{query.strip()}”." if query.strip() else "No sessions yet."
         return f'<div class="nr-sessions-empty">{esc(empty)}</div>'
     now = now or dt.datetime.now(dt.UTC)
+    titles = Counter(s.title for s in sessions)
     items = []
     for s in sessions:
         active = " active" if s.id == current else ""
         count = f"{s.turns} question" + ("" if s.turns == 1 else "s")
+        if titles[s.title] > 1:  # same title: when each began tells them apart
+            count = f"started {when(s.created_at, now)} · {count}"
         items.append(
             f'<li><button type="button" class="nr-session{active}" data-id="{esc(s.id)}">'
             f'<span class="nr-session-t">{esc(s.title)}</span>'
@@ -312,9 +451,9 @@ def pins_html(pins: Sequence[Pin]) -> str:
         note = f'<p class="nr-pin-note">{esc(pin.note)}</p>' if pin.note else ""
         cards.append(
             f'<li class="nr-pin"><blockquote>{esc(c.quote)}</blockquote>'
-            f'<div class="nr-meta">{title_link(c.title, c.url)} · {source_line(c)}</div>{note}'
-            f'<button type="button" class="nr-unpin" data-pin="{esc(pin.id)}" '
-            f'title="Remove from the board">Remove</button></li>'
+            f'<div class="nr-meta">{title_link(c.title, c.url)} · {source_line(c)}</div>'
+            f'<div class="nr-pin-foot">{note}<button type="button" class="nr-unpin" '
+            f'data-pin="{esc(pin.id)}" title="Remove from the board">Remove</button></div></li>'
         )
     return f'<ul class="nr-board">{"".join(cards)}</ul>'
 
@@ -366,3 +505,28 @@ def settings_html(rows: Sequence[tuple[str, str]]) -> str:
     """A read-only two-column table of settings."""
     body = "".join(f"<tr><th>{esc(k)}</th><td><code>{esc(v)}</code></td></tr>" for k, v in rows)
     return f'<table class="nr-settings">{body}</table>'
+
+
+def outlet_options(stats: dict[str, Any]) -> list[tuple[str, str]]:
+    """The outlet filter's choices as ('Reuters (120)', 'Reuters'), most articles first.
+
+    Articles without an outlet cannot be picked by an outlet filter, so they are left out.
+    """
+    sources = stats.get("sources", {})
+    named = [(str(s), int(n)) for s, n in sources.items() if s != "(unknown)"]
+    named.sort(key=lambda item: (-item[1], item[0].lower()))
+    return [(f"{s} ({n:,})", s) for s, n in named]
+
+
+def corpus_line(stats: dict[str, Any]) -> str:
+    """'805 articles from 12 outlets, published 2 Jan 2011 – 9 Mar 2025' as HTML."""
+    count = int(stats.get("articles", 0))
+    outlets = sum(1 for s in stats.get("sources", {}) if s != "(unknown)")
+    span = stats.get("date_range")
+    text = f"{count:,} article{'' if count == 1 else 's'}"
+    if outlets:
+        text += f" from {outlets:,} outlet{'' if outlets == 1 else 's'}"
+    if span:
+        first, last = format_date(span[0]), format_date(span[1])
+        text += f", published {first}" + (f" – {last}" if last != first else "")
+    return f'<div class="nr-corpus-line">{esc(text)}</div>'
