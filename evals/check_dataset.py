@@ -106,11 +106,9 @@ def _corpus_texts(path: Path, header: Record, report: Report) -> dict[str, str] 
         report.skipped = f"corpus not found: {', '.join(missing) or 'none named'}"
         return None
     texts: dict[str, str] = {}
-    for file, loaded in load_paths(corpora):
-        if isinstance(loaded, Exception):
-            report.problems.append(f"corpus file {file}: {loaded}")
-            continue
-        texts.update((a.id, a.text) for a in loaded)
+    for loaded in load_paths(corpora):
+        report.problems.extend(f"corpus file {error}" for error in loaded.errors)
+        texts.update((a.id, a.text) for a in loaded.articles)
     report.articles = len(texts)
     return texts
 

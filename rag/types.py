@@ -230,10 +230,6 @@ class Answer(_Record):
 
     question: str
     answer: str = Field(description="Answer text with [n] markers after each sentence.")
-    lead: str | None = Field(
-        default=None,
-        description="The lead answer: the shortest quoted span that answers the question (sentences[0]).",  # noqa: E501
-    )
     abstained: bool = False
     abstain_reason: str | None = None
     abstain_code: str | None = Field(

@@ -130,11 +130,36 @@ def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotat
             "2025-04-02",
             False,
         ),  # slack
-        ("What happened in March 2025?", "Clashes broke out on the coast.", "2025-06-02", False),  # may recall it
-        ("What happened in March 2025?", "Clashes broke out on the coast.", "2026-06-02", True),  # too late
-        ("What happened in March 2025?", "Clashes broke out on the coast.", "2025-01-10", True),  # before it
-        ("What happened in March 2025?", "Clashes broke out on March 6.", "2025-06-02", False),  # names March
-        ("What did CNBC's March 2025 report say about the clashes?", "Clashes broke out in 2016.", "2025-03-10", False),
+        (
+            "What happened in March 2025?",
+            "Clashes broke out on the coast.",
+            "2025-06-02",
+            False,
+        ),  # may recall it
+        (
+            "What happened in March 2025?",
+            "Clashes broke out on the coast.",
+            "2026-06-02",
+            True,
+        ),  # too late
+        (
+            "What happened in March 2025?",
+            "Clashes broke out on the coast.",
+            "2025-01-10",
+            True,
+        ),  # before it
+        (
+            "What happened in March 2025?",
+            "Clashes broke out on March 6.",
+            "2025-06-02",
+            False,
+        ),  # names March
+        (
+            "What did CNBC's March 2025 report say about the clashes?",
+            "Clashes broke out in 2016.",
+            "2025-03-10",
+            False,
+        ),
         ("What happened in March 2025?", "Clashes broke out on the coast.", None, False),  # undated
         (
             "How many died in Aleppo?",

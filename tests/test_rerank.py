@@ -9,8 +9,8 @@ import pytest
 from rag.embeddings import Embedder
 from rag.errors import ConfigError
 from rag.pipeline import Pipeline
-from rag.rerank import CrossEncoderReranker, SentenceScorer, make_reranker
 from rag.questions import parse_question
+from rag.rerank import CrossEncoderReranker, SentenceScorer, make_reranker
 from rag.settings import RetrievalSettings, Settings
 from rag.types import Hit, Span
 from tests.conftest import CORPUS
