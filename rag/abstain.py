@@ -243,6 +243,9 @@ _TAG_BATCH = 4
 def predicate_absent(ev: Evidence) -> CheckResult:
     """Keep candidates that say what is asked, not only whom it is about.
 
+    A number question whose counted event ("how many people were *arrested*") happens in
+    no retrieved article abstains: a death toll does not count arrests.
+
     For a question expecting a specific answer type, a candidate needs at least
     ``min_predicate_share`` of the predicate words in its sentence or the sentences
     beside it: a toll from a truck bombing does not answer "how many were killed when a
@@ -253,6 +256,13 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     asked = ev.spec.predicate
     if not asked or ev.spec.parts:
         return None
+    event = ev.spec.counted_event
+    if event and content_terms(event) and not found(content_terms(event)[0], _pool_terms(ev.pool)):
+        return _abstain(
+            NOT_ANSWERED,
+            f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
+            f"the retrieved articles gives a number of {ev.spec.focus or 'people'} {event}.",
+        )
     if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
         need = ev.cfg.min_predicate_share * len(asked)
         kept = [s for s in ev.candidates if _share(asked, around(s, ev.pool)) >= need - 1e-9]

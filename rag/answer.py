@@ -162,6 +162,8 @@ def lead_span(
     )
 
 
+_LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)[A-Z][\w'’-]*")
+_LIST_GAP = re.compile(r"\s*,?\s*(?:and|or|&)?\s*")
 _CAPITALISED_TAIL = re.compile(r"(?:\b[A-Z][\w'’-]*\s+)+$")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 
@@ -176,11 +178,20 @@ def _entity_windows(
             if t in terms:
                 where.setdefault(t, []).append((m.start(), m.end()))
     labels = TYPE_LABELS.get(spec.answer_type, frozenset())
+    typed = sorted(
+        (e for e in annotator.entities(text) if e.label in labels and e.end > e.start),
+        key=lambda e: e.start,
+    )
     windows = []
-    for ent in annotator.entities(text):
-        if ent.label not in labels or ent.end <= ent.start:
-            continue
+    for i, ent in enumerate(typed):
         start, end = ent.start, ent.end
+        # A list of answers stays whole: "Latakia, Jabla, and Baniyas".
+        for nxt in typed[i + 1 :]:
+            if not _LIST_GAP.fullmatch(text[end : nxt.start]):
+                break
+            end = nxt.end
+        while tail := _LIST_TAIL.match(text, end):  # a last item the tagger missed
+            end = tail.end()
         for spots in where.values():
             near = min(spots, key=lambda s: min(abs(s[0] - ent.start), abs(s[1] - ent.end)))
             start, end = min(start, near[0]), max(end, near[1])

@@ -204,6 +204,7 @@ def parse_question(
         entities=entities,
         predicate=predicate,
         focus=count_focus(q) if answer_type in ("number", "money") else None,
+        counted_event=counted_event(q) if answer_type == "number" else None,
         periods=periods,
         outlets=named_outlets,
         parts=split_parts(q, named_outlets),
@@ -249,6 +250,15 @@ def count_focus(question: str) -> str | None:
     if not after or after[0] in _GENERIC_FOCUS:
         return None
     return after[0]
+
+
+def counted_event(question: str) -> str | None:
+    """The word after the counted thing: "how many people were *arrested*" → arrested."""
+    m = re.search(r"\bhow many\b(.*)", question, re.I)
+    if not m:
+        return None
+    after = [w for w in words(m.group(1)) if w not in STOPWORDS and len(w) > 1]
+    return after[1] if len(after) > 1 else None
 
 
 def match_outlets(question: str, outlets: Sequence[str]) -> list[str]:

@@ -164,7 +164,7 @@ class AnswerSettings(_Section):
         "a period the question names may recall it; later ones are taken to be about another time.",
     )
     min_predicate_share: float = Field(
-        default=0.5,
+        default=0.33,
         ge=0,
         le=1,
         description="A candidate answer to a typed question must have at least this share of "

@@ -130,6 +130,10 @@ class QuestionSpec(_Record):
     focus: str | None = Field(
         default=None, description="What a number question counts ('civilians'), as written."
     )
+    counted_event: str | None = Field(
+        default=None,
+        description="What happened to the counted thing in a number question ('arrested').",
+    )
     periods: list[Period] = Field(
         default_factory=list, description="Times the question names, resolved to dates."
     )
