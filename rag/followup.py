@@ -77,7 +77,11 @@ def standalone_question_llm(model: ChatModel, question: str, history: Sequence[T
     except Exception:  # noqa: BLE001 - an unreachable LLM must not break the conversation
         return fallback
     line = reply.splitlines()[0].strip().strip('"') if reply else ""
-    # A reply that is empty or much longer than a question is not a rewrite.
+    # A reply that is empty or much longer than a question is not a rewrite, and one that
+    # drops the follow-up's own words ("…the rebels?" → "Who backed Assad?") changed it.
     if not line or len(line) > 3 * len(fallback) + 40:
+        return fallback
+    own = set(content_terms(_LEADING.sub("", question)))
+    if not own <= set(content_terms(line)):
         return fallback
     return line

@@ -66,9 +66,12 @@ def test_ask_text_lists_only_cited_sources(runner: CliRunner) -> None:
     result = runner.invoke(main, ["ask", "Who heads the Syrian Observatory for Human Rights?"])
     assert result.exit_code == 0
     assert "Rami Abdulrahman" in result.output
-    answer, sources = result.output.split("\n\n", 1)
+    lines = result.output.splitlines()
+    source_lines = [line for line in lines if re.match(r"\[\d+\] ", line)]
+    answer = "\n".join(line for line in lines[: lines.index(source_lines[0])])
+    sources = "\n".join(lines[lines.index(source_lines[0]) :])
     markers = set(re.findall(r"\[(\d+)\]", answer))
-    listed = set(re.findall(r"^\[(\d+)\] ", sources, flags=re.M))
+    listed = {re.match(r"\[(\d+)\]", line).group(1) for line in source_lines}  # type: ignore[union-attr]
     assert listed == markers and "1" in markers
     assert "[1] Syrian Leader Calls for Unity" in sources
 
