@@ -39,7 +39,8 @@ def test_ingest_and_ask_through_a_chroma_server(
     answer = pipeline.ask("who backed Assad?")
     assert "Russia" in answer.answer and answer.citations[0].article_id == "seed-d7a15be74b52943f"
     assert pipeline.stats()["store"] == f"http://127.0.0.1:{chroma_server}"
-    # Only the local BM25 cache lives on disk; the vectors are on the server.
-    assert [p.name for p in (tmp_path / "local").iterdir()] == [
-        f"bm25-127.0.0.1-{chroma_server}-newsrag"
+    # Only the local BM25 cache and the write lock live on disk; the vectors are on the server.
+    assert sorted(p.name for p in (tmp_path / "local").iterdir()) == [
+        f"bm25-127.0.0.1-{chroma_server}-newsrag",
+        f"lock-127.0.0.1-{chroma_server}-newsrag",
     ]
