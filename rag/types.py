@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -215,6 +215,11 @@ class Turn(_Record):
 
     question: str
     answer: Answer | None = None
+    status: Literal["complete", "pending", "interrupted"] = Field(
+        default="complete",
+        description="'pending' while being answered; 'interrupted' when the process "
+        "answering it died first (the question was saved, the answer never came).",
+    )
 
 
 class Pin(_Record):
