@@ -300,16 +300,7 @@ class ChromaStore:
 
     def _drop_strays(self) -> None:
         """Drop collections a killed rebuild left half-built (we hold the lock: none is live)."""
-        live = {self._state.chunks, self._state.articles, f"{self._prefix}-manifest"}
-        ours = re.compile(rf"^{re.escape(self._prefix)}-(chunks|articles)-g\d+-[0-9a-f]+$")
-        strays = [
-            name
-            for name in (
-                c if isinstance(c, str) else c.name for c in self._client.list_collections()
-            )
-            if ours.match(name) and name not in live
-        ]
-        self._drop_collections(strays)
+        self._drop_collections(self.stray_collections())
 
     def _commit(self, state: _State) -> None:
         self._write_manifest(state)
@@ -502,6 +493,49 @@ class ChromaStore:
             got = self._chunks.get(include=include, limit=_PAGE, offset=offset)
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 yield _hit(cid, doc, meta, 0.0)
+
+    # --------------------------------------------------------------- integrity
+    # For `rag check` (rag/check.py): the raw views it compares with each other.
+    def chunk_articles(self) -> dict[str, str]:
+        """Chunk id → article id, for every chunk row."""
+        out: dict[str, str] = {}
+        for offset in range(0, self._chunks.count(), _PAGE):
+            got = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                out[cid] = str(meta.get("article_id", ""))
+        return out
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, Vectors | None]:
+        """The stored vector of each chunk (None when the row has none)."""
+        got = self._chunks.get(ids=list(ids), include=["embeddings"])
+        vectors = got.get("embeddings")
+        if vectors is None:
+            vectors = [None] * len(got["ids"])
+        return {
+            cid: None if vec is None else np.asarray(vec, np.float32)
+            for cid, vec in zip(got["ids"], vectors, strict=True)
+        }
+
+    def nearest_ids(self, vectors: Sequence[Vectors], n: int) -> list[list[str]]:
+        """For each vector, the ids of the ``n`` nearest chunks in the vector index."""
+        res = self._chunks.query(
+            query_embeddings=[np.asarray(v, np.float32) for v in vectors],
+            n_results=n,
+            include=[],
+        )
+        return [list(ids) for ids in res["ids"]]
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        """Remove chunk rows by id (for repairs of rows no article record owns)."""
+        if ids:
+            self._chunks.delete(ids=list(ids))
+
+    def stray_collections(self) -> list[str]:
+        """Collections of this prefix that the manifest does not use (a killed rebuild's)."""
+        live = {self._state.chunks, self._state.articles, f"{self._prefix}-manifest"}
+        ours = re.compile(rf"^{re.escape(self._prefix)}-(chunks|articles)-g\d+-[0-9a-f]+$")
+        names = (c if isinstance(c, str) else c.name for c in self._client.list_collections())
+        return sorted(n for n in names if ours.match(n) and n not in live)
 
 
 def _parse_iso(value: str) -> dt.date | dt.datetime:
