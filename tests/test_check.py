@@ -25,12 +25,12 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import ChromaStore
 from tests.conftest import ROOT
-from tests.test_store_processes import _write_articles
+from tests.test_store_processes import write_articles
 
 
 @pytest.fixture
 def filled(pipeline: Pipeline, seed_dir: Path, tmp_path: Path) -> Pipeline:
-    _write_articles(tmp_path / "market", 12)
+    write_articles(tmp_path / "market", 12)
     report = pipeline.ingest([seed_dir, tmp_path / "market"])
     assert report.added == 13
     return pipeline
@@ -125,7 +125,7 @@ def test_after_an_ingest_is_killed_a_rerun_leaves_zero_problems(
 ) -> None:
     store = settings.store
     many = tmp_path / "many"
-    _write_articles(many, 300)
+    write_articles(many, 300)
     first = _rag_process(store, "ingest", str(seed_dir))
     assert first.wait(timeout=300) == 0
     victim = _rag_process(store, "ingest", *(["--rebuild"] if rebuild else []), str(many))

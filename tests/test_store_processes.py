@@ -46,7 +46,7 @@ def _finish(proc: subprocess.Popen[str], timeout: float = 300) -> tuple[int, str
     return proc.returncode, out, err
 
 
-def _write_articles(folder: Path, n: int) -> None:
+def write_articles(folder: Path, n: int) -> None:
     """``n`` distinct small articles (enough to keep an ingest busy for a while)."""
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
@@ -115,7 +115,7 @@ def test_an_ingest_holding_the_store_makes_a_rebuild_fail_with_who_holds_it(
     settings: Settings, tmp_path: Path
 ) -> None:
     many = tmp_path / "many"
-    _write_articles(many, 400)
+    write_articles(many, 400)
     ingest = _rag(settings.store, "ingest", str(many))
     owner = settings.lock_path().with_name(settings.lock_path().name + ".json")
     deadline = time.monotonic() + 120
@@ -144,7 +144,7 @@ def test_two_concurrent_ingests_of_the_same_articles_add_them_once(
     settings: Settings, tmp_path: Path
 ) -> None:
     many = tmp_path / "many"
-    _write_articles(many, 60)
+    write_articles(many, 60)
     env = {"RAG_CHROMA__LOCK_TIMEOUT": "300"}  # the second waits for the first
     runs = [_rag(settings.store, "ingest", "--json", str(many), env=env) for _ in range(2)]
     reports = []
