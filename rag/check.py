@@ -10,12 +10,13 @@ so a vector can go missing while its row stays; BM25 is a separate file. The che
    finds the chunk itself among the nearest few (``unreachable``), probed in batches;
 4. BM25 holds exactly the chunk ids of the store, built from this generation
    (``bm25_missing``, ``bm25_extra``, ``bm25_stale``);
-5. no half-built collection of a killed rebuild is left (``stray_collection``).
+5. no half-built collection of a killed rebuild is left (``stray_collection``), and no
+   vector-index folder on disk belongs to no collection (``orphan_segments``).
 
 ``repair`` fixes what it can under the store's write lock: orphan chunks are deleted
 (their ingest never committed; the next ingest writes them again), an article with
 missing or unreachable chunks is re-chunked from its stored text and re-embedded, stray
-collections are dropped, and BM25 is rebuilt.
+collections and orphan segment folders are removed, and BM25 is rebuilt.
 """
 
 from __future__ import annotations
@@ -98,6 +99,16 @@ def _inspect(store: ChromaStore, settings: Settings) -> IntegrityReport:
         )
         for name in store.stray_collections()
     ]
+    orphans = store.orphan_segment_folders()
+    if orphans:
+        problems.append(
+            IntegrityProblem(
+                kind="orphan_segments",
+                detail=f"{len(orphans)} vector-index folder(s) on disk belong to no collection "
+                "(left by dropped collections)",
+                ids=orphans,
+            )
+        )
     return report
 
 
@@ -202,6 +213,9 @@ def _repair(
             problem.repaired = True
         if problem.kind == "stray_collection":
             problem.repaired = True  # writing() dropped them when it took the lock
+        if problem.kind == "orphan_segments":
+            store.remove_orphan_segment_folders()
+            problem.repaired = True
     if settings.retrieval.hybrid:
         LexicalIndex(settings.lexical_folder()).build(store.iter_chunks(), generation)
         for problem in report.problems:

@@ -53,6 +53,7 @@ class Pipeline:
     def retriever(self) -> Retriever:
         """Passage retrieval over the store (hybrid unless disabled)."""
         lexical = self.lexical_index() if self.settings.retrieval.hybrid else None
+        self.__dict__["_retriever_generation"] = self.store.generation
         return Retriever(self.store, self.embedder, self.settings.retrieval, lexical)
 
     def lexical_index(self, *, rebuild: bool = False) -> LexicalIndex:
@@ -69,9 +70,16 @@ class Pipeline:
         return index
 
     def _fresh(self) -> None:
-        """Notice what other processes wrote (one small read): reopen the store, reload BM25."""
+        """Notice what other processes wrote (one small read): reopen the store, reload BM25.
+
+        The generation is compared rather than trusting ``refresh()``'s answer: any store
+        read may already have refreshed the handles, but only this resets BM25.
+        """
         store = self.__dict__.get("store")
-        if store is not None and store.refresh():
+        if store is None:
+            return
+        store.refresh()
+        if self.__dict__.get("_retriever_generation") != store.generation:
             self.__dict__.pop("retriever", None)
 
     @cached_property

@@ -530,6 +530,14 @@ class ChromaStore:
         if ids:
             self._chunks.delete(ids=list(ids))
 
+    def orphan_segment_folders(self) -> list[str]:
+        """Vector-index folders on disk that no collection uses (embedded stores only)."""
+        return orphan_segments(self._settings.store) if self._embedded else []
+
+    def remove_orphan_segment_folders(self) -> list[str]:
+        """Delete :meth:`orphan_segment_folders`; returns their names."""
+        return remove_orphan_segments(self._settings.store) if self._embedded else []
+
     def stray_collections(self) -> list[str]:
         """Collections of this prefix that the manifest does not use (a killed rebuild's)."""
         live = {self._state.chunks, self._state.articles, f"{self._prefix}-manifest"}
@@ -570,20 +578,27 @@ def _fresh_embedded_client(old: Any, path: Path) -> Any:
     return chromadb.PersistentClient(path=str(path))
 
 
-def remove_orphan_segments(folder: Path) -> list[str]:
-    """Delete segment folders of an embedded store that no collection uses any more.
+def orphan_segments(folder: Path) -> list[str]:
+    """Segment folders of an embedded store that no collection uses any more.
 
-    Chroma leaves a dropped collection's vector-index folder on disk; after a rebuild
-    they would pile up. Returns the names removed.
+    Chroma leaves a dropped collection's vector-index folder on disk; after rebuilds
+    they would pile up.
     """
     db = folder / "chroma.sqlite3"
     if not db.exists():
         return []
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as conn:
         live = {str(row[0]) for row in conn.execute("SELECT id FROM segments")}
-    removed = []
-    for entry in folder.iterdir():
-        if entry.is_dir() and _SEGMENT_DIR.match(entry.name) and entry.name not in live:
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry.name)
+    return sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.is_dir() and _SEGMENT_DIR.match(entry.name) and entry.name not in live
+    )
+
+
+def remove_orphan_segments(folder: Path) -> list[str]:
+    """Delete the :func:`orphan_segments` folders; returns their names."""
+    removed = orphan_segments(folder)
+    for name in removed:
+        shutil.rmtree(folder / name, ignore_errors=True)
     return removed

@@ -284,7 +284,7 @@ class IntegrityProblem(_Record):
 
     kind: str = Field(
         description="'orphan_chunks', 'chunk_count', 'unreachable', 'no_vector', "
-        "'bm25_missing', 'bm25_extra', 'bm25_stale' or 'stray_collection'."
+        "'bm25_missing', 'bm25_extra', 'bm25_stale', 'stray_collection' or 'orphan_segments'."
     )
     detail: str = Field(description="What disagrees, in words.")
     article_id: str | None = Field(default=None, description="The article concerned, if one.")

@@ -156,3 +156,20 @@ def test_after_an_ingest_is_killed_a_rerun_leaves_zero_problems(
     assert report["problems"] == [] and report["remaining"] == 0
     assert report["articles"] == 300 if rebuild else 301
     assert report["chunks"] == report["probed"] == report["bm25"]
+
+
+def test_segment_folders_left_by_dropped_collections_are_found_and_removed(
+    filled: Pipeline,
+) -> None:
+    store = _store(filled)
+    # What `--rebuild` of earlier versions did: drop a collection, leaving its folder.
+    client = store._client
+    old = client.create_collection("newsrag-old", embedding_function=None)
+    old.add(ids=["x"], embeddings=[[0.1] * 384], documents=["x"])
+    client.delete_collection("newsrag-old")
+    report = check_store(store, filled.settings, None)
+    (orphans,) = [p for p in report.problems if p.kind == "orphan_segments"]
+    assert all((filled.settings.store / name).is_dir() for name in orphans.ids)
+    check_store(store, filled.settings, filled.embedder, repair=True)
+    assert _kinds(filled) == []
+    assert not any((filled.settings.store / name).exists() for name in orphans.ids)
