@@ -169,3 +169,34 @@ def test_the_lock_is_held_for_the_whole_write_and_names_its_holder(
             other.ingest([seed_dir])
     assert store.lock.holder() is None
     assert pipeline.ingest([seed_dir]).added == 1
+
+
+@pytest.mark.slow
+def test_rag_serve_answers_from_a_new_article_and_through_a_rebuild(tmp_path: Path) -> None:
+    """The issue's scenario end to end: `rag serve` in one process, `rag ingest` in others."""
+    from gradio_client import Client
+
+    from tests.test_ui_browser import serve_app
+
+    with serve_app(tmp_path) as server:
+        client = Client(server.url, verbose=False, analytics_enabled=False)
+        question = "How many passengers does the MV Liemba carry?"
+        assert client.predict(question=question, api_name="/ask")["abstained"]
+        new = tmp_path / "new"
+        new.mkdir()
+        (new / "ferry.txt").write_text(FERRY, encoding="utf-8")
+        code, _, err = _finish(_rag(server.store, "ingest", str(new)))
+        assert code == 0, err
+        answer = client.predict(question=question, api_name="/ask")
+        assert not answer["abstained"] and "600 passengers" in answer["answer"]
+
+        rebuild = _rag(server.store, "ingest", "--rebuild", str(tmp_path / "articles"), str(new))
+        asked = 0
+        while rebuild.poll() is None:
+            result = client.predict(question="who backed Assad?", api_name="/ask")
+            assert "Russia" in result["answer"]  # an error would raise AppError here
+            asked += 1
+        code, out, err = _finish(rebuild)
+        assert code == 0 and "added 2" in out, err
+        assert asked > 0
+        assert "600 passengers" in client.predict(question=question, api_name="/ask")["answer"]
