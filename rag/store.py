@@ -173,7 +173,7 @@ class ChromaStore:
         self._pinned = False
         self.lock = StoreLock(settings.lock_path(), timeout=cfg.lock_timeout, store=self.location)
         self._state = self._read_manifest()
-        self._open_collections(check_model=not rebuild)
+        self._open_collections(check_model=not rebuild, create=self._state.generation == 0)
 
     def _open_client(self) -> Any:
         cfg, store = self._settings.chroma, self._settings.store
@@ -213,9 +213,25 @@ class ChromaStore:
             }
         )
 
-    def _open_collections(self, *, check_model: bool = True) -> None:
-        self._chunks = self._collection(self._state.chunks, "chunks", check_model)
-        self._articles = self._collection(self._state.articles, "articles", check_model)
+    def _open_collections(self, *, check_model: bool = True, create: bool = False) -> None:
+        """Open the collections the state names; only a writer (or a new store) creates them.
+
+        A reader must not re-create a collection that a second rebuild dropped after it
+        read the manifest: then it reads the manifest again (a few times at most).
+        """
+        for attempt in range(3):
+            try:
+                chunks = self._collection(self._state.chunks, "chunks", check_model, create)
+                articles = self._collection(self._state.articles, "articles", check_model, create)
+            except EmbeddingModelMismatch:
+                raise
+            except Exception:
+                if create or attempt == 2:
+                    raise
+                self._state = self._read_manifest()
+                continue
+            self._chunks, self._articles = chunks, articles
+            return
 
     @property
     def generation(self) -> int:
@@ -248,15 +264,19 @@ class ChromaStore:
         exist", "Missing metadata segment"), or an empty result, so the test is whether
         the manifest moved.
         """
+        before = self._state
         try:
             result = fn()
         except Exception:
-            if not self.refresh():
+            # Compared with ``before`` too: a writer thread of this process may have
+            # switched the shared handles already (then refresh() sees nothing new).
+            if not self.refresh() and self._state == before:
                 raise
             return fn()
         # A dropped collection can also answer "empty" instead of failing: a read is only
         # trusted if the manifest did not move while it ran (the switch precedes the drop).
-        return fn() if self.refresh() else result
+        moved = self.refresh() or self._state != before
+        return fn() if moved else result
 
     # ----------------------------------------------------------------- writing
     @contextlib.contextmanager
@@ -288,7 +308,7 @@ class ChromaStore:
             staged = copy.copy(self)  # the same client, pointed at the new collections
             staged._state = aside
             staged._pinned = True  # it must keep writing aside, whatever the manifest says
-            staged._open_collections(check_model=False)
+            staged._open_collections(check_model=False, create=True)
             try:
                 yield Write(staged, aside.generation)
             except BaseException:
@@ -317,13 +337,18 @@ class ChromaStore:
         if self._embedded:
             remove_orphan_segments(self._settings.store)
 
-    def _collection(self, name: str, kind: str, check_model: bool = True) -> Any:
-        col = self._client.get_or_create_collection(
-            name,
-            metadata={"embedding_model": self._model, "kind": kind},
-            configuration={"hnsw": {"space": "cosine"}},
-            embedding_function=None,
-        )
+    def _collection(
+        self, name: str, kind: str, check_model: bool = True, create: bool = True
+    ) -> Any:
+        if not create:
+            col = self._client.get_collection(name, embedding_function=None)
+        else:
+            col = self._client.get_or_create_collection(
+                name,
+                metadata={"embedding_model": self._model, "kind": kind},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
         built_with = (col.metadata or {}).get("embedding_model")
         if check_model and built_with != self._model:
             raise EmbeddingModelMismatch(
