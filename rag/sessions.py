@@ -36,6 +36,7 @@ from typing import Final, Literal
 from pydantic import ValidationError
 
 from rag.errors import RagError, SessionNotFound
+from rag.sessions_file import backup_problem, damage, move_aside, process_alive, salvage
 from rag.types import Answer, Citation, Pin, Session, SessionInfo, Turn
 
 SCHEMA_VERSION: Final = 2
@@ -74,12 +75,6 @@ ALTER TABLE turns ADD COLUMN writer TEXT;
 """
 # Migrations from version N to N + 1 go here, keyed by N; version 0 is an empty file.
 _MIGRATIONS: Final[dict[int, str]] = {0: _SCHEMA_V1, 1: _V1_TO_V2}
-# Tables copied out of a damaged file, with the columns every version has.
-_SALVAGE: Final = {
-    "sessions": "id, owner, title, created_at, updated_at",
-    "turns": "session_id, position, question, answer_text, turn_json",
-    "pins": "session_id, id, pinned_at, pin_json",
-}
 
 
 class _Anyone(Enum):
@@ -119,13 +114,14 @@ class SessionStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.notice: str | None = None
-        problem = self._damage()
-        moved = self._move_aside(problem) if problem else None
+        problem = damage(self.path)
+        moved = move_aside(self.path, problem) if problem else None
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode = WAL")  # persistent: recorded in the file
             self._migrate(conn)
         if problem and moved:
-            recovered = self._salvage(moved)
+            with self._connect() as conn:
+                recovered = salvage(moved, conn)
             self.notice = (
                 f"the sessions file {self.path} was damaged ({problem}); it was moved to "
                 f"{moved} and a new one started, with {recovered} session(s) recovered from "
@@ -153,70 +149,7 @@ class SessionStore:
         finally:
             conn.close()
 
-    # ------------------------------------------------------ damage, backups
-    def _damage(self) -> str | None:
-        """Why the existing file cannot be used as it is, or None when it is sound."""
-        try:
-            if not self.path.exists():
-                return None
-            if self.path.stat().st_size == 0:
-                return "it is empty (0 bytes)"
-            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
-            try:
-                rows = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
-                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-            finally:
-                conn.close()
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                return None  # another process is writing it: busy, not broken
-            return str(exc)
-        except sqlite3.DatabaseError as exc:
-            return str(exc)
-        if rows != ["ok"]:
-            return "integrity check: " + "; ".join(rows[:3])
-        return None
-
-    def _move_aside(self, problem: str) -> Path | None:
-        stamp = _now().strftime("%Y%m%dT%H%M%SZ")
-        target = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
-        try:
-            os.replace(self.path, target)
-        except OSError as exc:
-            raise RagError(
-                f"the sessions file {self.path} is damaged ({problem}) and could not be "
-                f"moved aside to {target}: {exc}"
-            ) from exc
-        for suffix in ("-wal", "-shm"):  # a WAL of the damaged file belongs with it
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists():
-                os.replace(side, target.with_name(target.name + suffix))
-        return target
-
-    def _salvage(self, damaged: Path) -> int:
-        """Copy every table that can still be read from ``damaged``; returns sessions kept."""
-        try:
-            src = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True, timeout=10)
-        except sqlite3.Error:
-            return 0
-        try:
-            with self._connect() as conn:
-                for table, columns in _SALVAGE.items():
-                    try:
-                        rows = src.execute(f"SELECT {columns} FROM {table}").fetchall()
-                    except sqlite3.Error:
-                        continue  # this table is unreadable; the others may not be
-                    marks = ", ".join("?" * len(columns.split(",")))
-                    conn.executemany(
-                        f"INSERT OR IGNORE INTO {table} ({columns}) VALUES ({marks})", rows
-                    )
-                conn.execute("DELETE FROM turns WHERE session_id NOT IN (SELECT id FROM sessions)")
-                conn.execute("DELETE FROM pins WHERE session_id NOT IN (SELECT id FROM sessions)")
-                (count,) = conn.execute("SELECT COUNT(*) FROM sessions").fetchone()
-        finally:
-            src.close()
-        return int(count)
-
+    # --------------------------------------------------------------- backups
     def backup(self, target: str | Path) -> Path:
         """Write a consistent copy of the sessions file to ``target`` (which must not exist).
 
@@ -237,7 +170,7 @@ class SessionStore:
         sessions are kept in a copy beside the file, whose path is returned.
         """
         src = Path(source)
-        problem = _backup_problem(src)
+        problem = backup_problem(src, SCHEMA_VERSION)
         if problem:
             raise RagError(f"cannot restore from {src}: {problem}")
         stamp = _now().strftime("%Y%m%dT%H%M%SZ")
@@ -503,52 +436,8 @@ def _visible(row_owner: str | None, owner: OwnerScope) -> bool:
 _WRITER: Final = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _alive(writer: str | None) -> bool:
-    """Whether the process that began a turn may still be answering it.
-
-    On this host, the pid is checked; a turn begun on another host is taken as alive.
-    """
-    if not writer:
-        return False
-    host, _, pid = writer.rpartition(":")
-    if host != socket.gethostname():
-        return True
-    if not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    return True
-
-
 def _turn(turn_json: str, status: str, writer: str | None) -> Turn:
     turn = Turn.model_validate_json(turn_json)
     if status == "complete":
         return turn
-    return turn.model_copy(update={"status": "pending" if _alive(writer) else "interrupted"})
-
-
-def _backup_problem(path: Path) -> str | None:
-    """Why ``path`` is not a usable sessions backup, or None."""
-    if not path.is_file():
-        return "no such file"
-    if path.stat().st_size == 0:
-        return "the file is empty"
-    try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            check = [str(r[0]) for r in conn.execute("PRAGMA quick_check").fetchall()]
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            tables = {str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.DatabaseError as exc:
-        return f"not a readable SQLite file ({exc})"
-    if check != ["ok"]:
-        return "it is damaged (" + "; ".join(check[:3]) + ")"
-    if not {"sessions", "turns", "pins"} <= tables:
-        return "it is not a newsrag sessions file (no sessions, turns and pins tables)"
-    if version > SCHEMA_VERSION:
-        newer = f"schema {version}, this one reads {SCHEMA_VERSION}"
-        return f"it was written by a newer newsrag ({newer})"
-    return None
+    return turn.model_copy(update={"status": "pending" if process_alive(writer) else "interrupted"})
