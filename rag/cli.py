@@ -260,6 +260,30 @@ def chat(
         click.echo(format_answer(answer) + "\n")
 
 
+@main.command()
+@click.option("--repair", is_flag=True, help="Fix what can be fixed (re-embed, rebuild BM25).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def check(ctx: click.Context, repair: bool, as_json: bool) -> None:
+    """Check that article records, chunk rows, the vector index and BM25 agree.
+
+    Exits 1 when problems remain (after --repair: those it could not fix).
+    """
+    from rag.check import check_store, format_report
+
+    pipeline = pipeline_from_context(ctx)
+    report = check_store(
+        pipeline.store, pipeline.settings, pipeline.embedder if repair else None, repair=repair
+    )
+    if as_json:
+        payload = {**report.model_dump(mode="json"), "remaining": len(report.remaining)}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        click.echo(format_report(report))
+    if report.remaining:
+        sys.exit(1)
+
+
 def format_answer(answer: Answer) -> str:
     """Plain-text rendering: the answer, then each citation with its quote and source."""
     if answer.abstained:

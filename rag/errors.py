@@ -29,6 +29,10 @@ class StoreError(RagError):
     """The vector store cannot be opened or reached."""
 
 
+class StoreBusy(StoreError):
+    """Another process holds the store's write lock (the message says who)."""
+
+
 class ConfigError(RagError):
     """A setting has a value newsrag cannot use."""
 

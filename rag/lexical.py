@@ -2,15 +2,24 @@
 
 The index is rebuilt from the store after every ingest that changed it (bm25s has no
 incremental update; rebuilding 10k chunks takes about a second) and whenever its
-recorded chunk count no longer matches the store's, so it can never silently drift.
-Tokens are the same Snowball stems without stopwords that the reranker uses.
+recorded chunk count or store generation no longer matches the store's, so it can never
+silently drift. Tokens are the same Snowball stems without stopwords that the reranker uses.
+
+Several processes may read the folder while one writes it, so an index is never
+rewritten in place: each build goes to a new subfolder, and ``current.json`` (replaced
+atomically) names the one to load. Older builds are removed, keeping the previous one
+for a reader that is loading it right now.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
+import os
+import shutil
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +31,9 @@ from rag.text import content_terms
 from rag.types import Filters, Hit
 
 _META = "newsrag-meta.json"
+_CURRENT = "current.json"
+_KEEP = 2  # builds kept: the current one and the one before it
+_LEFTOVER_AGE = 3600.0  # seconds after which a half-written build is taken as abandoned
 
 
 class LexicalIndex:
@@ -33,9 +45,13 @@ class LexicalIndex:
         self._ids: list[str] = []
         self._ts = np.zeros(0)
         self._sources: list[str] = []
+        self.generation: int | None = None  # the store generation it was built from
 
-    def build(self, chunks: Iterable[Hit]) -> int:
-        """Index ``chunks`` (title included, so headline words count) and save; returns count."""
+    def build(self, chunks: Iterable[Hit], generation: int | None = None) -> int:
+        """Index ``chunks`` (title included, so headline words count) and save; returns count.
+
+        ``generation`` is the store generation the chunks come from, recorded with the index.
+        """
         ids, tokens, ts, sources = [], [], [], []
         for hit in chunks:
             ids.append(hit.chunk_id)
@@ -44,27 +60,74 @@ class LexicalIndex:
             stamp = to_timestamp(hit.published_at) if hit.published_at else None
             ts.append(math.nan if stamp is None else float(stamp))
             sources.append((hit.source or "").strip().lower())
-        self.folder.mkdir(parents=True, exist_ok=True)
         bm25 = bm25s.BM25()
         if ids:
             bm25.index(tokens, show_progress=False)
-            bm25.save(str(self.folder))
-        meta = {"ids": ids, "ts": ts, "sources": sources}
-        (self.folder / _META).write_text(json.dumps(meta), "utf-8")
         self._bm25, self._ids = (bm25 if ids else None), ids
         self._ts, self._sources = np.array(ts, dtype=float), sources
+        self.generation = generation
+        self._save(bm25, {"ids": ids, "ts": ts, "sources": sources, "generation": generation})
         return len(ids)
 
+    def _save(self, bm25: bm25s.BM25, meta: dict[str, object]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{meta['generation'] or 0}-{uuid.uuid4().hex[:8]}"
+        tmp = self.folder / f"tmp-{name}"
+        tmp.mkdir()
+        if meta["ids"]:
+            bm25.save(str(tmp))
+        (tmp / _META).write_text(json.dumps(meta), "utf-8")
+        os.rename(tmp, self.folder / name)
+        pointer = self.folder / f"{_CURRENT}.{name}.tmp"
+        pointer.write_text(json.dumps({"build": name}), "utf-8")
+        os.replace(pointer, self.folder / _CURRENT)
+        self._prune(name)
+
+    def _prune(self, current: str) -> None:
+        """Remove old builds, keeping the newest few, and what killed builds left behind.
+
+        A ``tmp-`` folder may be another process's build in progress: only old ones go.
+        """
+        now = dt.datetime.now().timestamp()
+        builds, leftovers = [], []
+        for entry in self.folder.iterdir():
+            with contextlib.suppress(OSError):  # another process may remove it meanwhile
+                age = now - entry.stat().st_mtime
+                if entry.name.startswith("tmp-") or entry.name.endswith(".tmp"):
+                    if age > _LEFTOVER_AGE:
+                        leftovers.append(entry)
+                elif entry.is_dir() and entry.name != current:
+                    builds.append((age, entry))
+                elif entry.is_file() and entry.name != _CURRENT:
+                    leftovers.append(entry)  # the single-folder layout of older versions
+        for _, old in sorted(builds)[_KEEP - 1 :]:
+            shutil.rmtree(old, ignore_errors=True)
+        for entry in leftovers:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+
     def load(self) -> bool:
-        """Load the saved index; False when there is none."""
-        meta_file = self.folder / _META
-        if not meta_file.exists():
+        """Load the saved index; False when there is none (or it was removed meanwhile)."""
+        try:
+            build = json.loads((self.folder / _CURRENT).read_text("utf-8"))["build"]
+            folder = self.folder / str(build)
+            meta = json.loads((folder / _META).read_text("utf-8"))
+            bm25 = bm25s.BM25.load(str(folder)) if meta["ids"] else None
+        except (OSError, ValueError, KeyError, TypeError):
             return False
-        meta = json.loads(meta_file.read_text("utf-8"))
         self._ids, self._sources = meta["ids"], meta["sources"]
         self._ts = np.array([math.nan if t is None else t for t in meta["ts"]], dtype=float)
-        self._bm25 = bm25s.BM25.load(str(self.folder)) if self._ids else None
+        self._bm25 = bm25
+        self.generation = meta.get("generation")
         return True
+
+    @property
+    def ids(self) -> list[str]:
+        """The indexed chunk ids, in index order."""
+        return list(self._ids)
 
     @property
     def size(self) -> int:

@@ -57,14 +57,34 @@ class Pipeline:
     def retriever(self) -> Retriever:
         """Passage retrieval over the store (hybrid unless disabled)."""
         lexical = self.lexical_index() if self.settings.retrieval.hybrid else None
+        self.__dict__["_retriever_generation"] = self.store.generation
         return Retriever(self.store, self.embedder, self.settings.retrieval, lexical)
 
     def lexical_index(self, *, rebuild: bool = False) -> LexicalIndex:
         """The BM25 index, rebuilt when asked or when it no longer matches the store."""
         index = LexicalIndex(self.settings.lexical_folder())
-        if rebuild or not index.load() or index.size != self.store.count_chunks():
-            index.build(self.store.iter_chunks())
+        store = self.store
+        if (
+            rebuild
+            or not index.load()
+            or index.generation != store.generation
+            or index.size != store.count_chunks()
+        ):
+            index.build(store.iter_chunks(), store.generation)
         return index
+
+    def _fresh(self) -> None:
+        """Notice what other processes wrote (one small read): reopen the store, reload BM25.
+
+        The generation is compared rather than trusting ``refresh()``'s answer: any store
+        read may already have refreshed the handles, but only this resets BM25.
+        """
+        store = self.__dict__.get("store")
+        if store is None:
+            return
+        store.refresh()
+        if self.__dict__.get("_retriever_generation") != store.generation:
+            self._changed()
 
     @cached_property
     def scorer(self) -> SentenceScorer:
@@ -141,21 +161,31 @@ class Pipeline:
         Unchanged articles (same content hash) are skipped, changed ones replaced. A file
         that fails to load is recorded in ``report.errors`` and skipped.
         """
-        if rebuild:
+        if rebuild:  # opened without the embedding-model check: the model may change
             self.__dict__["store"] = self.settings.make_store(rebuild=True)
-        report = Ingester(self.store, self.embedder, self.settings).run(
-            paths, prune=prune, field_map=field_map, progress=progress
-        )
-        if report.added or report.updated or report.pruned or rebuild:
-            # Keep BM25 in step with the store; the retriever picks up the new index.
-            self.lexical_index(rebuild=True)
-            self._changed()
+        # The write lock serialises writers; a rebuild fills new collections aside and
+        # switches to them only once complete, so readers never see a half-built store.
+        with self.store.writing(
+            rebuild=rebuild, command="rebuild" if rebuild else "ingest"
+        ) as write:
+            report = Ingester(write.store, self.embedder, self.settings).run(
+                paths, prune=prune, field_map=field_map, progress=progress
+            )
+            write.changed = bool(report.added or report.updated or report.pruned or rebuild)
+            if write.changed:  # BM25 in step with the store, built before readers switch
+                LexicalIndex(self.settings.lexical_folder()).build(
+                    write.store.iter_chunks(), write.generation
+                )
+        self._changed()
         return report
 
     def delete_articles(self, ids: Sequence[str]) -> None:
         """Remove articles and their chunks, and keep the BM25 index in step."""
-        self.store.delete_articles(ids)
-        self.lexical_index(rebuild=True)
+        with self.store.writing(command="delete") as write:
+            write.store.delete_articles(ids)
+            LexicalIndex(self.settings.lexical_folder()).build(
+                write.store.iter_chunks(), write.generation
+            )
         self._changed()
 
     # -------------------------------------------------------------------- ask
@@ -193,6 +223,7 @@ class Pipeline:
         flag (or, with ``verify.unsupported = "drop"``, remove) sentences, so the final
         ``Answer`` is the one to keep.
         """
+        self._fresh()
         asked = question.strip()
         if not asked:
             raise RagError("the question is empty: ask something about the corpus")
@@ -274,6 +305,7 @@ class Pipeline:
 
     def retrieve(self, question: str, *, filters: Filters | None = None) -> list[Hit]:
         """The top-k passages for ``question``, reranked by their best sentence."""
+        self._fresh()
         hits, _, _ = self._rank(self.parse(question.strip()), filters or Filters())
         return hits
 

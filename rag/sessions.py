@@ -8,11 +8,23 @@ text) exist only to list and search sessions without loading their answers.
 The schema version lives in SQLite's ``user_version``; :data:`SCHEMA_VERSION` says which
 one this code writes, and a file written by a newer version is refused rather than
 misread.
+
+Durability: the file is in WAL mode with ``synchronous=FULL``, so a committed turn survives
+a killed process (and a power cut). A question is written *before* it is answered
+(:meth:`SessionStore.begin_turn`) and completed after (:meth:`SessionStore.complete_turn`),
+so a process killed mid-answer leaves the question visible as ``interrupted``. On opening,
+``PRAGMA quick_check`` runs; a damaged, truncated or emptied file is moved aside (never
+silently replaced), what can still be read from it is copied into a fresh file, and
+:attr:`SessionStore.notice` says what happened and where the old file went.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import os
+import socket
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -24,9 +36,11 @@ from typing import Final, Literal
 from pydantic import ValidationError
 
 from rag.errors import RagError, SessionNotFound
-from rag.types import Citation, Pin, Session, SessionInfo, Turn
+from rag.sessions_file import backup_problem, damage, move_aside, process_alive, salvage
+from rag.types import Answer, Citation, Pin, Session, SessionInfo, Turn
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
+log = logging.getLogger(__name__)
 
 _SCHEMA_V1 = """
 CREATE TABLE sessions (
@@ -53,8 +67,14 @@ CREATE TABLE pins (
     PRIMARY KEY (session_id, id)
 );
 """
+# Version 2: a turn is written before it is answered; ``writer`` (host:pid) tells whether
+# the process answering a pending turn is still alive.
+_V1_TO_V2 = """
+ALTER TABLE turns ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+ALTER TABLE turns ADD COLUMN writer TEXT;
+"""
 # Migrations from version N to N + 1 go here, keyed by N; version 0 is an empty file.
-_MIGRATIONS: Final[dict[int, str]] = {0: _SCHEMA_V1}
+_MIGRATIONS: Final[dict[int, str]] = {0: _SCHEMA_V1, 1: _V1_TO_V2}
 
 
 class _Anyone(Enum):
@@ -87,21 +107,80 @@ class SessionStore:
     """
 
     def __init__(self, path: str | Path) -> None:
-        """Open (creating or upgrading) the sessions file at ``path``."""
+        """Open (creating or upgrading) the sessions file at ``path``.
+
+        A damaged file is moved aside first; :attr:`notice` then says so (else None).
+        """
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.notice: str | None = None
+        problem = damage(self.path)
+        moved = move_aside(self.path, problem) if problem else None
         with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")  # persistent: recorded in the file
             self._migrate(conn)
+        if problem and moved:
+            with self._connect() as conn:
+                recovered = salvage(moved, conn)
+            self.notice = (
+                f"the sessions file {self.path} was damaged ({problem}); it was moved to "
+                f"{moved} and a new one started, with {recovered} session(s) recovered from "
+                "it. `rag sessions restore BACKUP` puts a backup back."
+            )
+            log.warning("%s", self.notice)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(self.path, timeout=10)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")  # per connection, not stored
             with conn:  # one transaction: committed on success, rolled back on error
                 yield conn
+        except sqlite3.DatabaseError as exc:
+            # Malformed pages show up as the base class; locks, constraints as subclasses.
+            if type(exc) is not sqlite3.DatabaseError:
+                raise
+            raise RagError(
+                f"the sessions file {self.path} cannot be read ({exc}): restart `rag serve` "
+                "or run `rag sessions list` to move it aside, or put a backup back with "
+                "`rag sessions restore BACKUP`"
+            ) from exc
         finally:
             conn.close()
+
+    # --------------------------------------------------------------- backups
+    def backup(self, target: str | Path) -> Path:
+        """Write a consistent copy of the sessions file to ``target`` (which must not exist).
+
+        Safe while the app is running: SQLite's online backup copies one snapshot.
+        """
+        dest = Path(target)
+        if dest.exists():
+            raise RagError(f"{dest} already exists: choose a new file name for the backup")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as conn, contextlib.closing(sqlite3.connect(dest)) as out:
+            conn.backup(out)
+        return dest
+
+    def restore(self, source: str | Path) -> Path:
+        """Replace every session with those of the backup ``source``.
+
+        The backup is checked first (a damaged or foreign file is refused). The current
+        sessions are kept in a copy beside the file, whose path is returned.
+        """
+        src = Path(source)
+        problem = backup_problem(src, SCHEMA_VERSION)
+        if problem:
+            raise RagError(f"cannot restore from {src}: {problem}")
+        stamp = _now().strftime("%Y%m%dT%H%M%SZ")
+        kept = self.backup(self.path.with_name(f"{self.path.name}.before-restore-{stamp}"))
+        with contextlib.closing(sqlite3.connect(src)) as backup, self._connect() as conn:
+            backup.backup(conn)
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+            self._migrate(conn)
+        return kept
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -144,7 +223,8 @@ class SessionStore:
             if row is None or not _visible(row[1], owner):
                 return None
             turns = conn.execute(
-                "SELECT turn_json FROM turns WHERE session_id = ? ORDER BY position",
+                "SELECT turn_json, status, writer FROM turns WHERE session_id = ?"
+                " ORDER BY position",
                 (session_id,),
             ).fetchall()
             pins = conn.execute(
@@ -158,7 +238,7 @@ class SessionStore:
                 title=row[2],
                 created_at=dt.datetime.fromisoformat(row[3]),
                 updated_at=dt.datetime.fromisoformat(row[4]),
-                turns=[Turn.model_validate_json(t) for (t,) in turns],
+                turns=[_turn(t, status, writer) for t, status, writer in turns],
                 pins=[Pin.model_validate_json(p) for (p,) in pins],
             )
         except ValidationError as exc:
@@ -227,19 +307,82 @@ class SessionStore:
     # ------------------------------------------------------------ turns, pins
     def append_turn(self, session_id: str, turn: Turn, *, owner: OwnerScope = ANYONE) -> Session:
         """Add a question and its answer at the end of the conversation."""
-        answer_text = turn.answer.answer if turn.answer is not None else ""
         with self._connect() as conn:
             self._check(conn, session_id, owner)
-            (position,) = conn.execute(
-                "SELECT COUNT(*) FROM turns WHERE session_id = ?", (session_id,)
-            ).fetchone()
+            self._insert_turn(conn, session_id, turn, None)
+            self._touch(conn, session_id)
+        return self.require(session_id, owner=owner)
+
+    def begin_turn(self, session_id: str, question: str, *, owner: OwnerScope = ANYONE) -> int:
+        """Save a question before answering it; returns its position for :meth:`complete_turn`.
+
+        Until completed, the turn reads as ``pending``, or ``interrupted`` once the process
+        that began it is gone, so a question in flight when the server dies is not lost.
+        """
+        turn = Turn(question=question, status="pending")
+        with self._connect() as conn:
+            self._check(conn, session_id, owner)
+            position = self._insert_turn(conn, session_id, turn, _WRITER)
+            self._touch(conn, session_id)
+        return position
+
+    def complete_turn(
+        self, session_id: str, position: int, answer: Answer, *, owner: OwnerScope = ANYONE
+    ) -> Session:
+        """Store the answer of a turn begun with :meth:`begin_turn`."""
+        with self._connect() as conn:
+            self._check(conn, session_id, owner)
+            (question,) = self._turn_row(conn, session_id, position)
+            turn = Turn(question=question, answer=answer)
             conn.execute(
-                "INSERT INTO turns (session_id, position, question, answer_text, turn_json)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (session_id, position, turn.question, answer_text, turn.model_dump_json()),
+                "UPDATE turns SET answer_text = ?, turn_json = ?, status = 'complete',"
+                " writer = NULL WHERE session_id = ? AND position = ?",
+                (answer.answer, turn.model_dump_json(), session_id, position),
             )
             self._touch(conn, session_id)
         return self.require(session_id, owner=owner)
+
+    def abandon_turn(self, session_id: str, position: int, *, owner: OwnerScope = ANYONE) -> None:
+        """Remove a begun turn that will not be answered (the error was shown instead)."""
+        with self._connect() as conn:
+            self._check(conn, session_id, owner)
+            conn.execute(
+                "DELETE FROM turns WHERE session_id = ? AND position = ? AND status != 'complete'",
+                (session_id, position),
+            )
+
+    def _insert_turn(
+        self, conn: sqlite3.Connection, session_id: str, turn: Turn, writer: str | None
+    ) -> int:
+        # MAX + 1, not COUNT: after an abandoned turn in the middle, COUNT would collide.
+        (position,) = conn.execute(
+            "SELECT COALESCE(MAX(position) + 1, 0) FROM turns WHERE session_id = ?",
+            (session_id,),
+        ).fetchone()
+        answer_text = turn.answer.answer if turn.answer is not None else ""
+        conn.execute(
+            "INSERT INTO turns (session_id, position, question, answer_text, turn_json,"
+            " status, writer) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                position,
+                turn.question,
+                answer_text,
+                turn.model_dump_json(),
+                turn.status,
+                writer,
+            ),
+        )
+        return int(position)
+
+    def _turn_row(self, conn: sqlite3.Connection, session_id: str, position: int) -> tuple[str]:
+        row = conn.execute(
+            "SELECT question FROM turns WHERE session_id = ? AND position = ?",
+            (session_id, position),
+        ).fetchone()
+        if row is None:
+            raise SessionNotFound(f"session {session_id!r} has no turn {position}")
+        return (str(row[0]),)
 
     def pin(
         self, session_id: str, citation: Citation, note: str = "", *, owner: OwnerScope = ANYONE
@@ -288,3 +431,13 @@ class SessionStore:
 
 def _visible(row_owner: str | None, owner: OwnerScope) -> bool:
     return owner is ANYONE or row_owner == owner
+
+
+_WRITER: Final = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _turn(turn_json: str, status: str, writer: str | None) -> Turn:
+    turn = Turn.model_validate_json(turn_json)
+    if status == "complete":
+        return turn
+    return turn.model_copy(update={"status": "pending" if process_alive(writer) else "interrupted"})

@@ -34,6 +34,12 @@ class ChromaSettings(_Section):
     port: int = Field(default=8000, description="Chroma server port.")
     ssl: bool = Field(default=False, description="Use HTTPS to reach the server.")
     collection: str = Field(default="newsrag", description="Collection-name prefix.")
+    lock_timeout: float = Field(
+        default=10.0,
+        ge=0,
+        description="Seconds a writer waits for another writer's lock on the store "
+        "before giving up with a message naming the holder.",
+    )
 
 
 class EmbeddingSettings(_Section):
@@ -307,6 +313,16 @@ class Settings(BaseSettings):
                 self.store / f"bm25-{self.chroma.host}-{self.chroma.port}-{self.chroma.collection}"
             )
         return self.store / f"bm25-{self.chroma.collection}"
+
+    def lock_path(self) -> Path:
+        """The store's write-lock file: beside the embedded store folder; for a server, in
+        the local cache folder (so it serialises writers on this machine only)."""
+        if self.chroma.host:
+            return (
+                self.store / f"lock-{self.chroma.host}-{self.chroma.port}-{self.chroma.collection}"
+            )
+        folder = self.store.resolve()
+        return folder.with_name(f"{folder.name}.lock")
 
     def make_embedder(self) -> Embedder:
         """Build the configured embedder (loads the model)."""

@@ -11,20 +11,47 @@ The same code talks to an embedded ``PersistentClient`` or a ``chroma run`` serv
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+import re
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import chromadb
 import numpy as np
 
 from rag.embeddings import Vectors
 from rag.errors import EmbeddingModelMismatch, StoreError
+from rag.lock import StoreLock
 from rag.settings import Settings
 from rag.types import Article, Chunk, Filters, Hit, Span
 
 _PAGE = 1000  # records per get() page, well under Chroma's max batch size
+_T = TypeVar("_T")
+_SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+class _State(NamedTuple):
+    """What the manifest records: the generation and the collections in use."""
+
+    generation: int
+    chunks: str
+    articles: str
+
+
+@dataclass
+class Write:
+    """An open write (see :meth:`ChromaStore.writing`): where to write, and its generation."""
+
+    store: ChromaStore
+    generation: int
+    changed: bool = True  # set False when nothing was written: no new generation then
 
 
 class ArticleInfo(dict[str, Any]):
@@ -74,6 +101,21 @@ class Store(Protocol):
         """Every stored chunk, as a zero-score Hit (for lexical indexes)."""
         ...
 
+    @property
+    def generation(self) -> int:
+        """Raised by every committed write; readers compare it to notice changes."""
+        ...
+
+    def refresh(self) -> bool:
+        """Pick up changes other processes committed; True when the store changed."""
+        ...
+
+    def writing(
+        self, *, rebuild: bool = False, command: str = ""
+    ) -> contextlib.AbstractContextManager[Write]:
+        """Hold the write lock; commit a new generation when the block succeeds."""
+        ...
+
 
 def to_timestamp(value: dt.date | dt.datetime | str | None) -> int | None:
     """Epoch seconds (UTC) of a date or datetime; dates count from midnight UTC."""
@@ -107,49 +149,208 @@ def _clean(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 class ChromaStore:
-    """Chroma-backed Store; embedded folder by default, HTTP client when a host is set."""
+    """Chroma-backed Store; embedded folder by default, HTTP client when a host is set.
+
+    Which collections hold the data is recorded in a small manifest (the metadata of the
+    ``<prefix>-manifest`` collection): their names and a generation number that every
+    writer raises when it commits. A reader compares the generation before each question
+    (:meth:`refresh`) and reopens its handles when it moved; a rebuild writes into new
+    collections and switches the manifest only when they are complete.
+    """
 
     def __init__(self, settings: Settings, embedding_model: str, *, rebuild: bool = False) -> None:
+        """Open the store; ``rebuild`` skips the embedding-model check (the caller rebuilds)."""
         self._model = embedding_model
+        self._settings = settings
         cfg = settings.chroma
+        self._embedded = not cfg.host
+        if cfg.host:
+            self.location = f"{'https' if cfg.ssl else 'http'}://{cfg.host}:{cfg.port}"
+        else:
+            self.location = str(settings.store.resolve())
+        self._client = self._open_client()
+        self._prefix = cfg.collection
+        self._pinned = False
+        self.lock = StoreLock(settings.lock_path(), timeout=cfg.lock_timeout, store=self.location)
+        self._state = self._read_manifest()
+        self._open_collections(check_model=not rebuild, create=self._state.generation == 0)
+
+    def _open_client(self) -> Any:
+        cfg, store = self._settings.chroma, self._settings.store
         try:
             if cfg.host:
-                self._client: Any = chromadb.HttpClient(host=cfg.host, port=cfg.port, ssl=cfg.ssl)
-                self.location = f"{'https' if cfg.ssl else 'http'}://{cfg.host}:{cfg.port}"
-            else:
-                settings.store.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(settings.store))
-                self.location = str(settings.store.resolve())
+                return chromadb.HttpClient(host=cfg.host, port=cfg.port, ssl=cfg.ssl)
+            store.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=str(store))
         except (
             Exception
         ) as exc:  # chromadb raises bare Exception/ValueError for connection problems
-            where = f"{cfg.host}:{cfg.port}" if cfg.host else str(settings.store)
+            where = f"{cfg.host}:{cfg.port}" if cfg.host else str(store)
             raise StoreError(
                 f"cannot open the Chroma store at {where}: {exc}. "
                 "Check the folder is writable, or that `chroma run` is up at that address."
             ) from exc
-        self._prefix = cfg.collection
-        if rebuild:
-            self._drop()
-        self._chunks = self._collection("chunks")
-        self._articles = self._collection("articles")
 
-    def _drop(self) -> None:
-        for kind in ("chunks", "articles"):
+    # ------------------------------------------------------ manifest, freshness
+    def _manifest(self) -> Any:
+        return self._client.get_or_create_collection(
+            f"{self._prefix}-manifest", metadata={"kind": "manifest"}, embedding_function=None
+        )
+
+    def _read_manifest(self) -> _State:
+        meta = self._manifest().metadata or {}
+        if "chunks" not in meta:  # a store written before manifests: the fixed names
+            return _State(0, f"{self._prefix}-chunks", f"{self._prefix}-articles")
+        return _State(int(meta["generation"]), str(meta["chunks"]), str(meta["articles"]))
+
+    def _write_manifest(self, state: _State) -> None:
+        self._manifest().modify(
+            metadata={
+                "kind": "manifest",
+                "generation": state.generation,
+                "chunks": state.chunks,
+                "articles": state.articles,
+            }
+        )
+
+    def _open_collections(self, *, check_model: bool = True, create: bool = False) -> None:
+        """Open the collections the state names; only a writer (or a new store) creates them.
+
+        A reader must not re-create a collection that a second rebuild dropped after it
+        read the manifest: then it reads the manifest again (a few times at most).
+        """
+        for attempt in range(3):
+            try:
+                chunks = self._collection(self._state.chunks, "chunks", check_model, create)
+                articles = self._collection(self._state.articles, "articles", check_model, create)
+            except EmbeddingModelMismatch:
+                raise
+            except Exception:
+                if create or attempt == 2:
+                    raise
+                self._state = self._read_manifest()
+                continue
+            self._chunks, self._articles = chunks, articles
+            return
+
+    @property
+    def generation(self) -> int:
+        """The store's generation as this handle last saw it; writers raise it on commit."""
+        return self._state.generation
+
+    def refresh(self) -> bool:
+        """Pick up changes made by other processes; True when the store changed.
+
+        Cheap (one small read of the manifest), so it runs before every question.
+        """
+        if self._pinned:
+            return False
+        state = self._read_manifest()
+        if state == self._state:
+            return False
+        self._state = state
+        if self._embedded:
+            # An embedded client keeps the vector index it loaded in memory and would not
+            # see another process's writes: open a fresh client, which reads the disk.
+            self._client = _fresh_embedded_client(self._client, self._settings.store)
+        self._open_collections()  # another process may have rebuilt with another model
+        return True
+
+    def _read(self, fn: Callable[[], _T]) -> _T:
+        """Run a read; if another process switched collections meanwhile, refresh and retry.
+
+        A rebuild drops the old collections right after switching; a reader caught in
+        between gets an error whose type and text vary with chromadb's version ("does not
+        exist", "Missing metadata segment"), or an empty result, so the test is whether
+        the manifest moved.
+        """
+        before = self._state
+        try:
+            result = fn()
+        except Exception:
+            # Compared with ``before`` too: a writer thread of this process may have
+            # switched the shared handles already (then refresh() sees nothing new).
+            if not self.refresh() and self._state == before:
+                raise
+            return fn()
+        # A dropped collection can also answer "empty" instead of failing: a read is only
+        # trusted if the manifest did not move while it ran (the switch precedes the drop).
+        moved = self.refresh() or self._state != before
+        return fn() if moved else result
+
+    # ----------------------------------------------------------------- writing
+    @contextlib.contextmanager
+    def writing(self, *, rebuild: bool = False, command: str = "") -> Iterator[Write]:
+        """Hold the write lock and commit a new generation when the block succeeds.
+
+        With ``rebuild`` the block writes into new, empty collections (``write.store``);
+        readers keep answering from the old ones until the commit switches the manifest,
+        then the old ones are dropped. If the block fails, the new ones are dropped and the
+        store is as it was.
+        """
+        with self.lock.hold(command):
+            self.refresh()
+            self._drop_strays()
+            if not rebuild:
+                write = Write(self, self._state.generation + 1)
+                try:
+                    yield write
+                finally:  # also after a failure: part of the write may be stored
+                    if write.changed:
+                        self._commit(self._state._replace(generation=write.generation))
+                return
+            token = f"g{self._state.generation + 1}-{uuid.uuid4().hex[:6]}"
+            aside = _State(
+                self._state.generation + 1,
+                f"{self._prefix}-chunks-{token}",
+                f"{self._prefix}-articles-{token}",
+            )
+            staged = copy.copy(self)  # the same client, pointed at the new collections
+            staged._state = aside
+            staged._pinned = True  # it must keep writing aside, whatever the manifest says
+            staged._open_collections(check_model=False, create=True)
+            try:
+                yield Write(staged, aside.generation)
+            except BaseException:
+                self._drop_collections([aside.chunks, aside.articles])
+                raise
+            old = self._state
+            self._commit(aside)
+            self._drop_collections([old.chunks, old.articles])
+
+    def _drop_strays(self) -> None:
+        """Drop collections a killed rebuild left half-built (we hold the lock: none is live)."""
+        self._drop_collections(self.stray_collections())
+
+    def _commit(self, state: _State) -> None:
+        self._write_manifest(state)
+        self._state = state
+        self._open_collections(check_model=False)
+
+    def _drop_collections(self, names: Sequence[str]) -> None:
+        if not names:
+            return
+        for name in names:
             # An absent collection raises; then there is nothing to drop.
             with contextlib.suppress(Exception):
-                self._client.delete_collection(f"{self._prefix}-{kind}")
+                self._client.delete_collection(name)
+        if self._embedded:
+            remove_orphan_segments(self._settings.store)
 
-    def _collection(self, kind: str) -> Any:
-        name = f"{self._prefix}-{kind}"
-        col = self._client.get_or_create_collection(
-            name,
-            metadata={"embedding_model": self._model, "kind": kind},
-            configuration={"hnsw": {"space": "cosine"}},
-            embedding_function=None,
-        )
+    def _collection(
+        self, name: str, kind: str, check_model: bool = True, create: bool = True
+    ) -> Any:
+        if not create:
+            col = self._client.get_collection(name, embedding_function=None)
+        else:
+            col = self._client.get_or_create_collection(
+                name,
+                metadata={"embedding_model": self._model, "kind": kind},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
         built_with = (col.metadata or {}).get("embedding_model")
-        if built_with != self._model:
+        if check_model and built_with != self._model:
             raise EmbeddingModelMismatch(
                 f"the store at {self.location} was built with embedding model {built_with!r}, "
                 f"but {self._model!r} is configured. Either set RAG_EMBEDDING__MODEL={built_with} "
@@ -166,7 +367,7 @@ class ChromaStore:
         """Stored content hash for each of ``ids`` that has a committed article record."""
         if not ids:
             return {}
-        got = self._articles.get(ids=list(ids), include=["metadatas"])
+        got = self._read(lambda: self._articles.get(ids=list(ids), include=["metadatas"]))
         return {
             i: str(m.get("content_hash", ""))
             for i, m in zip(got["ids"], got["metadatas"], strict=True)
@@ -234,6 +435,9 @@ class ChromaStore:
 
     def articles(self) -> list[ArticleInfo]:
         """Metadata of every stored article, ordered by id."""
+        return self._read(self._all_articles)
+
+    def _all_articles(self) -> list[ArticleInfo]:
         out: list[ArticleInfo] = []
         for offset in range(0, self._articles.count(), _PAGE):
             got = self._articles.get(include=["metadatas"], limit=_PAGE, offset=offset)
@@ -243,7 +447,9 @@ class ChromaStore:
 
     def get_article(self, article_id: str) -> Article | None:
         """The stored article with its full text, or None."""
-        got = self._articles.get(ids=[article_id], include=["metadatas", "documents"])
+        got = self._read(
+            lambda: self._articles.get(ids=[article_id], include=["metadatas", "documents"])
+        )
         if not got["ids"]:
             return None
         meta, text = got["metadatas"][0], got["documents"][0]
@@ -262,11 +468,13 @@ class ChromaStore:
 
     def query(self, vector: Vectors, n: int, filters: Filters) -> list[Hit]:
         """The ``n`` nearest chunks passing ``filters``; score = cosine similarity."""
-        res = self._chunks.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=n,
-            where=where_clause(filters),
-            include=["documents", "metadatas", "distances"],
+        res = self._read(
+            lambda: self._chunks.query(
+                query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                n_results=n,
+                where=where_clause(filters),
+                include=["documents", "metadatas", "distances"],
+            )
         )
         hits = []
         for cid, doc, meta, dist in zip(
@@ -284,14 +492,18 @@ class ChromaStore:
         """Number of chunks (passing ``filters`` when given)."""
         where = where_clause(filters) if filters is not None else None
         if where is None:
-            return int(self._chunks.count())
-        return len(self._chunks.get(where=where, include=[])["ids"])
+            return int(self._read(lambda: self._chunks.count()))
+        return len(self._read(lambda: self._chunks.get(where=where, include=[]))["ids"])
 
     def get_chunks(self, ids: Sequence[str]) -> list[tuple[Hit, Vectors]]:
         """Chunks by id with their vectors (ids not stored are left out)."""
         if not ids:
             return []
-        got = self._chunks.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
+        got = self._read(
+            lambda: self._chunks.get(
+                ids=list(ids), include=["documents", "metadatas", "embeddings"]
+            )
+        )
         rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
         return [
             (_hit(cid, doc, meta, 0.0), np.asarray(vec, np.float32)) for cid, doc, meta, vec in rows
@@ -299,10 +511,64 @@ class ChromaStore:
 
     def iter_chunks(self) -> Iterator[Hit]:
         """Every stored chunk, as a zero-score Hit."""
+        yield from self._read(lambda: list(self._chunk_pages(["documents", "metadatas"])))
+
+    def _chunk_pages(self, include: list[str]) -> Iterator[Hit]:
         for offset in range(0, self._chunks.count(), _PAGE):
-            got = self._chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
+            got = self._chunks.get(include=include, limit=_PAGE, offset=offset)
             for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 yield _hit(cid, doc, meta, 0.0)
+
+    # --------------------------------------------------------------- integrity
+    # For `rag check` (rag/check.py): the raw views it compares with each other.
+    def chunk_articles(self) -> dict[str, str]:
+        """Chunk id → article id, for every chunk row."""
+        out: dict[str, str] = {}
+        for offset in range(0, self._chunks.count(), _PAGE):
+            got = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                out[cid] = str(meta.get("article_id", ""))
+        return out
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, Vectors | None]:
+        """The stored vector of each chunk (None when the row has none)."""
+        got = self._chunks.get(ids=list(ids), include=["embeddings"])
+        vectors = got.get("embeddings")
+        if vectors is None:
+            vectors = [None] * len(got["ids"])
+        return {
+            cid: None if vec is None else np.asarray(vec, np.float32)
+            for cid, vec in zip(got["ids"], vectors, strict=True)
+        }
+
+    def nearest_ids(self, vectors: Sequence[Vectors], n: int) -> list[list[str]]:
+        """For each vector, the ids of the ``n`` nearest chunks in the vector index."""
+        res = self._chunks.query(
+            query_embeddings=[np.asarray(v, np.float32) for v in vectors],
+            n_results=n,
+            include=[],
+        )
+        return [list(ids) for ids in res["ids"]]
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        """Remove chunk rows by id (for repairs of rows no article record owns)."""
+        if ids:
+            self._chunks.delete(ids=list(ids))
+
+    def orphan_segment_folders(self) -> list[str]:
+        """Vector-index folders on disk that no collection uses (embedded stores only)."""
+        return orphan_segments(self._settings.store) if self._embedded else []
+
+    def remove_orphan_segment_folders(self) -> list[str]:
+        """Delete :meth:`orphan_segment_folders`; returns their names."""
+        return remove_orphan_segments(self._settings.store) if self._embedded else []
+
+    def stray_collections(self) -> list[str]:
+        """Collections of this prefix that the manifest does not use (a killed rebuild's)."""
+        live = {self._state.chunks, self._state.articles, f"{self._prefix}-manifest"}
+        ours = re.compile(rf"^{re.escape(self._prefix)}-(chunks|articles)-g\d+-[0-9a-f]+$")
+        names = (c if isinstance(c, str) else c.name for c in self._client.list_collections())
+        return sorted(n for n in names if ours.match(n) and n not in live)
 
 
 def _parse_iso(value: str) -> dt.date | dt.datetime:
@@ -323,3 +589,41 @@ def _hit(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Hit:
         score=score,
         sentences=[Span(start=s, end=e) for s, e in json.loads(meta.get("sentences", "[]"))],
     )
+
+
+def _fresh_embedded_client(old: Any, path: Path) -> Any:
+    """A PersistentClient that reads the folder anew instead of reusing this process's cache."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    # chromadb shares one System per folder inside a process, and its loaded vector index
+    # does not see other processes' writes. Forget that System (without stopping it: the
+    # old client keeps its own reference while anything still uses it) so the next client
+    # loads the indexes from disk.
+    SharedSystemClient._identifier_to_system.pop(getattr(old, "_identifier", str(path)), None)
+    return chromadb.PersistentClient(path=str(path))
+
+
+def orphan_segments(folder: Path) -> list[str]:
+    """Segment folders of an embedded store that no collection uses any more.
+
+    Chroma leaves a dropped collection's vector-index folder on disk; after rebuilds
+    they would pile up.
+    """
+    db = folder / "chroma.sqlite3"
+    if not db.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)) as conn:
+        live = {str(row[0]) for row in conn.execute("SELECT id FROM segments")}
+    return sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.is_dir() and _SEGMENT_DIR.match(entry.name) and entry.name not in live
+    )
+
+
+def remove_orphan_segments(folder: Path) -> list[str]:
+    """Delete the :func:`orphan_segments` folders; returns their names."""
+    removed = orphan_segments(folder)
+    for name in removed:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    return removed

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -293,6 +293,11 @@ class Turn(_Record):
 
     question: str
     answer: Answer | None = None
+    status: Literal["complete", "pending", "interrupted"] = Field(
+        default="complete",
+        description="'pending' while being answered; 'interrupted' when the process "
+        "answering it died first (the question was saved, the answer never came).",
+    )
 
 
 class Pin(_Record):
@@ -350,3 +355,32 @@ class IngestReport(_Record):
             + f"; {self.chunks} chunks in "
             f"{self.seconds:.1f} s ({rate:.1f} articles/s)"
         )
+
+
+class IntegrityProblem(_Record):
+    """One disagreement between the article records, chunk rows, vector index and BM25."""
+
+    kind: str = Field(
+        description="'orphan_chunks', 'chunk_count', 'unreachable', 'no_vector', "
+        "'bm25_missing', 'bm25_extra', 'bm25_stale', 'stray_collection' or 'orphan_segments'."
+    )
+    detail: str = Field(description="What disagrees, in words.")
+    article_id: str | None = Field(default=None, description="The article concerned, if one.")
+    ids: list[str] = Field(default_factory=list, description="Chunk (or collection) ids.")
+    repaired: bool = Field(default=False, description="True once --repair fixed it.")
+
+
+class IntegrityReport(_Record):
+    """Outcome of `rag check`: counts compared, and every problem found (and repaired)."""
+
+    articles: int = 0
+    chunks: int = Field(default=0, description="Chunk rows.")
+    bm25: int = Field(default=0, description="Chunks in the BM25 index.")
+    probed: int = Field(default=0, description="Chunks whose own vector was queried.")
+    generation: int = Field(default=0, description="Store generation checked.")
+    problems: list[IntegrityProblem] = Field(default_factory=list)
+
+    @property
+    def remaining(self) -> list[IntegrityProblem]:
+        """Problems not repaired."""
+        return [p for p in self.problems if not p.repaired]

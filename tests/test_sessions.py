@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import random
+import signal
 import sqlite3
+import subprocess
+import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -12,7 +18,15 @@ from rag.cli import main
 from rag.errors import RagError, SessionNotFound
 from rag.sessions import SCHEMA_VERSION, SessionStore
 from rag.types import Answer, AnswerSentence, Citation, Turn, Verdict
-from ui.export import session_from_json, session_json
+from tests.conftest import ROOT
+from ui.export import (
+    EXPORTS_PREFIX,
+    clean_stale_exports,
+    delete_exports,
+    new_exports_folder,
+    session_from_json,
+    session_json,
+)
 
 QUOTE = (
     "The conflict, which has drawn in Western countries, Arab states, and Turkey supporting "
@@ -207,3 +221,188 @@ def test_cli_lists_shows_exports_and_deletes(saved: str, tmp_path: Path) -> None
     assert saved not in rag("sessions", "list").output
     missing = rag("sessions", "show", saved)
     assert missing.exit_code != 0 and "no session" in missing.output
+
+
+# ------------------------------------------------------------ durability
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    """Run Python ``code`` (this checkout's rag importable) in another process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_a_question_in_flight_when_the_process_is_killed_stays_visible(path: Path) -> None:
+    store = SessionStore(path)
+    sid = store.create("Coast").id
+    store.append_turn(sid, answered("who backed Assad?"))
+    killed = _run(
+        "import os, signal\n"
+        "from rag.sessions import SessionStore\n"
+        f"s = SessionStore({str(path)!r})\n"
+        f"s.begin_turn({sid!r}, 'how many people died?')\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    assert killed.returncode == -signal.SIGKILL
+    turns = SessionStore(path).require(sid).turns
+    assert [t.question for t in turns] == ["who backed Assad?", "how many people died?"]
+    assert turns[0].status == "complete" and turns[0].answer is not None
+    assert turns[1].status == "interrupted" and turns[1].answer is None
+
+
+def test_a_turn_is_pending_while_answered_then_complete(path: Path) -> None:
+    store = SessionStore(path)
+    sid = store.create("Coast").id
+    position = store.begin_turn(sid, "who backed Assad?")
+    (turn,) = store.require(sid).turns
+    assert turn.status == "pending"  # this process is alive and answering it
+    answer = answered("who backed Assad?").answer
+    assert answer is not None
+    done = store.complete_turn(sid, position, answer)
+    assert done.turns[0].status == "complete"
+    assert done.turns[0].answer == answer
+    assert store.list(query="Russia")[0].id == sid  # the answer text is searchable
+
+    failed = store.begin_turn(sid, "and the rebels?")
+    store.abandon_turn(sid, failed)  # the error was shown instead; nothing is left behind
+    assert [t.question for t in store.require(sid).turns] == ["who backed Assad?"]
+    # Two questions in flight in one session (two tabs): abandoning the first keeps the second.
+    first = store.begin_turn(sid, "and the rebels?")
+    second = store.begin_turn(sid, "and Turkey?")
+    store.abandon_turn(sid, first)
+    third = store.begin_turn(sid, "and Iran?")
+    assert third != second
+    assert [t.question for t in store.require(sid).turns] == [
+        "who backed Assad?",
+        "and Turkey?",
+        "and Iran?",
+    ]
+
+
+def test_the_file_is_in_wal_mode_and_a_committed_turn_survives_a_kill(path: Path) -> None:
+    killed = _run(
+        "import os, signal\n"
+        "from rag.sessions import SessionStore\n"
+        "from tests.test_sessions import answered\n"
+        f"s = SessionStore({str(path)!r})\n"
+        "sid = s.create('Coast').id\n"
+        "s.append_turn(sid, answered('who backed Assad?'))\n"
+        "print(sid, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    sid = killed.stdout.strip()
+    assert SessionStore(path).require(sid).turns[0].answer is not None
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _filled(path: Path, sessions: int = 40) -> None:
+    store = SessionStore(path)
+    for i in range(sessions):
+        sid = store.create(f"Session {i}").id
+        store.append_turn(sid, answered(f"question {i}?"))
+    # Every connection is closed: the WAL is checkpointed into the main file.
+    assert not path.with_name(path.name + "-wal").exists()
+
+
+def _moved_aside(path: Path) -> list[Path]:
+    return sorted(
+        p for p in path.parent.glob(f"{path.name}.damaged-*") if p.name[-4:] not in ("-wal", "-shm")
+    )
+
+
+@pytest.mark.parametrize("damage", ["emptied", "truncated", "garbage page"])
+def test_a_damaged_file_is_moved_aside_with_a_message_naming_it(path: Path, damage: str) -> None:
+    _filled(path)
+    data = path.read_bytes()
+    if damage == "emptied":
+        path.write_bytes(b"")
+    elif damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        page = 4096
+        rng = random.Random(7)
+        garbage = bytes(rng.randrange(256) for _ in range(page))
+        path.write_bytes(data[: 2 * page] + garbage + data[3 * page :])
+
+    expected_aside = path.read_bytes()
+    store = SessionStore(path)  # never "database disk image is malformed"
+    (aside,) = _moved_aside(path)
+    assert store.notice is not None
+    assert str(path) in store.notice and str(aside) in store.notice
+    assert aside.stat().st_size == len(expected_aside)  # the damaged file, untouched
+    kept = store.list()
+    if damage == "emptied":
+        assert kept == []
+    assert len(kept) <= 40
+    # The new file works.
+    sid = store.create("After the damage").id
+    assert SessionStore(path).require(sid).title == "After the damage"
+    assert SessionStore(path).notice is None  # sound now: nothing more is moved
+
+
+def test_the_cli_reports_a_damaged_file_and_carries_on(saved: str, tmp_path: Path) -> None:
+    sessions = tmp_path / "sessions.sqlite3"
+    sessions.write_bytes(b"")
+    listed = rag("sessions", "list")
+    assert listed.exit_code == 0
+    assert f"warning: the sessions file {sessions} was damaged (it is empty (0 bytes))" in (
+        listed.output
+    )
+    assert "moved to" in listed.output and _moved_aside(sessions)
+
+
+def test_backup_and_restore(saved: str, tmp_path: Path) -> None:
+    backup_file = tmp_path / "backup.sqlite3"
+    done = rag("sessions", "backup", str(backup_file))
+    assert done.exit_code == 0 and f"to {backup_file}" in done.output
+    again = rag("sessions", "backup", str(backup_file))
+    assert again.exit_code == 1 and "already exists" in again.output
+
+    assert rag("sessions", "delete", saved).exit_code == 0
+    assert saved not in rag("sessions", "list").output
+    restored = rag("sessions", "restore", str(backup_file))
+    assert restored.exit_code == 0 and "restored 1 session(s)" in restored.output
+    assert saved in rag("sessions", "list").output
+    assert QUOTE in rag("sessions", "show", saved).output
+    # What was there before the restore is kept beside the file.
+    (kept,) = tmp_path.glob("sessions.sqlite3.before-restore-*")
+    assert str(kept) in restored.output
+    assert SessionStore(kept).list() == []
+
+
+def test_restore_refuses_a_file_that_is_not_a_sound_sessions_backup(
+    saved: str, tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"not a database at all" * 300)
+    refused = rag("sessions", "restore", str(junk))
+    assert refused.exit_code == 1
+    assert f"cannot restore from {junk}: not a readable SQLite file" in refused.output
+    other = tmp_path / "other.sqlite3"
+    with closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+        conn.commit()
+    refused = rag("sessions", "restore", str(other))
+    assert "not a newsrag sessions file" in refused.output
+    assert saved in rag("sessions", "list").output  # nothing was touched
+
+
+# ------------------------------------------------------------ export files
+def test_export_files_go_with_their_session_and_dead_apps_folders_are_cleaned(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "tmp"
+    root.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    mine = new_exports_folder(root)
+    theirs = root / f"{EXPORTS_PREFIX}{dead.stdout.strip()}-abc"
+    for folder in (mine, theirs):
+        (folder / "s1").mkdir(parents=True)
+        (folder / "s1" / "notes.md").write_text("x")
+        (folder / "s2").mkdir()
+    assert clean_stale_exports(root) == [theirs]  # a dead app's folder
+    assert mine.exists() and not theirs.exists()
+    assert delete_exports("s1", root) == 1
+    assert not (mine / "s1").exists() and (mine / "s2").exists()

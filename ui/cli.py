@@ -14,7 +14,7 @@ import click
 
 from rag.cli import pipeline_from_context, settings_from_context
 from rag.sessions import ANYONE, SessionStore
-from ui.export import session_json, session_markdown
+from ui.export import clean_stale_exports, delete_exports, session_json, session_markdown
 
 
 def parse_credentials(pairs: tuple[str, ...], auth_file: Path | None) -> list[tuple[str, str]]:
@@ -64,7 +64,8 @@ def serve(
     # Load the model and open the store now, once, so the first question is not the slow one.
     pipeline.embedder.embed_query("warm up")
     click.echo(f"store: {pipeline.store.location} ({pipeline.store.count_chunks()} passages)")
-    store = SessionStore(settings.ui.sessions_path)
+    store = _open_sessions(settings.ui.sessions_path)
+    clean_stale_exports()  # export files of earlier runs, deleted sessions' included
     app = build_app(pipeline, store, auth=bool(credentials))
     launch(
         app,
@@ -77,11 +78,19 @@ def serve(
 
 @click.group()
 def sessions() -> None:
-    """List, show, export and delete research sessions (saved by `rag serve`)."""
+    """List, show, export, delete, back up and restore research sessions (of `rag serve`)."""
+
+
+def _open_sessions(path: Path) -> SessionStore:
+    """Open the sessions file, telling the user if a damaged one had to be moved aside."""
+    store = SessionStore(path)
+    if store.notice:
+        click.echo(f"warning: {store.notice}", err=True)
+    return store
 
 
 def _store(ctx: click.Context) -> SessionStore:
-    return SessionStore(settings_from_context(ctx).ui.sessions_path)
+    return _open_sessions(settings_from_context(ctx).ui.sessions_path)
 
 
 @sessions.command("list")
@@ -137,4 +146,27 @@ def delete(ctx: click.Context, session_ids: tuple[str, ...]) -> None:
     store = _store(ctx)
     for sid in session_ids:
         store.delete(sid)  # an unknown id stops here, reported by `rag` as one line
+        delete_exports(sid)  # a running app's export files of it go too
         click.echo(f"deleted {sid}")
+
+
+@sessions.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, target: Path) -> None:
+    """Copy every session into the new file TARGET (safe while the app runs)."""
+    store = _store(ctx)
+    written = store.backup(target)
+    click.echo(f"backed up {store.path} to {written}")
+
+
+@sessions.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def restore(ctx: click.Context, source: Path) -> None:
+    """Replace every session with those of the backup SOURCE (the current ones are kept
+    in a copy beside the sessions file)."""
+    store = _store(ctx)
+    kept = store.restore(source)
+    count = len(store.list(limit=1_000_000))
+    click.echo(f"restored {count} session(s) from {source}; the previous sessions are in {kept}")

@@ -9,8 +9,13 @@ cited with the exact spans quoted from it. The JSON is for programs and round-tr
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rag.types import Answer, Citation, Pin, Session, Verdict
 from ui.render import filters_tag, format_date, safe_url, same_question
@@ -168,3 +173,57 @@ def export_filename(session: Session, suffix: str) -> str:
     """A safe file name from the title: 'who-backed-assad.md'."""
     slug = re.sub(r"[^a-z0-9]+", "-", session.title.lower()).strip("-")[:60] or "session"
     return f"{slug}.{suffix}"
+
+
+# ------------------------------------------------------------ export files on disk
+# The app writes each open session's exports under a private temp folder (Gradio serves
+# files only from there, its cache or the working directory). Named with the pid of the
+# app, so a later start can tell folders of dead apps (removed) from those of live ones.
+EXPORTS_PREFIX = "newsrag-exports-"
+_LEGACY_MAX_AGE = 24 * 3600.0  # folders named without a pid (older versions): by age
+
+
+def new_exports_folder(root: Path | None = None) -> Path:
+    """A fresh exports folder for this process: ``<tmp>/newsrag-exports-<pid>-<random>``."""
+    return Path(tempfile.mkdtemp(prefix=f"{EXPORTS_PREFIX}{os.getpid()}-", dir=root))
+
+
+def _exports_folders(root: Path | None) -> list[Path]:
+    base = root or Path(tempfile.gettempdir())
+    return [p for p in base.glob(f"{EXPORTS_PREFIX}*") if p.is_dir()]
+
+
+def clean_stale_exports(root: Path | None = None) -> list[Path]:
+    """Remove export folders left by apps that are no longer running; returns them."""
+    removed = []
+    for folder in _exports_folders(root):
+        pid = folder.name[len(EXPORTS_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit():
+            stale = not _pid_alive(int(pid))
+        else:
+            stale = time.time() - folder.stat().st_mtime > _LEGACY_MAX_AGE
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def delete_exports(session_id: str, root: Path | None = None) -> int:
+    """Remove a deleted session's export files from every app's folder; returns how many."""
+    count = 0
+    for folder in _exports_folders(root):
+        target = folder / session_id
+        if session_id and target.parent == folder and target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            count += 1
+    return count
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
