@@ -406,3 +406,11 @@ def test_new_session_titles_tell_sessions_apart() -> None:
     year = Filters(since=dt.date(2016, 1, 1), until=dt.date(2016, 12, 31))
     assert session_title("who backed Assad?", year, at) == "who backed Assad? (2016) · 29 Nov 15:02"
     assert session_title("why " * 40, None, at).endswith("… · 29 Nov 15:02")
+
+
+def test_interrupted_and_pending_turns_say_so() -> None:
+    from rag.types import Turn
+    from ui.render import turn_html
+
+    assert "Interrupted" in turn_html(Turn(question="q?", status="interrupted"), 0)
+    assert "still being answered" in turn_html(Turn(question="q?", status="pending"), 0)

@@ -290,6 +290,11 @@ class Chat:
             everything,
         )
         idle = {w.question: gr.update(interactive=True), w.ask: gr.update(interactive=True)}
+        # The question is saved before it is answered: if the server dies mid-answer, the
+        # session shows an interrupted turn instead of losing the question.
+        if session is None:
+            session = self.store.create(session_title(asked, filters), owner=owner)
+        position = self.store.begin_turn(session.id, asked, owner=owner)
         try:
             answer, text = None, ""
             for event in self.pipeline.stream(asked, filters=filters, history=turns):
@@ -301,6 +306,7 @@ class Chat:
                 shown = self._pending(turns, asked, text, step, filters)
                 yield complete({w.transcript: shown}, everything)
         except RagError as exc:
+            self.store.abandon_turn(session.id, position, owner=owner)
             tail = render.error_html(asked, str(exc), len(turns), filters)
             failed = {
                 **idle,
@@ -310,10 +316,7 @@ class Chat:
             yield complete(failed, everything)
             return
         assert answer is not None  # Pipeline.stream always ends with the Answer
-        if session is None:
-            session = self.store.create(session_title(asked, filters), owner=owner)
-        turn = Turn(question=asked, answer=answer)
-        session = self.store.append_turn(session.id, turn, owner=owner)
+        session = self.store.complete_turn(session.id, position, answer, owner=owner)
         yield self.show(session, owner, query) | idle
 
     def _pending(

@@ -294,7 +294,12 @@ def same_question(a: str, b: str) -> bool:
 def turn_html(turn: Turn, index: int) -> str:
     """One exchange of the conversation."""
     if turn.answer is None:
-        body = '<div class="nr-error">This question has no saved answer.</div>'
+        why = {
+            "pending": "This question is still being answered (in another window or tab).",
+            "interrupted": "Interrupted: the server stopped before this question was answered."
+            " Ask it again.",
+        }.get(turn.status, "This question has no saved answer.")
+        body = f'<div class="nr-error">{html.escape(why)}</div>'
     else:
         body = answer_html(turn.answer, index)
     return (
