@@ -379,10 +379,6 @@ _PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "van", "von", "de
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’]*")
 
 
-def _word_set(text: str) -> set[str]:
-    return set(words(text))
-
-
 def _bare(word: str) -> str:
     return word.lower().strip("'’\".,;:!?()[]").removesuffix("'s").removesuffix("’s")
 
