@@ -336,7 +336,9 @@ class Pipeline:
         if self.reranker is not None:
             ranked = self.reranker.rerank(spec.question, ranked)
         hits = reserve(rerank_hits(pool, ranked), steered, cfg.k)
-        candidates = found.candidates + [h for hits_ in steered for h in hits_]
+        # Every passage retrieved, once: what the names and unknown-words checks read.
+        seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}
+        candidates = list(seen.values())
         return hits, candidates, ranked
 
     def _decide(
