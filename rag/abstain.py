@@ -13,18 +13,22 @@ Gates (on the whole retrieval):
    ``max_unknown_share`` of its weight, and nothing retrieved is close in meaning.
 3. ``nothing_relevant`` → ``no_relevant``: no sentence reaches ``min_relevance``.
 
-Filters (on the candidate sentences: those within ``candidate_ratio`` of the best score):
+Filters (on the candidate sentences: those within ``candidate_ratio`` of the best score;
+the survivors that name more of the question's entities in the sentence itself lead):
 
 4. ``entity_absent`` → ``not_answered``: for a question expecting a specific answer type,
    candidates whose passage (or headline) does not mention every entity the question
    names are dropped: "Aleppo" is not answered by a passage about Homs.
-5. ``wrong_period`` → ``time_mismatch``: when the question names a time, candidates whose
+5. ``other_actor`` → ``not_answered``: when the question names who did something
+   ("When did Binance file for bankruptcy?"), candidates where that verb has another
+   named subject ("Unlike FTX, which filed for bankruptcy …") are dropped.
+6. ``wrong_period`` → ``time_mismatch``: when the question names a time, candidates whose
    own dates, or whose article's publication date, lie in another period are dropped;
    the reason says which periods the corpus does cover on the topic.
-6. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
+7. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
    expected type beyond those the question names are dropped (a person for "who", a
    number of the counted thing for "how many", a date for "when").
-7. ``predicate_absent`` → ``not_answered``: for short factoid questions, no candidate has
+8. ``predicate_absent`` → ``not_answered``: for short factoid questions, no candidate has
    any of the words saying what is asked (besides the names).
 
 ``filtered_out`` is decided by the pipeline: the filters excluded evidence that the
@@ -39,7 +43,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
-from rag.nlp import SPECIFIC_TYPES, Annotator, has_answer_type
+from rag.nlp import SPECIFIC_TYPES, Annotator, Predication, has_answer_type
 from rag.questions import period_fit, published_date
 from rag.settings import AnswerSettings
 from rag.text import STOPWORDS, content_terms, found, weighted_terms, words, years
@@ -90,7 +94,20 @@ def decide(
             return Decision(result, [], name)
         if result is not None:
             ev.candidates = result
-    return Decision(None, ev.candidates)
+    return Decision(None, _naming_first(spec, ev.candidates))
+
+
+def _naming_first(spec: QuestionSpec, answers: list[SentenceHit]) -> list[SentenceHit]:
+    """Survivors that name more of the question's entities in the sentence itself first.
+
+    The checks accept a sentence whose entities are nearby in its article; the lead should
+    still be the one that says it outright ("The World Health Organization said at least
+    70 …" before "at least 88 civilians were killed …" two sentences after it).
+    """
+    if not spec.entities:
+        return answers
+    named = {id(s): sum(mentions(e, s.text) for e in spec.entities) for s in answers}
+    return sorted(answers, key=lambda s: -named[id(s)])
 
 
 # ------------------------------------------------------------------------- gates
@@ -167,6 +184,66 @@ def entity_absent(ev: Evidence) -> CheckResult:
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
         f"the passages that could answer mentions {about}.",
     )
+
+
+def other_actor(ev: Evidence) -> CheckResult:
+    """Drop candidates where what the question's entity did is done by someone else.
+
+    The question's parse gives its verbs and their named subjects ("When did *Binance*
+    *file* for bankruptcy?"). A candidate whose same verb has a different named subject
+    ("Unlike *FTX*, which *filed* for bankruptcy in late 2022, Binance is still
+    standing") reports another actor's act. Pronoun and common-noun subjects ("The
+    company was founded in 2021") are not named and never count against a sentence.
+    Applies to one-fact questions that are not yes/no questions (a "no" may rest on
+    exactly such a sentence).
+    """
+    spec = ev.spec
+    if not spec.entities or not _focused(spec) or spec.answer_type == "yes_no":
+        return None
+    asked = [
+        p
+        for p in ev.annotator.predications([spec.question])[0]
+        if any(mentions(e, p.subject) for e in spec.entities)
+        and not any(mentions(o, p.subject) for o in spec.outlets)
+    ]
+    if not asked:
+        return None
+    kept: list[SentenceHit] = []
+    other: tuple[str, str, str] | None = None
+    for i in range(0, len(ev.candidates), _TAG_BATCH):
+        batch = ev.candidates[i : i + _TAG_BATCH]
+        for s, preds in zip(batch, ev.annotator.predications([c.text for c in batch]), strict=True):
+            actor = _other_actor(asked, preds, spec.question)
+            if actor is None:
+                kept.append(s)
+            elif other is None:
+                other = actor
+        if len(kept) >= ev.cfg.max_sentences:
+            break
+    if kept or other is None:
+        return kept or None
+    did, verb, instead = other
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but their "
+        f"relevant sentences say {did} did what is asked ({verb}…), not {instead}.",
+    )
+
+
+def _other_actor(
+    asked: list[Predication], preds: list[Predication], question: str
+) -> tuple[str, str, str] | None:
+    """(other subject, verb, asked subject) when ``preds`` give an asked verb another actor."""
+    for q in asked:
+        same = [p for p in preds if p.verb == q.verb]
+        if not same or any(
+            mentions(p.subject, q.subject) or mentions(q.subject, p.subject) for p in same
+        ):
+            continue
+        for p in same:
+            if not mentions(p.subject, question):
+                return p.subject, q.verb, q.subject
+    return None
 
 
 def wrong_period(ev: Evidence) -> CheckResult:
@@ -325,6 +402,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("topic_unknown", topic_unknown),
     ("nothing_relevant", nothing_relevant),
     ("entity_absent", entity_absent),
+    ("other_actor", other_actor),
     ("wrong_period", wrong_period),
     ("answer_type_absent", answer_type_absent),
     ("predicate_absent", predicate_absent),
@@ -342,14 +420,17 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     ("Patrick Mahomes" finds "Mahomes"); ``strict=False`` (is the name anywhere in the
     retrieved articles?) accepts any of its words written capitalised ("Echelon
     Connect Sport" finds "Echelon"), but one shared word is never enough when strict
-    ("Arab League" does not find "Arab states").
+    ("Arab League" does not find "Arab states"). Abbreviations match with or without
+    their dots ("US" finds "U.S."), and a nationality finds its country ("Jordanian"
+    finds "Jordan's").
     """
+    name, text = _undot(name), _undot(text)
     parts = [w for w in words(name) if "-" not in w and w not in STOPWORDS]
     parts = [w for w in parts if w not in _PARTICLES]
     if not parts:
         return True
     have = set(words(text))
-    if all(found(p, have) or (strict and _variant(p, have)) for p in parts):
+    if all(found(p, have) or (strict and (_variant(p, have) or _demonym(p, have))) for p in parts):
         return True
     if len(parts) == 1:
         return False
@@ -364,6 +445,28 @@ def _variant(word: str, have: set[str]) -> bool:
     return any(
         w[0] == word[0] and abs(len(w) - len(word)) <= 1 and _one_edit(word, w) for w in have
     )
+
+
+def _demonym(word: str, have: set[str]) -> bool:
+    """A word of ``have`` that is the country of the nationality ``word``.
+
+    "jordanian" → "jordan", "israeli" → "israel", "lebanese" → "leban(on)", "turkish" →
+    "turk(ey)": the stem, at least four letters, begins a word at most three letters longer.
+    """
+    for suffix in _DEMONYM_SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 4:
+            return any(w.startswith(stem) and len(w) - len(stem) <= 3 for w in have)
+    return False
+
+
+_DEMONYM_SUFFIXES = ("ian", "ean", "ese", "ish", "an", "i")
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def _undot(text: str) -> str:
+    """'U.S.' → 'US', so an abbreviation is one word however it is written."""
+    return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
 
 
 def _one_edit(a: str, b: str) -> bool:

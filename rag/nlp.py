@@ -56,6 +56,21 @@ class Entity:
     text: str
 
 
+@dataclass(frozen=True)
+class Predication:
+    """A verb and its named subject: "FTX, which filed for bankruptcy" → (file, FTX, ORG).
+
+    ``verb`` is the verb's stemmed content term; ``subject`` the named entity (or proper-noun
+    run) that is its grammatical subject, followed through relative pronouns ("which",
+    "who") and coordinated verbs ("condemned … and called for"); ``label`` its entity label
+    ("" for a proper-noun run the tagger did not label).
+    """
+
+    verb: str
+    subject: str
+    label: str
+
+
 class Annotator:
     """Entities and clause spans of sentences; one loaded spaCy pipeline, or rules.
 
@@ -67,6 +82,7 @@ class Annotator:
         self.model = model
         self._nlp: Any = None
         self._ents: OrderedDict[str, list[Entity]] = OrderedDict()
+        self._preds: OrderedDict[str, list[Predication]] = OrderedDict()
 
     def _load(self) -> Any:
         if self._nlp is None:
@@ -136,6 +152,67 @@ class Annotator:
                     spans.append(_trim(doc, left, right))
         spans.append((0, len(text.rstrip())))
         return list(dict.fromkeys(spans))
+
+    def predications(self, texts: list[str]) -> list[list[Predication]]:
+        """Who does what in each of ``texts``: every verb with a named subject (cached).
+
+        Needs the parser and the tagger together, so it costs a full pass; callers ask
+        for it only for the few sentences that could lead an answer. Empty with rules.
+        """
+        todo = list(dict.fromkeys(t for t in texts if t not in self._preds))
+        if todo and self.uses_model:
+            for text, doc in zip(todo, self._load().pipe(todo), strict=True):
+                self._preds[text] = _predications(doc)
+        else:
+            for text in todo:
+                self._preds[text] = []
+        while len(self._preds) > _CACHE:
+            self._preds.popitem(last=False)
+        return [self._preds[t] for t in texts]
+
+
+_SUBJECT = frozenset({"nsubj", "nsubjpass"})
+_RELATIVE = frozenset({"which", "who", "that", "whom"})
+_NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT"})
+
+
+def _predications(doc: Any) -> list[Predication]:
+    out: list[Predication] = []
+    for tok in doc:
+        # The small model tags some question verbs as nouns ("did the Arab League call
+        # for"); a token with a subject is a verb whatever its tag.
+        if tok.pos_ not in ("VERB", "AUX") and not any(c.dep_ in _SUBJECT for c in tok.children):
+            continue
+        verb = content_terms(tok.text)
+        if not verb:
+            continue
+        head, subject = tok, None
+        for _ in range(3):  # "X condemned … and called for": a conjunct shares X
+            subject = next((c for c in head.children if c.dep_ in _SUBJECT), None)
+            if subject is not None or head.dep_ != "conj":
+                break
+            head = head.head
+        if subject is None:
+            continue
+        if subject.lower_ in _RELATIVE and head.dep_ == "relcl":
+            subject = head.head  # "FTX, which filed …": FTX filed
+        named = _named(doc, subject)
+        if named is not None:
+            out.append(Predication(verb[0], *named))
+    return out
+
+
+def _named(doc: Any, tok: Any) -> tuple[str, str] | None:
+    """The entity (or proper-noun run) ``tok`` heads, with its label; None for common nouns."""
+    for ent in doc.ents:
+        if ent.start <= tok.i < ent.end:
+            return (ent.text, ent.label_) if ent.label_ in _NAMED else None
+    if tok.pos_ != "PROPN":
+        return None
+    left = tok.i
+    while left > 0 and doc[left - 1].pos_ == "PROPN":
+        left -= 1
+    return doc[left : tok.i + 1].text, ""
 
 
 def _title_case(text: str) -> bool:

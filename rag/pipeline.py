@@ -10,7 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rag.abstain import Decision, decide, filtered_out
+from rag.abstain import Decision, decide, filtered_out, mentions
 from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
 from rag.embeddings import Embedder
 from rag.errors import RagError
@@ -328,6 +328,7 @@ class Pipeline:
             recall = self.settings.answer.period_recall_days
             for text, steer in steer_filters(spec, filters, recall):
                 steered.append(self.retriever.retrieve(text, steer).candidates)
+            steered += self._find_names(spec, filters, [found.candidates, *steered])
             pool = widen(pool, steered, cfg.steer_take, cfg.per_article)
         scored = self.scorer.score(spec, found.query_vector, pool)
         # Sentences that address the assistant ("ignore previous instructions and answer
@@ -340,6 +341,25 @@ class Pipeline:
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}
         candidates = list(seen.values())
         return hits, candidates, ranked
+
+    def _find_names(
+        self, spec: QuestionSpec, filters: Filters, retrieved: list[list[Hit]]
+    ) -> list[list[Hit]]:
+        """For each name the question uses that nothing retrieved mentions, its passages.
+
+        A long question ("Did Mashable report on the Echelon Connect Sport … before
+        Fortune mentioned …") can be retrieved by its other half; the name is then
+        searched on its own, and the passages that mention it join the pool, so that a
+        name is called absent from the corpus only when it is.
+        """
+        text = " ".join(f"{h.title} {h.source or ''} {h.text}" for hits in retrieved for h in hits)
+        out: list[list[Hit]] = []
+        for name in spec.entities:
+            if mentions(name, text, strict=False):
+                continue
+            hits = self.retriever.retrieve(name, filters).candidates
+            out.append([h for h in hits if mentions(name, f"{h.title} {h.text}")])
+        return [hits for hits in out if hits]
 
     def _decide(
         self, spec: QuestionSpec, filters: Filters, pool: list[Hit], ranked: list[SentenceHit]

@@ -30,6 +30,59 @@ from functools import lru_cache
 from rag.text import STOPWORDS, content_terms, months, names, words, years
 from rag.types import Period, QuestionSpec, SentenceHit
 
+# Nouns that name what a "which …" / "what …" question wants. The first of them after the
+# wh-word decides, whatever modifiers come before it ("which Texas-based publisher",
+# "which Syrian air base", "which imam"); a possessive defers to the next noun ("which
+# company's chief executive" asks for a person).
+_PLACE_NOUNS = """city cities town towns village villages region regions province provinces
+    place places area areas location locations neighbourhood neighborhood
+    district districts venue venues
+    airport airports base bases port ports camp camps field fields bridge bridges island islands
+    river rivers lake mountain mountains valley border crossing checkpoint road street highway
+    square building buildings stadium prison mosque church suburb suburbs county capital
+    continent hotel site sites facility plant mine dam compound zone hospital school""".split()
+_ORG_NOUNS = """organisation organization organisations organizations group groups company companies
+    firm firms agency agencies outlet outlets party parties militia militias faction factions team
+    teams club clubs bank banks government governments country countries nation nations state
+    states alliance coalition body bodies institution institutions network networks newspaper
+    newspapers startup startups publisher publishers broadcaster broadcasters channel airline
+    airlines automaker carmaker carrier retailer manufacturer maker studio lab laboratory
+    university court ministry department council committee commission union league federation
+    association charity brand platform exchange fund regulator watchdog army brigade regime
+    administration parliament board consortium insurer lender bloc""".split()
+_PERSON_NOUNS = """person people man men woman women official officials minister ministers president
+    leader leaders player players driver drivers coach ceo executive executives journalist
+    journalists reporter spokesman spokeswoman spokesperson commander commanders envoy general
+    judge founder cofounder co-founder author singer actor actress athlete imam cleric sheikh
+    priest bishop pope king queen prince princess emir ambassador diplomat senator lawmaker
+    politician governor mayor candidate chief director chairman chairwoman chair secretary lawyer
+    attorney prosecutor doctor scientist researcher analyst activist soldier officer pilot
+    militant victim hostage prisoner detainee survivor witness winner champion manager owner
+    investor billionaire entrepreneur economist professor student monarch dictator negotiator
+    mediator inspector investigator commissioner chancellor premier rapper musician artist
+    writer novelist editor columnist employee engineer""".split()
+_NUMBER_NOUNS = """toll tolls number numbers percentage percent proportion fraction total figure
+    figures count""".split()
+_TYPE_NOUNS = {
+    "place": _PLACE_NOUNS,
+    "organisation": _ORG_NOUNS,
+    "person": _PERSON_NOUNS,
+    "number": _NUMBER_NOUNS,
+}
+_ANY_TYPE_NOUN = "|".join(
+    sorted({n for nouns in _TYPE_NOUNS.values() for n in nouns}, key=len, reverse=True)
+)
+# Function words end the modifiers: "what happened to the city" asks no place.
+_FUNCTION_WORD = "|".join(sorted((re.escape(w) for w in STOPWORDS), key=len, reverse=True))
+
+
+def _which_noun(nouns: list[str]) -> re.Pattern[str]:
+    """'which/what', up to three modifiers (no type noun, no function word), then ``nouns``."""
+    wanted = "|".join(sorted(nouns, key=len, reverse=True))
+    modifier = rf"(?:(?!(?:(?:{_ANY_TYPE_NOUN})\b(?!['’]s)|(?:{_FUNCTION_WORD})\b))[\w'’.-]+\s+)"
+    return re.compile(rf"\b(?:which|what)\s+{modifier}{{0,3}}(?P<noun>{wanted})\b(?!['’]s)")
+
+
 # (answer type, pattern over the lower-cased question). Order matters: the first match wins.
 ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -44,8 +97,8 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bhow much (money|cash|funding)\b|\bhow much\b.*\b(cost|costs|pay|paid|raise|"
             r"raised|spend|spent|worth|fined?|earn|earned|invest|invested)\b|"
-            r"\bwhat (price|amount of money)\b|\bwhat (net |operating )?(income|revenue|profit|"
-            r"loss|sales|earnings|valuation)\b"
+            r"\bwhat (price|amount of money)\b|\b(what|how much) (net |operating )?(income|"
+            r"revenue|profit|loss|sales|earnings|valuation)\b"
         ),
     ),
     (
@@ -55,6 +108,7 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"amount|total))\b|\bhow many\b|\bwhat was the (death toll|toll|number)\b"
         ),
     ),
+    ("number", _which_noun(_NUMBER_NOUNS)),
     (
         "date",
         re.compile(
@@ -62,29 +116,11 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"^(in )?what year\b"
         ),
     ),
-    (
-        "place",
-        re.compile(
-            r"^where\b|\b(what|which) (city|cities|country's city|town|village|region|province|"
-            r"place|area|location|neighbou?rhood|district|venue|airport|base|port)\b"
-        ),
-    ),
-    (
-        "organisation",
-        re.compile(
-            r"\b(which|what) (organi[sz]ation|group|company|firm|agency|outlet|party|militia|"
-            r"faction|team|club|bank|government|country|countries|nation|nations|state|states|"
-            r"rebel group|alliance|coalition|body|institution|network|newspaper|startup)\b"
-        ),
-    ),
-    (
-        "person",
-        re.compile(
-            r"^(who|whom|whose)\b|\b(which|what) (person|people|man|woman|official|minister|"
-            r"president|leader|player|driver|coach|ceo|executive|journalist|spokes\w+|"
-            r"commander|envoy|general|judge|founder|author|singer|actor|athlete)\b|\bwho\b"
-        ),
-    ),
+    ("place", re.compile(r"^where\b")),
+    ("place", _which_noun(_PLACE_NOUNS)),
+    ("organisation", _which_noun(_ORG_NOUNS)),
+    ("person", _which_noun(_PERSON_NOUNS)),
+    ("person", re.compile(r"^(who|whom|whose)\b|\bwho\b")),
     (
         "yes_no",
         re.compile(
@@ -98,6 +134,10 @@ _FRAME_WORDS = frozenset(
     """year date day month week number percentage percent share proportion total amount
     city country place town region person people official group organisation organization
     company report article publish published""".split()
+)
+# A title cut off its name by its full stop ("Rep. Patrick McHenry") is no entity.
+_HONORIFICS = frozenset(
+    "mr mrs ms dr prof rep sen gov gen lt col sgt capt cmdr adm st rev hon pres".split()
 )
 _GENERIC_FOCUS = frozenset({"people", "persons", "person", "times", "of", "the", "were", "was"})
 
@@ -188,10 +228,12 @@ def parse_question(
     entities = [
         n
         for n in sorted({n.strip("'’\"“”") for n in names(q)} - {""})
-        if not _is_outlet(n, named_outlets) and not set(content_terms(n)) <= period_terms
+        if not _is_outlet(n, named_outlets)
+        and not set(content_terms(n)) <= period_terms
+        and n.lower().rstrip(".") not in _HONORIFICS
     ]
     entity_terms = {t for e in entities for t in content_terms(e)}
-    frame = {t for w in _FRAME_WORDS for t in content_terms(w)}
+    frame = {t for w in [*_FRAME_WORDS, asked_noun(q) or ""] for t in content_terms(w)}
     predicate = [
         t
         for t in dict.fromkeys(content_terms(q))
@@ -215,18 +257,38 @@ def parse_question(
 _REPORT = re.compile(r"\b(report|reported|article|story|published|wrote|interview|piece)\b", re.I)
 
 
+_COVERS = re.compile(r"\b(?:for|covering|during|over|throughout)\s+(?:the\s+)?$", re.I)
+
+
 def _names_a_report(question: str, period: Period, outlets: Sequence[str]) -> bool:
     """True when ``period`` dates a report, not the event: "CNBC's November 2023 report",
     "According to The Age in December 2023", "the article published on October 5, 2023".
 
     The test is proximity: an outlet name or a report word within 30 characters of the
-    time expression.
+    time expression. A period a report is *for* ("did Uber report for the third quarter
+    of 2023", "results covering 2022") is what it reports on, so it dates the event.
     """
     at = question.find(period.text)
     if at < 0:
         return False
+    if _COVERS.search(question[max(0, at - 12) : at]):
+        return False
     near = question[max(0, at - 30) : at + len(period.text) + 30]
     return bool(_REPORT.search(near)) or any(outlet_mention(near, o) is not None for o in outlets)
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun a "which/what …" question asks for ("At which *stadium* …"), if any.
+
+    It names the answer's kind, and the answer gives a name instead ("GEODIS Park"), so
+    it is not a word the answering sentence must contain.
+    """
+    low = question.lower()
+    for _kind, pattern in ANSWER_TYPE_RULES:
+        m = pattern.search(low)
+        if m and "noun" in m.groupdict() and m.group("noun"):
+            return m.group("noun")
+    return None
 
 
 def classify(question: str) -> str:
@@ -462,10 +524,16 @@ def period_fit(
     published = published_date(sentence.hit.published_at)
     named = years(sentence.text)
     fits: list[int] = []
+    dated = _month_years(sentence.text)
     for p in periods:
         if p.about == "publication":
             if published is not None:
                 fits.append(1 if p.start <= published <= p.end + dt.timedelta(slack_days) else -1)
+            continue
+        if p.granularity in ("day", "month") and dated:
+            # "Oct 2016 Thirty one militants were killed …" is not August 2016 news.
+            last = p.end + dt.timedelta(slack_days)
+            fits.append(1 if any(_overlaps(m, p.start, last) for m in dated) else -1)
             continue
         if named:
             fits.append(1 if any(p.start.year <= y <= p.end.year for y in named) else -1)
@@ -482,6 +550,26 @@ def period_fit(
         else:
             fits.append(0)
     return max(fits, default=0)
+
+
+_MONTH_YEAR = re.compile(
+    rf"\b(?P<mon>{_MONTH})\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?(?P<y>{_YEAR})\b", re.I
+)
+
+
+def _month_years(text: str) -> list[tuple[int, int]]:
+    """(year, month) of every "October 2016" / "Oct 5, 2016" / "5 October 2016" in ``text``."""
+    return [
+        (int(m.group("y")), _MONTHS[m.group("mon").lower().rstrip(".")])
+        for m in _MONTH_YEAR.finditer(text)
+    ]
+
+
+def _overlaps(year_month: tuple[int, int], start: dt.date, end: dt.date) -> bool:
+    year, month = year_month
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return first < end and last >= start
 
 
 def published_date(iso: str | None) -> dt.date | None:

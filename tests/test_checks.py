@@ -17,6 +17,7 @@ from rag.abstain import (
     answer_type_absent,
     entity_absent,
     names_absent,
+    other_actor,
     predicate_absent,
     wrong_period,
 )
@@ -64,6 +65,7 @@ def test_checks_are_named_and_ordered() -> None:
         "topic_unknown",
         "nothing_relevant",
         "entity_absent",
+        "other_actor",
         "wrong_period",
         "answer_type_absent",
         "predicate_absent",
@@ -91,6 +93,10 @@ def test_names_absent(question: str, text: str, fires: bool, annotator: Annotato
         ("How many were killed in Aleppo in 2016?", "Strikes on Aleppo killed 40 people.", False),
         ("How many died in Homs?", "40 died.", True),
         ("Describe Homs.", "Nothing about the city.", False),  # no specific answer type
+        ("Which Iranian official spoke?", "Iraq's foreign minister Fuad Hussein spoke.", True),
+        # spelling: a nationality finds its country, an abbreviation its dotted form
+        ("Which Jordanian leader spoke?", "Jordan's King Abdullah II spoke.", False),
+        ("Where did the US team play Ghana?", "The U.S. played Ghana at GEODIS Park.", False),
     ],
 )
 def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
@@ -122,6 +128,18 @@ def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotat
             "How many died in the 2013 attack?",
             "The 2013 attack killed 1,400 people.",
             "2017-04-05",
+            False,
+        ),
+        (
+            "Which air base did militants capture in August 2016?",
+            "Oct 2016 Militants captured the Kuweires air base.",
+            "2016-10-20",
+            True,
+        ),
+        (
+            "Which air base did militants capture in August 2016?",
+            "On August 30, 2016 militants captured the Kuweires air base.",
+            "2016-10-20",
             False,
         ),
         (
@@ -186,6 +204,32 @@ def test_time_mismatch_reason_names_the_periods_covered(annotator: Annotator) ->
     assert isinstance(result, Draft) and result.abstain_reason is not None
     assert "2025" in result.abstain_reason and "2016" in result.abstain_reason
     assert "Aleppo raids" in result.abstain_reason
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        ("When was Anthropic founded?", "OpenAI was founded in late 2015.", True),
+        (
+            "When did Binance file for bankruptcy?",
+            "Unlike FTX, which filed for bankruptcy in late 2022, Binance is still standing.",
+            True,
+        ),
+        (
+            "What did the Arab League call for after the violence?",
+            "The European Union condemned the violence and called for restraint.",
+            True,
+        ),
+        # must not fire: the asked actor, an unnamed subject, another verb, a yes/no question
+        ("When was OpenAI founded?", "OpenAI was founded in late 2015.", False),
+        ("When was Anthropic founded?", "The company was founded in 2021 by OpenAI staff.", False),
+        ("When was Anthropic founded?", "OpenAI released a chatbot in late 2022.", False),
+        ("Was Anthropic founded in 2015?", "OpenAI was founded in late 2015.", False),
+        ("Who backed Assad?", "Russia and Iran backed Assad.", False),
+    ],
+)
+def test_other_actor(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    assert _fires(other_actor(_ev(question, [_sent(text)], annotator))) is fires
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,18 @@ REF = dt.date(2025, 3, 9)  # a Sunday
         ("What did Sharaa say about unity?", "quote"),
         ("Did the Verge report that Google paid Apple?", "yes_no"),
         ("Is the ceasefire holding?", "yes_no"),
+        # modifiers before the type noun; the first type noun decides
+        ("Which imam was killed by the bomb?", "person"),
+        ("Which Jordanian leader stood beside the president?", "person"),
+        ("Which Texas-based publisher sued the company?", "organisation"),
+        ("Which Syrian air base did the militants capture?", "place"),
+        ("From which Damascus neighbourhood did he speak?", "place"),
+        ("Which company's chief executive resigned?", "person"),
+        ("How much operating income did the firm report?", "money"),
         # must not fire: no answer type cue at all
         ("Describe the humanitarian situation in Idlib.", "other"),
+        ("What happened to the city?", "other"),
+        ("What type of helicopter was shot down?", "other"),
         ("What happened in Latakia?", "other"),
     ],
 )
@@ -152,3 +162,23 @@ def test_multi_outlet_question_splits_into_one_part_per_outlet() -> None:
 )
 def test_two_wh_questions_split(question: str, parts: list[str]) -> None:
     assert parse_question(question).parts == parts
+
+
+@pytest.mark.parametrize(
+    ("question", "about"),
+    [
+        ("What did CNBC's November 2023 report say about Nike?", "publication"),
+        ("According to the article published on October 5, 2023, who resigned?", "publication"),
+        # must not fire: the period is what is reported on, or no report is named
+        ("How much operating income did Uber report for the third quarter of 2023?", "event"),
+        ("How many people were killed in Aleppo in 2016?", "event"),
+    ],
+)
+def test_period_dates_the_report_or_the_event(question: str, about: str) -> None:
+    spec = parse_question(question, outlets=["CNBC"], reference=dt.date(2025, 3, 9))
+    assert [p.about for p in spec.periods] == [about]
+
+
+def test_a_title_cut_off_by_its_full_stop_is_no_entity() -> None:
+    spec = parse_question("Did Rep. Patrick McHenry meet Dr. Smith in Aleppo?", reference=REF)
+    assert spec.entities == ["Aleppo", "Patrick McHenry", "Smith"]
