@@ -328,7 +328,8 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     beside it: a toll from a truck bombing does not answer "how many were killed when a
     suicide bomber struck a wedding". For other short factoids, some candidate must have
     at least one predicate word ("When will Syria hold its next election?" is not
-    answered by sentences that only mention Syria). Multi-part questions are left alone.
+    answered by sentences that only mention Syria). Multi-part and long multi-hop
+    questions are left alone: their few predicate words may each sit in another passage.
     """
     asked = ev.spec.predicate
     if not asked or ev.spec.parts:
@@ -343,7 +344,7 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
         need = ev.cfg.min_predicate_share * len(asked)
         kept = [s for s in ev.candidates if _share(asked, around(s, ev.pool)) >= need - 1e-9]
-    elif len(asked) <= _FACTOID_WORDS:
+    elif len(asked) <= _FACTOID_WORDS and _focused(ev.spec):
         have = {t for s in ev.candidates for t in content_terms(s.text)}
         kept = ev.candidates if any(found(t, have) for t in asked) else []
     else:
