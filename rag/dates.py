@@ -29,6 +29,11 @@ _MONTH_ONLY = re.compile(
     r"\b(?:in|since|during|by|until|from|early|late|mid-?)\s+(?:(?:early|late|mid-?)\s*)?"
     r"(?P<mon>" + "|".join(m.capitalize() for m in _MONTH_NAMES) + r")\b(?![\s,]+\d)"
 )
+_MONTH_DAY = re.compile(
+    r"\b(?P<mon>" + "|".join(m.capitalize() for m in _MONTH_NAMES) + r")\s+(?P<d>\d{1,2})"
+    r"(?:st|nd|rd|th)?\b(?![\s,]+(?:\d|and\s+\d))"
+)
+_BARE_WEEKDAY = re.compile(r"\b(?P<wd>" + "|".join(calendar.day_name) + r")\b(?!['’]s)")
 _ON_WEEKDAY = re.compile(r"on\s+(?:" + "|".join(calendar.day_name) + r")", re.I)
 _EARLIEST_YEAR = 1900  # a bare "2000" before this is a count, not a year
 
@@ -56,16 +61,44 @@ def resolve_dates(text: str, published: dt.date | str | None, offset: int = 0) -
         found.append(_event(written, start + offset, first, last, period.granularity, relative))
         taken.append((start, end))
     if ref is not None:
-        for m in _MONTH_ONLY.finditer(text):
-            if any(a < m.end() and m.start() < b for a, b in taken):
-                continue
-            month = _MONTH_NAMES[m.group("mon").lower()]
-            year = ref.year if month <= ref.month else ref.year - 1
-            last_day = calendar.monthrange(year, month)[1]
-            first, last = dt.date(year, month, 1), dt.date(year, month, last_day)
-            s, e = m.start("mon"), m.end("mon")
-            found.append(_event(text[s:e], s + offset, first, last, "month", True))
+        found += _reported_forms(text, ref, offset, taken)
     return sorted(found, key=lambda d: d.start)
+
+
+def _reported_forms(
+    text: str, ref: dt.date, offset: int, taken: list[tuple[int, int]]
+) -> list[EventDate]:
+    """ "April 4", "in December", "Tuesday": dates reported text leaves the year (or week)
+    out of, the latest such date on or before publication."""
+    found: list[EventDate] = []
+
+    def free(s: int, e: int) -> bool:
+        return not any(a < e and s < b for a, b in taken)
+
+    for m in _MONTH_DAY.finditer(text):
+        month, day = _MONTH_NAMES[m.group("mon").lower()], int(m.group("d"))
+        year = ref.year if (month, day) <= (ref.month, ref.day) else ref.year - 1
+        if not free(m.start(), m.end()) or day > calendar.monthrange(year, month)[1]:
+            continue
+        when = dt.date(year, month, day)
+        found.append(_event(m.group(0), m.start() + offset, when, when, "day", True))
+        taken.append((m.start(), m.end()))
+    for m in _MONTH_ONLY.finditer(text):
+        s, e = m.start("mon"), m.end("mon")
+        if not free(s, e):
+            continue
+        month = _MONTH_NAMES[m.group("mon").lower()]
+        year = ref.year if month <= ref.month else ref.year - 1
+        first = dt.date(year, month, 1)
+        last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        found.append(_event(text[s:e], s + offset, first, last, "month", True))
+    for m in _BARE_WEEKDAY.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        back = (ref.weekday() - list(calendar.day_name).index(m.group("wd"))) % 7
+        when = ref - dt.timedelta(days=back)
+        found.append(_event(m.group(0), m.start() + offset, when, when, "day", True))
+    return found
 
 
 def _event(

@@ -44,6 +44,23 @@ def supports(claim: str, sentence: str, overlap: float) -> bool:
     return set(numbers(claim)) <= set(numbers(sentence))
 
 
+def prefer_recent(ranked: list[SentenceHit], weight: float) -> list[SentenceHit]:
+    """Sentences re-ranked with a bonus growing with publication date, up to ``weight``
+    for the newest (for "latest" questions: a revised toll supersedes the first one)."""
+    days = {id(s): d for s in ranked if (d := published_date(s.hit.published_at)) is not None}
+    if len(set(days.values())) < 2 or weight <= 0:
+        return ranked
+    oldest, newest = min(days.values()), max(days.values())
+    span = (newest - oldest).days
+
+    def bonus(s: SentenceHit) -> float:
+        d = days.get(id(s))
+        return 0.0 if d is None else weight * (d - oldest).days / span
+
+    scored = [s.model_copy(update={"score": s.score + bonus(s)}) for s in ranked]
+    return sorted(scored, key=lambda s: -s.score)
+
+
 def independent_origins(hits: Sequence[Hit]) -> list[str]:
     """One outlet name per independent origin among ``hits``.
 

@@ -22,7 +22,7 @@ from rag.judges import make_model_judge
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel, make_chat_model
 from rag.loaders import FieldMap
-from rag.news import NewsLens
+from rag.news import NewsLens, prefer_recent
 from rag.nlp import Annotator
 from rag.questions import parse_question, published_date
 from rag.rerank import Reranker, SentenceScorer, make_reranker, rerank_hits
@@ -375,6 +375,8 @@ class Pipeline:
         ranked = [s for s in scored if not is_instruction(s.text)]
         if self.reranker is not None:
             ranked = self.reranker.rerank(spec.question, ranked)
+        if spec.latest:  # "latest", "as of": newer reports supersede older ones
+            ranked = prefer_recent(ranked, self.settings.news.recency_weight)
         hits = collapse(reserve(rerank_hits(pool, ranked), steered, cfg.k))  # one per wire story
         # Every passage retrieved, once: what the names and unknown-words checks read.
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}

@@ -209,7 +209,16 @@ def parse_question(
         outlets=named_outlets,
         parts=split_parts(q, named_outlets),
         reference_date=reference,
+        latest=bool(LATEST.search(q)),
     )
+
+
+LATEST = re.compile(
+    r"\b(latest|most recent(ly)?|newest|as of|so far|to date|up to date|currently|current|"
+    r"now stand|still)\b",
+    re.I,
+)
+"""Words asking for the newest state of things: newer reports supersede older ones."""
 
 
 _REPORT = re.compile(r"\b(report|reported|article|story|published|wrote|interview|piece)\b", re.I)

@@ -306,6 +306,13 @@ class NewsSettings(_Section):
         description="Two reports are compared only when published at most this many days apart "
         "(further apart, they are likely about different events).",
     )
+    recency_weight: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="For 'latest' / 'as of' questions, score bonus of the newest article's "
+        "sentences over the oldest's (linear in publication date between them).",
+    )
     timeline_events: int = Field(
         default=40, ge=1, le=500, description="Most events a timeline lists."
     )

@@ -147,6 +147,11 @@ class QuestionSpec(_Record):
     reference_date: dt.date | None = Field(
         default=None, description="Date relative expressions were resolved against."
     )
+    latest: bool = Field(
+        default=False,
+        description="The question asks for the newest state of things ('latest', 'most "
+        "recent', 'as of', 'so far'): newer articles are preferred.",
+    )
 
 
 class EventDate(_Record):

@@ -287,3 +287,48 @@ def test_cli_timeline_exports(tmp_path: Path) -> None:
     assert as_md.output.startswith("# Timeline:") and "**2025-03-06** (on Thursday)" in as_md.output
     empty = runner.invoke(main, ["timeline", query, "--until", "1990-01-01"])
     assert empty.exit_code == 0 and "No dated events" in empty.output
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "labels"),
+    [
+        ("a chemical weapons attack killed nearly 90 people on April 4.", "2017-04-05",
+         ["2017-04-04"]),
+        ("Warplanes releasing toxic gas targeted Tuesday the town.", "2017-04-05",
+         ["2017-04-04"]),
+        ("Talks resumed in Geneva on December 30.", "2017-01-03", ["2016-12-30"]),
+        ("Tuesday's strike killed 18.", "2017-04-05", []),  # a possessive names no day
+    ],
+)  # fmt: skip
+def test_dates_reported_without_year(text: str, published: str, labels: list[str]) -> None:
+    assert [d.label() for d in resolve_dates(text, published)] == labels
+
+
+@pytest.mark.parametrize(
+    ("question", "latest"),
+    [
+        ("What is the latest death toll of the Aleppo convoy bombing?", True),
+        ("How many people have been killed so far on the coast?", True),
+        ("As of March 2025, who controls Latakia?", True),
+        ("What is the most recent statement by the EU?", True),
+        ("How many people were killed in the Aleppo convoy bombing?", False),
+        ("Who was the first to report the attack?", False),
+    ],
+)
+def test_latest_questions_are_parsed_once(question: str, latest: bool) -> None:
+    from rag.questions import parse_question
+
+    assert parse_question(question).latest is latest
+
+
+def test_prefer_recent_lifts_the_newer_report() -> None:
+    from rag.news import prefer_recent
+    from rag.types import SentenceHit
+
+    def sent(article: str, published: str, score: float) -> SentenceHit:
+        hit = _hit(article, article, None).model_copy(update={"published_at": published})
+        return SentenceHit(hit=hit, text="toll", start=0, end=4, score=score)
+
+    ranked = [sent("first", "2017-04-15", 0.80), sent("update", "2017-04-16", 0.75)]
+    assert [s.hit.article_id for s in prefer_recent(ranked, 0.1)] == ["update", "first"]
+    assert [s.hit.article_id for s in prefer_recent(ranked, 0.0)] == ["first", "update"]
