@@ -79,7 +79,7 @@ def independent_origins(hits: Sequence[Hit]) -> list[str]:
         outlet = f"o:{(hit.source or hit.article_id).lower()}"
         group = f"g:{hit.wire_group or hit.article_id}"
         parent[find(outlet)] = find(group)
-        names.setdefault(outlet, hit.source or hit.article_id)
+        names.setdefault(outlet, hit.source or f"“{hit.title}” (outlet unknown)")
     firsts: dict[str, str] = {}
     for outlet, name in names.items():
         firsts.setdefault(find(outlet), name)

@@ -34,7 +34,8 @@ def event_for(s: SentenceHit) -> TimelineEvent | None:
         inside, key=lambda d: (_SPECIFIC.get(d.granularity, 5), d.start), default=None
     )
     base: dict[str, Any] = dict(
-        quote=s.text, start=s.start, end=s.end, article_id=s.hit.article_id, title=s.hit.title,
+        quote=s.text, start=s.start, end=s.end, context_start=s.hit.start,
+        context_end=s.hit.end, article_id=s.hit.article_id, title=s.hit.title,
         source=s.hit.source, url=s.hit.url, published_at=s.hit.published_at,
         score=round(s.score, 6), wire_group=s.hit.wire_group,
     )  # fmt: skip

@@ -479,6 +479,8 @@ class TimelineEvent(_Record):
     quote: str = Field(description="The sentence, verbatim from the article.")
     start: int = Field(ge=0, description="Offset of the sentence in the article text.")
     end: int = Field(ge=0)
+    context_start: int = Field(ge=0, description="Start of the passage around the sentence.")
+    context_end: int = Field(ge=0)
     article_id: str
     title: str
     source: str | None = None
