@@ -3,9 +3,9 @@
 An event is a retrieved sentence that is relevant to the query (it scores at least
 ``relative`` of the best sentence and ``answer.min_relevance``), dated by the most
 specific date it names ("on Thursday" resolved against its article's publication date,
-``rag.dates``), else by its article's publication date. Copies of one report (same wire
-group, or a sentence stating the other, on the same date) are one event that lists the
-other outlets under ``also_carried_by``.
+``rag.dates``), else by its article's publication date. Copies of one report (wire
+copies, collapsed in retrieval, or a sentence stating the other on the same date) are
+one event that lists the other outlets under ``also_carried_by``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def event_for(s: SentenceHit) -> TimelineEvent | None:
         context_end=s.hit.end, article_id=s.hit.article_id, title=s.hit.title,
         source=s.hit.source, url=s.hit.url, published_at=s.hit.published_at,
         score=round(s.score, 6), wire_group=s.hit.wire_group,
+        also_carried_by=list(s.hit.also_carried_by),
     )  # fmt: skip
     if best is not None:
         return TimelineEvent(
@@ -94,11 +95,11 @@ def _in_range(event: TimelineEvent, filters: Filters) -> bool:
 
 
 def _same_report(a: TimelineEvent, b: TimelineEvent, overlap: float) -> bool:
-    """Copies: same wire story and date, or one sentence stating the other on that date."""
-    if a.article_id == b.article_id or a.date != b.date:
+    """Copies: one sentence stating the other, on the same date
+    (also within one article: an agency story often repeats its key sentence). Copies
+    of a whole wire story were already collapsed in retrieval (``rag.wire.collapse``)."""
+    if a.date != b.date:
         return False
-    if a.wire_group and a.wire_group == b.wire_group:
-        return True
     return supports(a.quote, b.quote, overlap) or supports(b.quote, a.quote, overlap)
 
 

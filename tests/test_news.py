@@ -332,3 +332,29 @@ def test_prefer_recent_lifts_the_newer_report() -> None:
     ranked = [sent("first", "2017-04-15", 0.80), sent("update", "2017-04-16", 0.75)]
     assert [s.hit.article_id for s in prefer_recent(ranked, 0.1)] == ["update", "first"]
     assert [s.hit.article_id for s in prefer_recent(ranked, 0.0)] == ["first", "update"]
+
+
+def test_timeline_merges_copies_and_orders_by_resolved_date() -> None:
+    from rag.timeline import build_timeline
+    from rag.types import Filters, SentenceHit
+
+    def sent(article: str, source: str, published: str, text: str, score: float) -> SentenceHit:
+        hit = _hit(article, source, None, text).model_copy(update={"published_at": published})
+        return SentenceHit(hit=hit, text=text, start=0, end=len(text), score=score)
+
+    ranked = [
+        sent("a", "sputnik", "2017-04-07", "On Tuesday a chemical attack in Idlib killed 80 people.", 0.9),
+        sent("b", "manar", "2017-04-07", "On Tuesday a chemical attack in Idlib killed 80 people.", 0.85),
+        sent("c", "nna", "2017-04-05", "The WHO said on Wednesday the symptoms match a nerve agent.", 0.8),
+        sent("d", "trt", "2017-04-05", "Unrelated weather report for the coast.", 0.1),  # irrelevant
+    ]  # fmt: skip
+    result = build_timeline("q", ranked, Filters(), min_relevance=0.2, limit=10, overlap=0.6)
+    assert [(e.date.isoformat(), e.source) for e in result.events] == [
+        ("2017-04-04", "sputnik"),
+        ("2017-04-05", "nna"),
+    ]
+    assert result.events[0].also_carried_by == ["manar"]
+    assert result.events[0].date_text == "On Tuesday"
+    since = build_timeline("q", ranked, Filters(since=dt.date(2017, 4, 5)), min_relevance=0.2,
+                           limit=10, overlap=0.6)  # fmt: skip
+    assert [e.source for e in since.events] == ["nna"]
