@@ -290,7 +290,8 @@ a.nr-title:hover { text-decoration-color: currentColor; }
 .nr-conflict-h { font-size: 0.88rem; color: #92400e; margin-bottom: 0.35rem; }
 .nr-conflict table { width: 100%; border-collapse: collapse; font-size: 0.84rem;
   border: none !important; margin: 0; }
-.nr-conflict th, .nr-conflict td { border: none !important; background: transparent !important; }
+.nr-conflict thead, .nr-conflict tbody, .nr-conflict tr, .nr-conflict th, .nr-conflict td {
+  border: none !important; background: transparent !important; }
 .nr-conflict th { text-align: left; font-weight: 600; color: #78350f; font-size: 0.75rem;
   text-transform: uppercase; letter-spacing: 0.03em; padding: 0.2rem 0.4rem; }
 .nr-conflict td { vertical-align: top; padding: 0.3rem 0.4rem;
