@@ -358,3 +358,27 @@ def test_timeline_merges_copies_and_orders_by_resolved_date() -> None:
     since = build_timeline("q", ranked, Filters(since=dt.date(2017, 4, 5)), min_relevance=0.2,
                            limit=10, overlap=0.6)  # fmt: skip
     assert [e.source for e in since.events] == ["nna"]
+
+
+def test_nothing_verified_but_values_differ_abstains_with_sources_disagree() -> None:
+    from rag.news import SOURCES_DISAGREE, NewsLens
+    from rag.types import Answer, SentenceHit
+
+    def sent(article: str, source: str, text: str) -> SentenceHit:
+        hit = _hit(article, source, None, text).model_copy(update={"published_at": "2017-04-05"})
+        return SentenceHit(hit=hit, text=text, start=0, end=len(text), score=0.8)
+
+    answers = [
+        sent("a", "reuters", "The chemical attack killed 72 people in the town."),
+        sent("b", "sana", "The chemical attack killed 20 people in the town."),
+    ]
+    lens = NewsLens(NewsSettings(), annotator(), {})
+    abstained = Answer(question="q", answer="", abstained=True, abstain_code="not_answered")
+    out = lens.enrich(abstained, answers, answers)
+    assert out.abstain_code == SOURCES_DISAGREE and out.abstained
+    assert "72 (reuters, 2017-04-05)" in (out.abstain_reason or "")
+    assert "20 (sana, 2017-04-05)" in (out.abstain_reason or "")
+    # Any other abstention stays as it was, without conflicts.
+    other = Answer(question="q", answer="", abstained=True, abstain_code="no_relevant")
+    kept = lens.enrich(other, answers, answers)
+    assert kept.abstain_code == "no_relevant" and kept.conflicts == []

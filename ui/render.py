@@ -35,6 +35,7 @@ _ABSTAIN_LABELS = {
     "no_relevant": "Not in the corpus",
     "filtered_out": "Outside your filters",
     "not_answered": "Not supported by the sources",
+    "sources_disagree": "Sources disagree",
 }
 _VERDICT_LABELS = {
     Verdict.supported: "Supported",
