@@ -168,3 +168,28 @@ def test_answer_shows_outlet_count_and_resolved_date(tab: tuple[Any, list[str]])
     assert "2025-03-06" in (when.get_attribute("title") or "")
     shot(page, "tl_03_answer_dates.png")
     no_errors(page, console, "answer")
+
+
+def test_session_markdown_keeps_conflicts_and_as_of() -> None:
+    from rag.types import Session, Turn
+    from ui.export import session_markdown
+
+    a = _citation(1, "reuters", "The toll rose to 86 | more", "2017-04-05")
+    b = _citation(2, "sana", "The attack killed 58 people", "2017-04-04")
+    answer = Answer(
+        question="q", answer="The toll rose to 86 [1]", citations=[a],
+        sentences=[AnswerSentence(text=a.quote, citations=[1])],
+        conflicts=[Conflict(about="people killed", claims=[
+            ConflictClaim(value="86", number=86, counts="people killed", citation=a),
+            ConflictClaim(value="58", number=58, counts="people killed", citation=b),
+        ])],
+        as_of=dt.date(2017, 4, 5),
+    )  # fmt: skip
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    session = Session(id="s", title="Tolls", created_at=now, updated_at=now,
+                      turns=[Turn(question="q", answer=answer)])  # fmt: skip
+    text = session_markdown(session)
+    assert "Sources differ on *people killed*" in text
+    assert "| 58 | people killed | sana | 2017-04-04 |" in text
+    assert "86 \\| more" in text  # a pipe in a quote does not split the table row
+    assert "*As of 2017-04-05 (newest cited article).*" in text
