@@ -336,7 +336,8 @@ class Pipeline:
         filters = filters or Filters()
         spec = self.parse(query.strip())
         found = self.retriever.retrieve(spec.question, filters)
-        pool = collapse(diversify(found.candidates, len(found.candidates), 3))
+        # Every passage of an article may date an event: no per-article cap here.
+        pool = collapse(diversify(found.candidates, len(found.candidates), len(found.candidates)))
         ranked = [
             s
             for s in self.scorer.score(spec, found.query_vector, pool)
