@@ -290,7 +290,7 @@ class NewsSettings(_Section):
         default=5, ge=1, le=12, description="Words per shingle when comparing articles."
     )
     claim_overlap: float = Field(
-        default=0.6,
+        default=0.5,
         gt=0.0,
         le=1.0,
         description="Share of a quoted claim's content words a passage sentence must hold (with "
