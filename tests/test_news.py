@@ -382,3 +382,16 @@ def test_nothing_verified_but_values_differ_abstains_with_sources_disagree() -> 
     other = Answer(question="q", answer="", abstained=True, abstain_code="no_relevant")
     kept = lens.enrich(other, answers, answers)
     assert kept.abstain_code == "no_relevant" and kept.conflicts == []
+
+
+@needs_fakes
+def test_fakes_timeline_coast_2025_has_the_seed_thursday(fakes_pipeline: Pipeline) -> None:
+    from rag.types import Filters
+
+    result = fakes_pipeline.timeline(
+        "clashes between Assad loyalists and security forces in coastal Latakia and Tartous",
+        filters=Filters(since=dt.date(2025, 1, 1)),
+    )
+    assert all(e.end_date >= dt.date(2025, 1, 1) for e in result.events)
+    thursday = [e for e in result.events if e.date_text == "on Thursday"]
+    assert thursday and thursday[0].date == dt.date(2025, 3, 6)
