@@ -14,7 +14,7 @@ import click
 
 from rag.errors import RagError
 from rag.settings import Settings
-from rag.types import Answer, Filters
+from rag.types import Answer, Filters, Timeline
 
 
 def settings_from_context(ctx: click.Context) -> Settings:
@@ -261,6 +261,49 @@ def chat(
 
 
 @main.command()
+@click.argument("query")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Events on or after.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Events on or before.")
+@click.option("--source", "sources", multiple=True, help="Only this outlet (repeatable).")
+@click.option("--json", "fmt", flag_value="json", help="Print the timeline as JSON.")
+@click.option("--csv", "fmt", flag_value="csv", help="Print one CSV row per event.")
+@click.option("--md", "fmt", flag_value="md", help="Print a Markdown list.")
+@click.pass_context
+def timeline(
+    ctx: click.Context, query: str, since: dt.datetime | None, until: dt.datetime | None,
+    sources: tuple[str, ...], fmt: str | None,
+) -> None:  # fmt: skip
+    """Dated events relevant to QUERY, in date order, with outlet and quote."""
+    from rag.timeline import to_csv, to_json, to_markdown
+
+    result = pipeline_from_context(ctx).timeline(query, filters=_filters(since, until, sources))
+    if fmt == "json":
+        click.echo(to_json(result))
+    elif fmt == "csv":
+        click.echo(to_csv(result), nl=False)
+    elif fmt == "md":
+        click.echo(to_markdown(result), nl=False)
+    else:
+        click.echo(format_timeline(result))
+
+
+def format_timeline(result: Timeline) -> str:
+    """Plain text: one event per block, date first."""
+    if not result.events:
+        return f"No dated events found for {result.query!r}."
+    lines = []
+    for e in result.events:
+        when = e.date.isoformat() if e.date == e.end_date else f"{e.date} to {e.end_date}"
+        how = f'"{e.date_text}"' if e.date_text else "publication date"
+        who = ", ".join(x for x in (e.source or e.title, (e.published_at or "")[:10]) if x)
+        lines.append(f"{when}  ({how}; {who})")
+        lines.append(f"    {e.quote}")
+        if e.also_carried_by:
+            lines.append(f"    also carried by: {', '.join(e.also_carried_by)}")
+    return "\n".join(lines)
+
+
+@main.command()
 @click.option("--repair", is_flag=True, help="Fix what can be fixed (re-embed, rebuild BM25).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
@@ -295,7 +338,37 @@ def format_answer(answer: Answer) -> str:
         lines.append(f'    "{c.quote}"')
         if c.url:
             lines.append(f"    {c.url}")
+        if c.also_carried_by:
+            lines.append(f"    also carried by: {', '.join(c.also_carried_by)}")
+        for d in c.event_dates:
+            if d.relative:
+                lines.append(f'    "{d.text}" = {d.label()}')
+    lines += format_news(answer)
     return "\n".join(lines)
+
+
+def format_news(answer: Answer) -> list[str]:
+    """Outlet counts per sentence, conflicts side by side, and the as-of date."""
+    lines = []
+    counted = [s for s in answer.sentences if s.independent_outlets]
+    if counted:
+        lines.append("")
+        for s in counted:
+            marks = "".join(f"[{n}]" for n in s.citations)
+            lines.append(
+                f"{marks} backed by {s.independent_outlets} independent outlet(s): "
+                + ", ".join(s.backed_by)
+            )
+    for conflict in answer.conflicts:
+        lines += ["", f"Sources differ on {conflict.about}:"]
+        for claim in conflict.claims:
+            c = claim.citation
+            who = ", ".join(x for x in (c.source or c.title, (c.published_at or "")[:10]) if x)
+            lines.append(f"  {claim.value:>16}  {claim.counts}  ({who})")
+            lines.append(f'  {"":>16}  "{c.quote}"')
+    if answer.as_of:
+        lines += ["", f"As of {answer.as_of.isoformat()} (newest cited article)."]
+    return lines
 
 
 @main.command()

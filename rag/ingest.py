@@ -16,6 +16,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import cached_property
 from pathlib import Path
 
 from rag.chunking import chunk_article
@@ -26,6 +27,7 @@ from rag.loaders.files import real_path
 from rag.settings import Settings
 from rag.store import Store
 from rag.types import Article, Chunk, IngestReport
+from rag.wire import WireGrouper
 
 ProgressCallback = Callable[[float, int, str], None]
 """Called as (files done, files total, current file) during ingest; "files done" is
@@ -145,6 +147,7 @@ class Ingester:
         stored = self.store.content_hashes([a.id for a in articles])
         todo = [a for a in articles if stored.get(a.id) != hashes[a.id]]
         report.skipped += len(articles) - len(todo)
+        todo = self.wire.assign(todo)  # after hashing: a group change is no content change
         chunked = [(a, chunks) for a in todo if (chunks := self._chunk(a)) is not None]
         vectors = self.embedder.embed([c.text for _, chunks in chunked for c in chunks])
         offset = 0
@@ -166,6 +169,11 @@ class Ingester:
             else:
                 report.added += 1
             report.chunks += len(chunks)
+
+    @cached_property
+    def wire(self) -> WireGrouper:
+        """Wire-copy grouping against every stored article (loaded on first use)."""
+        return WireGrouper(self.store.articles(), self.settings.news)
 
     def _chunk(self, article: Article) -> list[Chunk] | None:
         """The article's chunks, or None (reported) if chunking fails on its text."""

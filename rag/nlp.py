@@ -120,6 +120,10 @@ class Annotator:
         while len(self._ents) > _CACHE:
             self._ents.popitem(last=False)
 
+    def parse(self, text: str) -> Any | None:
+        """The full spaCy ``Doc`` of ``text`` (tags, dependencies, entities); None with rules."""
+        return self._load()(text) if self.uses_model else None
+
     def entities(self, text: str) -> list[Entity]:
         """Entity mentions in ``text``."""
         if text not in self._ents:

@@ -22,14 +22,26 @@ from rag.judges import make_model_judge
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel, make_chat_model
 from rag.loaders import FieldMap
+from rag.news import NewsLens, prefer_recent
 from rag.nlp import Annotator
 from rag.questions import parse_question, published_date
 from rag.rerank import Reranker, SentenceScorer, make_reranker, rerank_hits
 from rag.retrieve import Retriever, diversify, reserve, steer_filters, widen
 from rag.settings import Settings
 from rag.store import Store
-from rag.types import Answer, Filters, Hit, IngestReport, QuestionSpec, SentenceHit, Turn
+from rag.timeline import build_timeline
+from rag.types import (
+    Answer,
+    Filters,
+    Hit,
+    IngestReport,
+    QuestionSpec,
+    SentenceHit,
+    Timeline,
+    Turn,
+)
 from rag.verify import Verifier
+from rag.wire import collapse, wire_members
 
 
 class Pipeline:
@@ -122,8 +134,14 @@ class Pipeline:
 
     def _changed(self) -> None:
         """Forget everything derived from the stored corpus (after a write)."""
-        for name in ("retriever", "corpus_facts"):
+        for name in ("retriever", "corpus_facts", "news"):
             self.__dict__.pop(name, None)
+
+    @cached_property
+    def news(self) -> NewsLens:
+        """Wire copies, outlet counts, resolved dates and conflicts (``rag.news``)."""
+        members = wire_members(self.store.articles())
+        return NewsLens(self.settings.news, self.annotator, members)
 
     @cached_property
     def reranker(self) -> Reranker | None:
@@ -257,7 +275,7 @@ class Pipeline:
             draft = apply_verdicts(draft, verified, self.settings.verify.unsupported == "drop")
             timings["verify"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
-        yield Answer(
+        final = Answer(
             question=asked,
             standalone_question=standalone,
             answer=draft.text or (draft.abstain_reason or ""),
@@ -275,6 +293,7 @@ class Pipeline:
             settings_hash=self.settings.settings_hash(),
             timings_ms=timings,
         )
+        yield self.news.enrich(final, decision.answers, ranked)  # rag.news
 
     def _standalone(self, question: str, history: Sequence[Turn]) -> str:
         uses_llm = self.settings.answer.backend != "extractive"
@@ -309,6 +328,28 @@ class Pipeline:
         hits, _, _ = self._rank(self.parse(question.strip()), filters or Filters())
         return hits
 
+    def timeline(self, query: str, *, filters: Filters | None = None) -> Timeline:
+        """Dated events relevant to ``query``, in date order (``rag.timeline``)."""
+        self._fresh()
+        if not query.strip():
+            raise RagError("the timeline query is empty: name an event or topic")
+        filters = filters or Filters()
+        spec = self.parse(query.strip())
+        found = self.retriever.retrieve(spec.question, filters)
+        # Every passage of an article may date an event: no per-article cap here.
+        pool = collapse(diversify(found.candidates, len(found.candidates), len(found.candidates)))
+        ranked = [
+            s
+            for s in self.scorer.score(spec, found.query_vector, pool)
+            if not is_instruction(s.text)
+        ]
+        return build_timeline(
+            query.strip(), ranked, filters,
+            min_relevance=self.settings.answer.min_relevance,
+            limit=self.settings.news.timeline_events,
+            overlap=self.settings.news.claim_overlap,
+        )  # fmt: skip
+
     def _rank(
         self, spec: QuestionSpec, filters: Filters
     ) -> tuple[list[Hit], list[Hit], list[SentenceHit]]:
@@ -336,7 +377,9 @@ class Pipeline:
         ranked = [s for s in scored if not is_instruction(s.text)]
         if self.reranker is not None:
             ranked = self.reranker.rerank(spec.question, ranked)
-        hits = reserve(rerank_hits(pool, ranked), steered, cfg.k)
+        if spec.latest:  # "latest", "as of": newer reports supersede older ones
+            ranked = prefer_recent(ranked, self.settings.news.recency_weight)
+        hits = collapse(reserve(rerank_hits(pool, ranked), steered, cfg.k))  # one per wire story
         # Every passage retrieved, once: what the names and unknown-words checks read.
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}
         candidates = list(seen.values())

@@ -251,7 +251,16 @@ def parse_question(
         outlets=named_outlets,
         parts=split_parts(q, named_outlets),
         reference_date=reference,
+        latest=bool(LATEST.search(q)),
     )
+
+
+LATEST = re.compile(
+    r"\b(latest|most recent(ly)?|newest|as of|so far|to date|up to date|currently|current|"
+    r"now stand|still)\b",
+    re.I,
+)
+"""Words asking for the newest state of things: newer reports supersede older ones."""
 
 
 _REPORT = re.compile(r"\b(report|reported|article|story|published|wrote|interview|piece)\b", re.I)
@@ -384,19 +393,29 @@ def split_parts(question: str, outlets: Sequence[str]) -> list[str]:
 
 def find_periods(question: str, reference: dt.date | None) -> list[Period]:
     """Times named in ``question``, most specific first, each resolved to a date range."""
-    found: list[Period] = []
-    rest = question
+    return [period for _, _, period in find_period_spans(question, reference)]
+
+
+def find_period_spans(text: str, reference: dt.date | None) -> list[tuple[int, int, Period]]:
+    """``find_periods`` with where each time is written: ``(start, end, period)``.
+
+    The same parser reads questions and article passages (``rag.dates`` resolves an
+    article's "on Thursday" against its publication date).
+    """
+    found: list[tuple[int, int, Period]] = []
+    rest = text
     for kind, pattern in _ABSOLUTE:
         for m in pattern.finditer(rest):
             period = _absolute(kind, m)
             if period is not None:
-                found.append(period)
+                found.append((m.start(), m.end(), period))
+        # Blanked, not removed: offsets into ``rest`` stay offsets into ``text``.
         rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
     if reference is not None:
         for m in _RELATIVE.finditer(rest):
             period = _relative(m, reference)
             if period is not None:
-                found.append(period)
+                found.append((m.start("rel"), m.end("rel"), period))
     return found
 
 

@@ -273,6 +273,51 @@ class LimitsSettings(_Section):
     )
 
 
+class NewsSettings(_Section):
+    """Who says what, and when: wire copies, conflicting reports, dated events, timelines."""
+
+    wire_threshold: float = Field(
+        default=0.4,
+        gt=0.0,
+        le=1.0,
+        description="Estimated Jaccard similarity of two articles' word 5-gram sets at or above "
+        "which they are copies of one wire story (measured on FA-KES dev; see README).",
+    )
+    wire_num_perm: int = Field(
+        default=128, ge=16, le=1024, description="MinHash permutations per article."
+    )
+    wire_shingle_words: int = Field(
+        default=5, ge=1, le=12, description="Words per shingle when comparing articles."
+    )
+    claim_overlap: float = Field(
+        default=0.5,
+        gt=0.0,
+        le=1.0,
+        description="Share of a quoted claim's content words a passage sentence must hold (with "
+        "all its numbers) to count as another outlet backing the claim.",
+    )
+    conflicts: bool = Field(
+        default=True,
+        description="Compare the numbers the cited and retrieved passages give for one quantity.",
+    )
+    conflict_window_days: int = Field(
+        default=7,
+        ge=0,
+        description="Two reports are compared only when published at most this many days apart "
+        "(further apart, they are likely about different events).",
+    )
+    recency_weight: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="For 'latest' / 'as of' questions, score bonus of the newest article's "
+        "sentences over the oldest's (linear in publication date between them).",
+    )
+    timeline_events: int = Field(
+        default=40, ge=1, le=500, description="Most events a timeline lists."
+    )
+
+
 class Settings(BaseSettings):
     """All configuration of a newsrag pipeline."""
 
@@ -292,6 +337,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     ui: UISettings = Field(default_factory=UISettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    news: NewsSettings = Field(default_factory=NewsSettings)
 
     def settings_hash(self) -> str:
         """A short stable hash of everything that can change an answer (not where data lives)."""

@@ -387,6 +387,7 @@ class ChromaStore:
                 "url": article.url,
                 "published_at": article.published_iso(),
                 "published_ts": to_timestamp(article.published_at),
+                "wire_group": article.metadata.get("wire_group"),  # rag.wire
             }
         )
         if chunks:
@@ -588,6 +589,7 @@ def _hit(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Hit:
         end=int(meta["end"]),
         score=score,
         sentences=[Span(start=s, end=e) for s, e in json.loads(meta.get("sentences", "[]"))],
+        wire_group=meta.get("wire_group"),
     )
 
 

@@ -147,6 +147,36 @@ class QuestionSpec(_Record):
     reference_date: dt.date | None = Field(
         default=None, description="Date relative expressions were resolved against."
     )
+    latest: bool = Field(
+        default=False,
+        description="The question asks for the newest state of things ('latest', 'most "
+        "recent', 'as of', 'so far'): newer articles are preferred.",
+    )
+
+
+class EventDate(_Record):
+    """A date expression inside an article, resolved against its publication date."""
+
+    text: str = Field(description="The expression as written ('on Thursday', 'in December').")
+    start: int = Field(ge=0, description="Offset of the expression in the article text.")
+    end: int = Field(ge=0)
+    date: dt.date = Field(description="First day the expression names.")
+    end_date: dt.date = Field(description="Last day it names (== date for a single day).")
+    granularity: str = Field(description="day, week, month, season, quarter or year.")
+    relative: bool = Field(
+        description="True when resolved against the publication date ('last week'), "
+        "False when written out ('March 6, 2025')."
+    )
+
+    def label(self) -> str:
+        """'2025-03-06', or 'December 2024', or '2025-03-03 to 2025-03-09'."""
+        if self.date == self.end_date:
+            return self.date.isoformat()
+        if self.granularity == "month":
+            return self.date.strftime("%B %Y")
+        if self.granularity == "year":
+            return str(self.date.year)
+        return f"{self.date.isoformat()} to {self.end_date.isoformat()}"
 
 
 class Hit(_Record):
@@ -166,6 +196,13 @@ class Hit(_Record):
     scores: dict[str, float] = Field(
         default_factory=dict, description="Component scores (dense, bm25, …) for inspection."
     )
+    wire_group: str | None = Field(
+        default=None, description="Id of the group of near-duplicate (wire copy) articles."
+    )
+    also_carried_by: list[str] = Field(
+        default_factory=list,
+        description="Other outlets whose copies of the same wire story were collapsed into it.",
+    )
 
     def summary(self) -> dict[str, Any]:
         """Where the passage is and how it scored, without its text (``retrieved`` in JSON)."""
@@ -178,6 +215,8 @@ class Hit(_Record):
             "start": self.start,
             "end": self.end,
             "score": round(self.score, 6),
+            "wire_group": self.wire_group,
+            "also_carried_by": self.also_carried_by,
         }
 
 
@@ -209,6 +248,14 @@ class Citation(_Record):
         ge=0, description="Start of the surrounding passage, for display around the quote."
     )
     context_end: int = Field(ge=0)
+    wire_group: str | None = Field(default=None, description="Wire-copy group of the article.")
+    also_carried_by: list[str] = Field(
+        default_factory=list, description="Other outlets that ran a copy of the same story."
+    )
+    event_dates: list[EventDate] = Field(
+        default_factory=list,
+        description="Dates named in the quoted passage, resolved against its publication date.",
+    )
 
 
 class Verdict(StrEnum):
@@ -227,6 +274,30 @@ class AnswerSentence(_Record):
     verdict: Verdict | None = Field(default=None, description="Set by rag.verify.")
     reason: str | None = Field(default=None, description="Why the verdict was given.")
     support_score: float | None = Field(default=None, description="Verification score in [0, 1].")
+    independent_outlets: int | None = Field(
+        default=None,
+        description="How many independent outlets back the sentence among the retrieved "
+        "passages (copies of one wire story count once).",
+    )
+    backed_by: list[str] = Field(
+        default_factory=list, description="The outlets backing it, one per independent origin."
+    )
+
+
+class ConflictClaim(_Record):
+    """One source's value for a quantity that other sources give differently."""
+
+    value: str = Field(description="The value as written ('more than 1,000').")
+    number: float = Field(description="The value as a number, for comparison.")
+    counts: str = Field(description="What the value counts ('civilians killed').")
+    citation: Citation = Field(description="Where it is said: outlet, date and verbatim quote.")
+
+
+class Conflict(_Record):
+    """Sources giving different values for the same quantity, laid side by side."""
+
+    about: str = Field(description="The quantity: 'people killed', 'security forces killed'.")
+    claims: list[ConflictClaim] = Field(description="Each source's value, largest first.")
 
 
 class Answer(_Record):
@@ -239,7 +310,7 @@ class Answer(_Record):
     abstain_code: str | None = Field(
         default=None,
         description="Machine-readable abstention kind: no_relevant, filtered_out, not_answered, "
-        "time_mismatch.",
+        "time_mismatch, sources_disagree.",
     )
     relevance: float | None = Field(
         default=None,
@@ -255,6 +326,12 @@ class Answer(_Record):
     )
     citations: list[Citation] = Field(default_factory=list)
     sentences: list[AnswerSentence] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(
+        default_factory=list, description="Quantities the sources give different values for."
+    )
+    as_of: dt.date | None = Field(
+        default=None, description="Publication date of the newest article the answer cites."
+    )
     retrieved: list[Hit] = Field(default_factory=list)
     standalone_question: str | None = Field(
         default=None, description="The follow-up rewritten into a standalone question."
@@ -279,6 +356,8 @@ class Answer(_Record):
             ),
             "citations": [c.model_dump(mode="json") for c in self.citations],
             "sentences": [s.model_dump(mode="json") for s in self.sentences],
+            "conflicts": [c.model_dump(mode="json") for c in self.conflicts],
+            "as_of": None if self.as_of is None else self.as_of.isoformat(),
             "retrieved": [h.summary() for h in self.retrieved],
             "standalone_question": self.standalone_question,
             "filters": self.filters.model_dump(mode="json"),
@@ -384,3 +463,39 @@ class IntegrityReport(_Record):
     def remaining(self) -> list[IntegrityProblem]:
         """Problems not repaired."""
         return [p for p in self.problems if not p.repaired]
+
+
+class TimelineEvent(_Record):
+    """One dated event of a timeline: a sentence naming (or dated by) a day, with its source."""
+
+    date: dt.date = Field(description="When it happened: the first day its date names.")
+    end_date: dt.date = Field(description="Last day its date names (== date for one day).")
+    granularity: str = Field(description="day, week, month, season, quarter or year.")
+    date_text: str | None = Field(
+        default=None,
+        description="The date expression as written ('on Thursday'); None when the event is "
+        "dated by its article's publication date.",
+    )
+    quote: str = Field(description="The sentence, verbatim from the article.")
+    start: int = Field(ge=0, description="Offset of the sentence in the article text.")
+    end: int = Field(ge=0)
+    context_start: int = Field(ge=0, description="Start of the passage around the sentence.")
+    context_end: int = Field(ge=0)
+    article_id: str
+    title: str
+    source: str | None = None
+    url: str | None = None
+    published_at: str | None = None
+    score: float = Field(description="Relevance of the sentence to the query.")
+    wire_group: str | None = None
+    also_carried_by: list[str] = Field(
+        default_factory=list, description="Outlets whose copies of the story were collapsed."
+    )
+
+
+class Timeline(_Record):
+    """What ``rag timeline`` prints: dated events relevant to a query, in date order."""
+
+    query: str
+    filters: Filters = Field(default_factory=Filters)
+    events: list[TimelineEvent] = Field(default_factory=list)

@@ -19,7 +19,7 @@ from rag.pipeline import Pipeline
 from rag.sessions import SessionStore
 from rag.settings import Settings
 from rag.types import Filters
-from ui import render, style
+from ui import render, style, timeline
 from ui.chat import Chat, ChatWidgets, complete, filters_label
 from ui.corpus import Corpus, CorpusWidgets
 from ui.export import md
@@ -376,6 +376,24 @@ def _wire_corpus(
     ).then(**recount)
 
 
+def _wire_timeline(tab: timeline.TimelineTab, w: dict[str, Any], chat: Chat) -> None:
+    """Build on click or Enter; the outlet list follows the corpus."""
+    inputs = [w["query"], w["since"], w["until"], w["outlets"]]
+    outputs = [w["view"], w["csv"], w["md"], w["json"]]
+    for trigger in (w["build"].click, w["query"].submit):
+        trigger(
+            tab.build, inputs, outputs, concurrency_id=PIPELINE, concurrency_limit=1,
+            api_visibility="private",
+        )  # fmt: skip
+
+    def outlets(chosen: list[str] | None) -> Any:
+        options = render.outlet_options(chat.corpus_stats())
+        known = {value for _, value in options}
+        return gr.update(choices=options, value=[s for s in chosen or [] if s in known])
+
+    w["query"].focus(outlets, [w["outlets"]], [w["outlets"]], api_visibility="private")
+
+
 # The confirmation must be seen: scroll it into view once it is shown.
 _SHOW_CONFIRM_JS = """() => { setTimeout(() => {
   const row = document.getElementById('nr-article-confirm');
@@ -401,6 +419,8 @@ def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) ->
         with gr.Tabs():
             with gr.Tab("Research", id="research"):
                 chat_w, chat_parts = _research_tab(secret)
+            with gr.Tab("Timeline", id="timeline", elem_id="nr-timeline-tab"):
+                tl = timeline.layout()
             with gr.Tab("Corpus", id="corpus", elem_id="nr-corpus-tab"):
                 corpus_parts, corpus_buttons = _corpus_tab(settings.ui.max_upload_mb)
             with gr.Tab("Settings", id="settings"):
@@ -416,6 +436,7 @@ def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) ->
         }
         _wire_chat(chat, chat_w, chat_parts)
         _wire_corpus(corpus, corpus_w, corpus_buttons, summary)
+        _wire_timeline(timeline.TimelineTab(pipeline), tl, chat)
         gr.api(  # type: ignore[attr-defined]  # gradio exports it, untyped
             api_ask(pipeline), api_name="ask", concurrency_id=PIPELINE, concurrency_limit=1
         )

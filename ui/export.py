@@ -94,6 +94,22 @@ def _answer_md(answer: Answer, notes: _Notes) -> list[str]:
     out = [f"**Answer:** {lead}"]
     if supports:
         out += ["", "Supporting quotes:", "", *(f"- {line}" for line in supports)]
+    return out + _conflicts_md(answer)
+
+
+def _conflicts_md(answer: Answer) -> list[str]:
+    """Each disputed quantity as a table: value, what it counts, outlet, date, quote."""
+    out: list[str] = []
+    for conflict in answer.conflicts:
+        out += ["", f"Sources differ on *{md(conflict.about)}*:", "",
+                "| value | counts | outlet | date | quote |", "|---|---|---|---|---|"]  # fmt: skip
+        for claim in conflict.claims:
+            c = claim.citation
+            cells = [claim.value, claim.counts, c.source or c.title, (c.published_at or "")[:10],
+                     f"“{c.quote}”"]  # fmt: skip
+            out.append("| " + " | ".join(md(x) for x in cells) + " |")  # md() escapes "|"
+    if answer.as_of:
+        out += ["", f"*As of {answer.as_of.isoformat()} (newest cited article).*"]
     return out
 
 

@@ -35,6 +35,7 @@ _ABSTAIN_LABELS = {
     "no_relevant": "Not in the corpus",
     "filtered_out": "Outside your filters",
     "not_answered": "Not supported by the sources",
+    "sources_disagree": "Sources disagree",
 }
 _VERDICT_LABELS = {
     Verdict.supported: "Supported",
@@ -232,8 +233,10 @@ def answer_html(answer: Answer, turn: int) -> str:
     ``sentences[0]`` is the lead answer (the shortest quoted span that answers the
     question); the other sentences are the quotes that support it.
     """
+    from ui.news import news_html  # conflicts, outlet counts, as-of (imports this module)
+
     if answer.abstained:
-        return abstention_html(answer) + also_retrieved_html(answer)
+        return abstention_html(answer) + news_html(answer, turn) + also_retrieved_html(answer)
     cites = {c.n: c for c in answer.citations}
     if answer.sentences:
         lead, *rest = answer.sentences
@@ -244,7 +247,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     else:
         body = f'<p class="nr-answer">{marked_text_html(answer.answer, turn)}</p>'
     sources = sources_html(answer, turn) if answer.citations else ""
-    return body + sources + also_retrieved_html(answer)
+    return body + news_html(answer, turn) + sources + also_retrieved_html(answer)
 
 
 def filters_tag(filters: Filters | None) -> str:
@@ -386,6 +389,10 @@ def passage_html(citation: Citation, article: Article | None) -> str:
 
 def _context_with_mark(text: str, c: Citation) -> str:
     lo, hi = min(c.context_start, c.start), max(c.context_end, c.end)
+    if c.event_dates:  # resolved dates show their day on hover
+        from ui.news import marked_dated_html
+
+        return marked_dated_html(text, lo, hi, c.start, c.end, c.event_dates)
     return (
         esc(text[lo : c.start])
         + f"<mark>{esc(text[c.start : c.end])}</mark>"

@@ -284,6 +284,57 @@ a.nr-title { color: var(--body-text-color); text-decoration: underline;
   text-decoration-color: var(--neutral-300); text-underline-offset: 2px; }
 a.nr-title:hover { text-decoration-color: currentColor; }
 
+/* who says what, and when (ui/news.py) */
+.nr-conflict { margin: 0.7rem 0 0.4rem; border: 1px solid #fcd34d; border-radius: 8px;
+  background: #fffbeb; padding: 0.5rem 0.65rem; overflow-x: auto; }
+.nr-conflict-h { font-size: 0.88rem; color: #92400e; margin-bottom: 0.35rem; }
+.nr-conflict table { width: 100%; border-collapse: collapse; font-size: 0.84rem;
+  border: none !important; margin: 0; }
+.nr-conflict thead, .nr-conflict tbody, .nr-conflict tr, .nr-conflict th, .nr-conflict td {
+  border: none !important; background: transparent !important; }
+.nr-conflict th { text-align: left; font-weight: 600; color: #78350f; font-size: 0.75rem;
+  text-transform: uppercase; letter-spacing: 0.03em; padding: 0.2rem 0.4rem; }
+.nr-conflict td { vertical-align: top; padding: 0.3rem 0.4rem;
+  border-top: 1px solid #fde68a !important; }
+.nr-conflict .nr-cv { font-weight: 700; white-space: nowrap; color: #111827; }
+.nr-conflict .nr-cs { white-space: nowrap; color: #475569; }
+.nr-conflict .nr-cq { color: #334155; font-style: italic; }
+.nr-backing { list-style: none; margin: 0.4rem 0 0; padding: 0; font-size: 0.84rem; }
+.nr-backing li { margin: 0.15rem 0; }
+.nr-backing-n { display: inline-block; min-width: 1.3rem; text-align: center; font-weight: 700;
+  background: #dcfce7; color: #166534; border-radius: 999px; padding: 0 0.35rem; }
+time.nr-date { text-decoration: underline dotted #64748b; text-underline-offset: 3px;
+  cursor: help; }
+
+/* timeline tab */
+#nr-tl-view { max-width: 980px; }
+.nr-tl-head { font-size: 0.9rem; color: var(--body-text-color-subdued); margin: 0.2rem 0 0.6rem; }
+.nr-tl-empty { color: var(--body-text-color-subdued); padding: 1rem 0; }
+ol.nr-tl { list-style: none; margin: 0; padding: 0 0 0 0.2rem; position: relative; }
+ol.nr-tl::before { content: ""; position: absolute; left: 10.55rem; top: 0.4rem; bottom: 0.4rem;
+  width: 2px; background: #cbd5e1; }
+.nr-tl-item { position: relative; display: grid; grid-template-columns: 10rem 1fr;
+  gap: 1.2rem; padding: 0 0 1rem; }
+.nr-tl-dot { position: absolute; left: 10.2rem; top: 0.45rem; width: 0.8rem; height: 0.8rem;
+  border-radius: 50%; background: #2563eb; border: 2px solid #fff; box-shadow: 0 0 0 1px #2563eb; }
+.nr-tl-when { text-align: right; padding-top: 0.2rem; }
+.nr-tl-when time { display: block; font-weight: 700; font-size: 0.95rem; color: #0f172a; }
+.nr-tl-how { display: block; font-size: 0.75rem; color: #64748b; line-height: 1.3; }
+.nr-tl-card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+  background: var(--background-fill-primary); padding: 0.5rem 0.75rem; margin-left: 0.6rem; }
+.nr-tl-src { font-size: 0.82rem; color: #475569; }
+.nr-tl-quote { margin: 0.3rem 0 0.2rem; font-size: 0.93rem; line-height: 1.5; color: #1e293b; }
+.nr-tl-also { font-size: 0.78rem; color: #166534; }
+.nr-tl-passage summary { cursor: pointer; font-size: 0.8rem; color: #2563eb; margin-top: 0.2rem; }
+.nr-tl-passage .nr-context { max-height: 16rem; margin-top: 0.35rem; }
+@media (max-width: 760px) {
+  ol.nr-tl::before { left: 0.35rem; }
+  .nr-tl-item { grid-template-columns: 1fr; gap: 0.2rem; padding-left: 1.3rem; }
+  .nr-tl-dot { left: 0; }
+  .nr-tl-when { text-align: left; }
+  .nr-tl-card { margin-left: 0; }
+}
+
 /* passage and evidence board */
 #nr-passage { min-height: 8rem; }
 .nr-passage { border: 1px solid var(--border-color-primary); border-radius: 8px;
