@@ -256,7 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write(args.json_out, report)
         if not args.no_quality:
             print("bench: quality (rag eval)…", file=sys.stderr, flush=True)
-            report["quality"] = quality(work)
+            try:
+                report["quality"] = quality(work)
+            except (BenchError, OSError, KeyError, ValueError) as exc:
+                report["quality"] = {"error": {"message": str(exc)[-500:]}}
     report["targets"] = judge_targets(report)
     print(format_report(report))
     if args.json_out:
