@@ -103,4 +103,6 @@ def test_bench_runs_a_tiny_tier_end_to_end(
     assert "naive LangChain" in tier["systems"] or "naive LangChain" in tier["skipped"]
     printed = capsys.readouterr().out
     assert "### tier 12 (12 articles)" in printed and "| full answer p50, ms |" in printed
-    assert "### targets" in printed and "10k: full answer p50 ≤ 150 ms | — | not measured" in printed
+    assert (
+        "### targets" in printed and "10k: full answer p50 ≤ 150 ms | — | not measured" in printed
+    )
