@@ -55,7 +55,7 @@ bench: install bench-deps
 BASELINE = $(VENV)/bench-baseline
 bench-deps: $(BASELINE)/.installed
 $(BASELINE)/.installed: evals/bench-baseline.txt
-	$(BIN)/python -m pip install --no-deps --target $(BASELINE) -r evals/bench-baseline.txt
+	$(BIN)/python -m pip install --no-deps --upgrade --target $(BASELINE) -r evals/bench-baseline.txt
 	touch $@
 
 format: install
