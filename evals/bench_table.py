@@ -53,7 +53,8 @@ def judge_targets(report: dict[str, Any]) -> list[dict[str, Any]]:
     colds = [
         s["cold_ask_s"]
         for t in report.get("tiers", {})
-        if (s := _system(report, t, NEWSRAG)) is not None
+        for name in (NEWSRAG, SERVER)
+        if (s := _system(report, t, name)) is not None
     ]
 
     def get(system: dict[str, Any] | None, key: str) -> float | None:
