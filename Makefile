@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install run test lint format bench eval gate clean
+.PHONY: install run test lint format bench bench-deps eval gate clean
 
 install: $(STAMP)
 
@@ -43,11 +43,20 @@ gate: install
 			--floors evals/floors_time_holdout.json; \
 	else echo "gate: time holdout skipped (../shared/data is not here)"; fi
 
-# Speed and memory (tables + JSON), then MultiHop-RAG grounding when the shared data is present.
-bench: install
-	HF_HUB_OFFLINE=1 $(BIN)/python -m evals.bench_ingest --json bench-ingest.json
-	test ! -f ../shared/data/multihop_rag/questions_dev.jsonl || \
-		HF_HUB_OFFLINE=1 $(BIN)/rag eval ../shared/data/multihop_rag/questions_dev.jsonl
+# newsrag against ../shared/bench/naive_langchain.py on the same data (tables + bench.json):
+# the real articles, the same on a `chroma run` server, and a generated 10k corpus, then the
+# quality figures. TIERS="real 10k 100k" picks others (100k takes hours on 2 cores).
+TIERS ?= real server 10k
+bench: install bench-deps
+	HF_HUB_OFFLINE=1 $(BIN)/python -m evals.bench $(foreach t,$(TIERS),--tier $(t)) --json bench.json
+
+# The baseline's packages, in a folder of their own that only its process puts on its path:
+# langchain-huggingface needs huggingface-hub < 2, which the project's venv has outgrown.
+BASELINE = $(VENV)/bench-baseline
+bench-deps: $(BASELINE)/.installed
+$(BASELINE)/.installed: evals/bench-baseline.txt
+	$(BIN)/python -m pip install --no-deps --upgrade --target $(BASELINE) -r evals/bench-baseline.txt
+	touch $@
 
 format: install
 	$(BIN)/ruff format .

@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.embeddings import Vectors
 from rag.errors import EmbeddingModelMismatch, StoreError
-from rag.lock import StoreLock
+from rag.lock import ServerLock, StoreLock
 from rag.settings import Settings
 from rag.types import Article, Chunk, Filters, Hit, Span
 
@@ -171,7 +171,20 @@ class ChromaStore:
         self._client = self._open_client()
         self._prefix = cfg.collection
         self._pinned = False
-        self.lock = StoreLock(settings.lock_path(), timeout=cfg.lock_timeout, store=self.location)
+        # A file lock excludes writers on one machine only; a server's writers may be
+        # anywhere, so its lock lives on the server (rag/lock.py, README "several processes").
+        self.lock: StoreLock | ServerLock
+        if cfg.host:
+            self.lock = ServerLock(
+                self._client,
+                f"{cfg.collection}-lock",
+                timeout=cfg.lock_timeout,
+                store=self.location,
+            )
+        else:
+            self.lock = StoreLock(
+                settings.lock_path(), timeout=cfg.lock_timeout, store=self.location
+            )
         self._state = self._read_manifest()
         self._open_collections(check_model=not rebuild, create=self._state.generation == 0)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
 from rag.pipeline import Pipeline
-from rag.settings import EmbeddingSettings, Settings
+from rag.settings import ChromaSettings, EmbeddingSettings, Settings
 from tests.servers import free_port, running
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,42 @@ CORPUS = ROOT / "corpus"
 SEED = CORPUS / "000_d7a15be74b52943f.txt"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 FAKES = SHARED_DATA / "fa_kes_syria" / "articles_dev.jsonl"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--chroma-server HOST:PORT``: run the store tests against that `chroma run`."""
+    parser.addoption(
+        "--chroma-server",
+        default=None,
+        metavar="HOST:PORT",
+        help="a running `chroma run`: the `settings` fixture and the server tests use it "
+        "(.ci/run: pytest --chroma-server 127.0.0.1:PORT -m server)",
+    )
+
+
+def _given_server(config: pytest.Config) -> tuple[str, int] | None:
+    given = config.getoption("--chroma-server")
+    if not given:
+        return None
+    host, _, port = str(given).rpartition(":")
+    return host, int(port)
+
+
+@pytest.fixture(scope="session")
+def chroma_address(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, int]]:
+    """A real `chroma run`: the one given with --chroma-server, else one started here."""
+    given = _given_server(request.config)
+    if given:
+        yield given
+        return
+    port = free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    data = tmp_path_factory.mktemp("chroma-server")
+    cmd = [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60):
+        yield "127.0.0.1", port
 
 
 @pytest.fixture(autouse=True)
@@ -42,9 +79,18 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Default settings over a fresh store in tmp_path."""
-    return Settings(store=tmp_path / "store")
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Default settings over a fresh store in tmp_path.
+
+    With --chroma-server, a fresh collection prefix on that server instead (the local
+    folder then holds only the BM25 cache).
+    """
+    given = _given_server(request.config)
+    if given is None:
+        return Settings(store=tmp_path / "store")
+    host, port = given
+    chroma = ChromaSettings(host=host, port=port, collection=f"t{uuid.uuid4().hex[:12]}")
+    return Settings(store=tmp_path / "store", chroma=chroma)
 
 
 @pytest.fixture

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
-import sys
-from collections.abc import Iterator
+import time
 from pathlib import Path
 
 import chromadb
@@ -12,22 +13,23 @@ import pytest
 
 from rag.check import check_store
 from rag.embeddings import Embedder
+from rag.errors import StoreBusy
+from rag.lexical import LexicalIndex
+from rag.lock import ServerLock
 from rag.pipeline import Pipeline
 from rag.settings import ChromaSettings, Settings
 from tests.conftest import CORPUS, SEED
-from tests.servers import free_port, running
-from tests.test_store_processes import write_articles
+from tests.test_store_processes import _finish, _rag, write_articles
+
+pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A real `chroma run` server on a free loopback port."""
-    port = free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    data = tmp_path_factory.mktemp("chroma-server")
-    cmd = [str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)]
-    with running(cmd, f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=60):
-        yield port
+def chroma_server(chroma_address: tuple[str, int]) -> int:
+    """The port of a real `chroma run` on loopback (conftest's, or --chroma-server's)."""
+    host, port = chroma_address
+    assert host == "127.0.0.1", "these tests talk to a loopback server"
+    return port
 
 
 def test_ingest_and_ask_through_a_chroma_server(
@@ -43,10 +45,9 @@ def test_ingest_and_ask_through_a_chroma_server(
     answer = pipeline.ask("who backed Assad?")
     assert "Russia" in answer.answer and answer.citations[0].article_id == "seed-d7a15be74b52943f"
     assert pipeline.stats()["store"] == f"http://127.0.0.1:{chroma_server}"
-    # Only the local BM25 cache and the write lock live on disk; the vectors are on the server.
+    # Only the local BM25 cache lives on disk; the vectors and the write lock are on the server.
     assert sorted(p.name for p in (tmp_path / "local").iterdir()) == [
-        f"bm25-127.0.0.1-{chroma_server}-newsrag",
-        f"lock-127.0.0.1-{chroma_server}-newsrag",
+        f"bm25-127.0.0.1-{chroma_server}-newsrag"
     ]
 
 
@@ -102,3 +103,92 @@ def test_a_second_pipeline_sees_writes_through_the_server(
     writer.ingest([SEED], rebuild=True)
     assert "Russia" in reader.ask("who backed Assad?").answer
     assert reader.stats()["articles"] == 1
+
+
+def test_a_writer_on_another_machine_waits_for_the_lock_and_learns_who_holds_it(
+    chroma_server: int, embedder: Embedder, tmp_path: Path
+) -> None:
+    # Two local folders: two machines as far as any file lock could tell.
+    here = Pipeline(_server_settings(tmp_path / "m1", chroma_server, "twohosts"), embedder=embedder)
+    there_settings = _server_settings(tmp_path / "m2", chroma_server, "twohosts")
+    there_settings.chroma.lock_timeout = 0
+    there = Pipeline(there_settings, embedder=embedder)
+    with here.store.writing(command="ingest"):
+        holder = there.store.lock.holder()
+        assert holder is not None and holder["pid"] == os.getpid()
+        with pytest.raises(StoreBusy, match=rf"pid {os.getpid()} on .* \(ingest: "):
+            there.ingest([SEED])
+    assert there.store.lock.holder() is None
+    assert there.ingest([SEED]).added == 1
+
+
+def test_a_dead_writers_server_lock_is_taken_over_when_its_lease_runs_out(
+    chroma_server: int, tmp_path: Path
+) -> None:
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server)
+    dead = ServerLock(client, "deadlease-lock", timeout=0, store="s", lease=1.0)
+    assert dead._take("ingest") is not None  # taken, then never renewed nor released: a crash
+    with (
+        pytest.raises(StoreBusy),
+        ServerLock(client, "deadlease-lock", timeout=0, store="s").hold(""),
+    ):
+        pass  # the lease is still running: busy
+    t = time.monotonic()
+    with ServerLock(client, "deadlease-lock", timeout=10, store="s").hold("ingest"):
+        assert time.monotonic() - t < 5
+    assert dead.holder() is None  # released by the new holder
+
+
+def test_a_long_write_keeps_its_lease(chroma_server: int, tmp_path: Path) -> None:
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server)
+    other = ServerLock(client, "renewed-lock", timeout=0, store="s")
+    with ServerLock(client, "renewed-lock", timeout=0, store="s", lease=1.0).hold("ingest"):
+        time.sleep(2.5)  # two and a half leases: only renewals keep it
+        with pytest.raises(StoreBusy), other.hold(""):
+            pass
+
+
+def test_writers_in_two_processes_on_two_machines_keep_bm25_in_step(
+    chroma_server: int, embedder: Embedder, tmp_path: Path
+) -> None:
+    """Each writer's local BM25 build holds exactly its generation's chunks (README rule)."""
+    folders = [tmp_path / "north", tmp_path / "south"]
+    for folder in folders:  # 40 articles each, with their own file names and texts
+        write_articles(folder, 40)
+        for f in sorted(folder.iterdir()):
+            text = f.read_text("utf-8").replace("district", f"{folder.name} district")
+            (folder / f"{folder.name}-{f.name}").write_text(text, "utf-8")
+            f.unlink()
+    env = {
+        "RAG_CHROMA__HOST": "127.0.0.1",
+        "RAG_CHROMA__PORT": str(chroma_server),
+        "RAG_CHROMA__COLLECTION": "twoproc",
+        "RAG_CHROMA__LOCK_TIMEOUT": "300",
+    }
+    stores = [tmp_path / "machine-a", tmp_path / "machine-b"]
+    runs = [
+        _rag(store, "ingest", "--json", str(folder), env=env)
+        for store, folder in zip(stores, folders, strict=True)
+    ]
+    for run in runs:
+        code, out, err = _finish(run)
+        assert code == 0, err
+        assert json.loads(out)["added"] == 40
+    reader = Pipeline(_server_settings(tmp_path, chroma_server, "twoproc"), embedder=embedder)
+    assert reader.store.generation == 2  # one commit each, one after the other
+    chunks = {h.chunk_id: h.article_id for h in reader.store.iter_chunks()}
+    assert len({a for a in chunks.values()}) == 80
+    for store in stores:
+        index = LexicalIndex(reader.settings.model_copy(update={"store": store}).lexical_folder())
+        assert index.load()
+        if index.generation == 2:
+            assert sorted(index.ids) == sorted(chunks)
+        else:  # the first writer's build: all of its own articles' chunks, nothing more
+            assert index.generation == 1
+            first = {chunks[c] for c in index.ids}
+            assert len(first) == 40
+            assert sorted(index.ids) == sorted(c for c, a in chunks.items() if a in first)
+    # A third machine builds its own BM25 cache from the server on its first question.
+    assert sorted(reader.lexical_index().ids) == sorted(chunks)
+    assert reader.retrieve("Traders in south district 7 sold 32 sacks of grain")
+    assert check_store(reader.store, reader.settings, None).problems == []

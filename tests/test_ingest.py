@@ -1,4 +1,7 @@
-"""Incremental ingest against a real embedded Chroma: idempotence, updates, prune, resume."""
+"""Incremental ingest against a real Chroma: idempotence, updates, prune, resume.
+
+Embedded by default; .ci/run runs them again against a `chroma run` (marker ``server``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from rag.embeddings import Embedder
 from rag.errors import EmbeddingModelMismatch, RagError
 from rag.loaders import load_file
 from rag.pipeline import Pipeline
-from rag.settings import EmbeddingSettings, Settings
+from rag.settings import EmbeddingSettings
+
+pytestmark = pytest.mark.server
 
 
 def _write(path: Path, title: str, body: str, date: str = "2024-05-01") -> Path:
@@ -101,7 +106,9 @@ def test_duplicate_records_are_counted_not_failed(pipeline: Pipeline, tmp_path: 
 
 def test_other_embedding_model_is_a_clear_error(pipeline: Pipeline, seed_dir: Path) -> None:
     pipeline.ingest([seed_dir])
-    other = Settings(store=pipeline.settings.store, embedding=EmbeddingSettings(model="some/other"))
+    other = pipeline.settings.model_copy(
+        update={"embedding": EmbeddingSettings(model="some/other")}
+    )
     with pytest.raises(EmbeddingModelMismatch, match="rag ingest --rebuild"):
         other.make_store()
 
