@@ -15,6 +15,7 @@ cached per sentence text, so a session or an eval run parses each sentence once.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,10 @@ class Annotator:
         self.model = model
         self._nlp: Any = None
         self._ents: OrderedDict[str, list[Entity]] = OrderedDict()
+        # One thread at a time in the model and the cache: the app answers questions in
+        # parallel, spaCy does not promise thread safety, and an OrderedDict being
+        # reordered by one thread can lose the entry another is reading.
+        self._lock = threading.RLock()
 
     def _load(self) -> Any:
         if self._nlp is None:
@@ -88,6 +93,10 @@ class Annotator:
 
     def annotate(self, texts: list[str]) -> None:
         """Find the entities of ``texts`` in one batch (cached for ``entities``)."""
+        with self._lock:
+            self._annotate(texts)
+
+    def _annotate(self, texts: list[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self._ents))
         if not todo:
             return
@@ -106,10 +115,11 @@ class Annotator:
 
     def entities(self, text: str) -> list[Entity]:
         """Entity mentions in ``text``."""
-        if text not in self._ents:
-            self.annotate([text])
-        self._ents.move_to_end(text)
-        return self._ents[text]
+        with self._lock:
+            if text not in self._ents:
+                self._annotate([text])
+            self._ents.move_to_end(text)
+            return self._ents[text]
 
     def clauses(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the clauses of ``text``: each verb's subtree, whole sentence last.
@@ -119,8 +129,8 @@ class Annotator:
         """
         spans: list[tuple[int, int]] = []
         if self.uses_model:
-            nlp = self._load()
-            doc = nlp(text, disable=["ner"])
+            with self._lock:
+                doc = self._load()(text, disable=["ner"])
             for tok in doc:
                 if tok.pos_ not in ("VERB", "AUX") or not any(
                     c.dep_ in ("nsubj", "nsubjpass", "expl") for c in tok.children
