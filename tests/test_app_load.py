@@ -192,3 +192,60 @@ def _restart_and_see_interrupted(browser: Any, base: Path, server: Server, quest
         assert question in turn.locator(".nr-q").inner_text()
         assert "Interrupted: the server stopped" in turn.locator(".nr-a").inner_text()
         page.close()
+
+
+# ------------------------------------------------------- deleting, two logins
+def _logged_in(browser: Any, server: Server, user: str, password: str) -> Any:
+    """A browser profile logged in as ``user`` (through the app's own login form route)."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    reply = context.request.post(
+        f"{server.url}login", form={"username": user, "password": password}
+    )
+    assert reply.ok, reply.status
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(server.url)
+    loaded(page)
+    page.get_by_role("tab", name="Corpus").click()
+    return page
+
+
+def _try_delete(page: Any, title: str) -> str:
+    page.locator("#nr-articles").get_by_text(title).click()
+    page.click("#nr-article-delete")
+    page.click("#nr-article-confirm-btn")
+    status = page.locator("#nr-ingest-status", has_text=title)
+    status.wait_for()
+    return str(status.inner_text())
+
+
+def test_in_the_browser_only_the_uploader_deletes_an_article(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is absent: `apt-get install -y chromium` to run UI tests")
+    from playwright.sync_api import sync_playwright
+
+    article = tmp_path / "ferry.txt"
+    article.write_text(
+        "Title: Harl Ferry resumes service\n\nThe Harl ferry resumed crossings on Monday.\n",
+        encoding="utf-8",
+    )
+    auth = ("--auth", "alice:pw-a", "--auth", "bob:pw-b")
+    with sync_playwright() as pw, serve_app(tmp_path / "app", *auth) as server:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        alice = _logged_in(browser, server, "alice", "pw-a")
+        alice.set_input_files("#nr-upload input[type=file]", str(article))
+        alice.locator("#nr-upload", has_text="ferry").wait_for()
+        alice.click("#nr-ingest")
+        alice.locator("#nr-ingest-status", has_text="added 1").wait_for()
+
+        bob = _logged_in(browser, server, "bob", "pw-b")
+        refused = _try_delete(bob, "Harl Ferry resumes service")
+        assert "Not deleted" in refused and "added by alice" in refused
+        bob.reload()
+        loaded(bob)
+        bob.get_by_role("tab", name="Corpus").click()
+        bob.locator("#nr-articles", has_text="Harl Ferry resumes service").wait_for()
+
+        done = _try_delete(alice, "Harl Ferry resumes service")
+        assert done.startswith("Deleted “Harl Ferry resumes service”")
+        browser.close()
