@@ -312,7 +312,7 @@ class Settings(BaseSettings):
                 "store": True,
                 "chroma": True,
                 "ui": True,
-                "limits": True,  # which files are accepted, not how answers are made
+                "limits": True,  # what input is accepted and how big output may be, not answers
                 "llm": {"api_key"},
             }
         )
