@@ -13,6 +13,7 @@ from typing import Any, TextIO
 import click
 
 from rag.errors import RagError
+from rag.output import cap_output, dumps
 from rag.settings import Settings
 from rag.types import Answer, Filters, Timeline
 
@@ -212,14 +213,20 @@ def ask(
     if jsonl is not None:
         for q, f in _jsonl_questions(jsonl, filters):
             answer = pipeline.ask(q, filters=f, as_of=day)
-            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+            click.echo(answer_json(answer, pipeline.settings))
         return
     assert question is not None
     answer = pipeline.ask(question, filters=filters, as_of=day)
     if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        click.echo(answer_json(answer, pipeline.settings, indent=2))
     else:
         click.echo(format_answer(answer))
+
+
+def answer_json(answer: Answer, settings: Settings, indent: int | None = None) -> str:
+    """The answer's JSON as printed, within ``limits.max_output_chars`` (see rag.output)."""
+    capped = cap_output(answer.to_json(), settings.limits.max_output_chars, indent=indent)
+    return dumps(capped, indent=indent)
 
 
 @main.command()
@@ -253,7 +260,7 @@ def chat(
         answer = pipeline.ask(question, filters=filters, history=history)
         history.append(Turn(question=question, answer=answer))
         if as_json:
-            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+            click.echo(answer_json(answer, pipeline.settings))
             continue
         if answer.standalone_question and len(answer.standalone_question) > len(question.strip()):
             click.echo(f"(understood as: {answer.standalone_question})")

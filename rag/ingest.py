@@ -78,6 +78,13 @@ class Ingester:
         self.settings = settings
         self.report = IngestReport()
         self._seen: dict[str, tuple[str, str]] = {}  # article id → (file, content hash)
+        self._unlisted: list[Path] = []  # folders that could not be read: never pruned
+
+    def _folder_failed(self, folder: Path, reason: str) -> None:
+        """A folder of the walk could not be listed: report it, keep its articles."""
+        self._unlisted.append(folder)
+        self.report.failed += 1
+        self.report.errors.append(f"{folder}: {reason}")
 
     def run(
         self,
@@ -90,7 +97,7 @@ class Ingester:
         """Ingest every supported file under ``paths``; returns the report."""
         started = time.perf_counter()
         roots = [real_path(Path(p)) for p in paths]
-        files = list(iter_files(roots))
+        files = list(iter_files(roots, on_error=self._folder_failed))
         pending: list[Article] = []
         for done, path in enumerate(files):
             if progress:
@@ -192,7 +199,8 @@ class Ingester:
             if not path or info["id"] in self._seen:
                 continue
             p = Path(path)
-            if any(p == root or root in p.parents for root in roots):
+            unlisted = any(folder in p.parents for folder in self._unlisted)
+            if not unlisted and any(p == root or root in p.parents for root in roots):
                 gone.append(str(info["id"]))
         self.store.delete_articles(gone)
         return len(gone)

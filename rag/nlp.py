@@ -15,6 +15,7 @@ cached per sentence text, so a session or an eval run parses each sentence once.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,10 @@ class Annotator:
         self._nlp: Any = None
         self._ents: OrderedDict[str, list[Entity]] = OrderedDict()
         self._preds: OrderedDict[str, list[Predication]] = OrderedDict()
+        # One thread at a time in the model and the cache: the app answers questions in
+        # parallel, spaCy does not promise thread safety, and an OrderedDict being
+        # reordered by one thread can lose the entry another is reading.
+        self._lock = threading.RLock()
 
     def _load(self) -> Any:
         if self._nlp is None:
@@ -104,6 +109,10 @@ class Annotator:
 
     def annotate(self, texts: list[str]) -> None:
         """Find the entities of ``texts`` in one batch (cached for ``entities``)."""
+        with self._lock:
+            self._annotate(texts)
+
+    def _annotate(self, texts: list[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self._ents))
         if not todo:
             return
@@ -122,14 +131,18 @@ class Annotator:
 
     def parse(self, text: str) -> Any | None:
         """The full spaCy ``Doc`` of ``text`` (tags, dependencies, entities); None with rules."""
-        return self._load()(text) if self.uses_model else None
+        if not self.uses_model:
+            return None
+        with self._lock:
+            return self._load()(text)
 
     def entities(self, text: str) -> list[Entity]:
         """Entity mentions in ``text``."""
-        if text not in self._ents:
-            self.annotate([text])
-        self._ents.move_to_end(text)
-        return self._ents[text]
+        with self._lock:
+            if text not in self._ents:
+                self._annotate([text])
+            self._ents.move_to_end(text)
+            return self._ents[text]
 
     def clauses(self, text: str) -> list[tuple[int, int]]:
         """Character spans of the clauses of ``text``: each verb's subtree, whole sentence last.
@@ -139,8 +152,8 @@ class Annotator:
         """
         spans: list[tuple[int, int]] = []
         if self.uses_model:
-            nlp = self._load()
-            doc = nlp(text, disable=["ner"])
+            with self._lock:
+                doc = self._load()(text, disable=["ner"])
             for tok in doc:
                 if tok.pos_ not in ("VERB", "AUX") or not any(
                     c.dep_ in ("nsubj", "nsubjpass", "expl") for c in tok.children
@@ -163,16 +176,17 @@ class Annotator:
         Needs the parser and the tagger together, so it costs a full pass; callers ask
         for it only for the few sentences that could lead an answer. Empty with rules.
         """
-        todo = list(dict.fromkeys(t for t in texts if t not in self._preds))
-        if todo and self.uses_model:
-            for text, doc in zip(todo, self._load().pipe(todo), strict=True):
-                self._preds[text] = _predications(doc)
-        else:
-            for text in todo:
-                self._preds[text] = []
-        while len(self._preds) > _CACHE:
-            self._preds.popitem(last=False)
-        return [self._preds[t] for t in texts]
+        with self._lock:
+            todo = list(dict.fromkeys(t for t in texts if t not in self._preds))
+            if todo and self.uses_model:
+                for text, doc in zip(todo, self._load().pipe(todo), strict=True):
+                    self._preds[text] = _predications(doc)
+            else:
+                for text in todo:
+                    self._preds[text] = []
+            while len(self._preds) > _CACHE:
+                self._preds.popitem(last=False)
+            return [self._preds[t] for t in texts]
 
 
 _SUBJECT = frozenset({"nsubj", "nsubjpass"})

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from rag.abstain import Decision, decide, filtered_out, mentions
 from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
+from rag.concurrency import ReadWriteLock, serial, shared_property
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
@@ -45,27 +47,35 @@ from rag.wire import collapse, wire_members
 
 
 class Pipeline:
-    """Ingest articles into the store and answer questions about them with citations."""
+    """Ingest articles into the store and answer questions about them with citations.
+
+    One pipeline may serve many threads (the app's workers): questions run in parallel,
+    each reading the store under a read share of :attr:`gate`, while a write (ingest,
+    delete, the switch of a rebuild) holds it alone, so a question sees the corpus as it
+    was before a write or as it is after, never half-written (see ``rag.concurrency``).
+    """
 
     def __init__(
         self, settings: Settings | None = None, *, embedder: Embedder | None = None
     ) -> None:
         """``embedder`` lets several pipelines (UI users, tests) share one loaded model."""
         self.settings = settings or Settings()
+        self.gate = ReadWriteLock()
+        self._init_lock = threading.RLock()  # models, handles and indexes load once
         if embedder is not None:
-            self.__dict__["embedder"] = embedder
+            self.__dict__["embedder"] = serial(embedder)
 
-    @cached_property
+    @shared_property
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use."""
-        return self.settings.make_embedder()
+        return serial(self.settings.make_embedder())
 
-    @cached_property
+    @shared_property
     def store(self) -> Store:
         """The vector store, opened on first use (checks the embedding model matches)."""
         return self.settings.make_store()
 
-    @cached_property
+    @shared_property
     def retriever(self) -> Retriever:
         """Passage retrieval over the store (hybrid unless disabled)."""
         lexical = self.lexical_index() if self.settings.retrieval.hybrid else None
@@ -91,26 +101,27 @@ class Pipeline:
         The generation is compared rather than trusting ``refresh()``'s answer: any store
         read may already have refreshed the handles, but only this resets BM25.
         """
-        store = self.__dict__.get("store")
-        if store is None:
-            return
-        store.refresh()
-        if self.__dict__.get("_retriever_generation") != store.generation:
-            self._changed()
+        with self._init_lock:  # a reader rebuilding BM25 must not race another's reset
+            store = self.__dict__.get("store")
+            if store is None:
+                return
+            store.refresh()
+            if self.__dict__.get("_retriever_generation") != store.generation:
+                self._changed()
 
-    @cached_property
+    @shared_property
     def scorer(self) -> SentenceScorer:
         """Sentence-level reranker."""
         cfg = self.settings.answer
         periods = (cfg.period_slack_days, cfg.period_recall_days)
         return SentenceScorer(self.embedder, self.settings.retrieval, periods)
 
-    @cached_property
+    @shared_property
     def annotator(self) -> Annotator:
         """Entities and clauses of candidate answer sentences (spaCy, loaded on first use)."""
         return Annotator(self.settings.answer.nlp_model)
 
-    @cached_property
+    @shared_property
     def corpus_facts(self) -> tuple[list[str], dt.date | None]:
         """The corpus's outlet names and latest publication date (for question parsing)."""
         outlets: set[str] = set()
@@ -137,23 +148,23 @@ class Pipeline:
         for name in ("retriever", "corpus_facts", "news"):
             self.__dict__.pop(name, None)
 
-    @cached_property
+    @shared_property
     def news(self) -> NewsLens:
         """Wire copies, outlet counts, resolved dates and conflicts (``rag.news``)."""
         members = wire_members(self.store.articles())
         return NewsLens(self.settings.news, self.annotator, members)
 
-    @cached_property
+    @shared_property
     def reranker(self) -> Reranker | None:
         """An extra reranker over the scored sentences, when one is configured."""
         return make_reranker(self.settings.retrieval.reranker)
 
-    @cached_property
+    @shared_property
     def llm(self) -> ChatModel:
         """The chat model named by ``answer.backend`` (not used by the extractive backend)."""
         return make_chat_model(self.settings.answer.backend, self.settings.llm)
 
-    @cached_property
+    @shared_property
     def verifier(self) -> Verifier:
         """Per-sentence support checks (with an NLI or LLM judge when configured)."""
         cfg = self.settings.verify
@@ -180,31 +191,41 @@ class Pipeline:
         that fails to load is recorded in ``report.errors`` and skipped.
         """
         if rebuild:  # opened without the embedding-model check: the model may change
-            self.__dict__["store"] = self.settings.make_store(rebuild=True)
-        # The write lock serialises writers; a rebuild fills new collections aside and
-        # switches to them only once complete, so readers never see a half-built store.
-        with self.store.writing(
-            rebuild=rebuild, command="rebuild" if rebuild else "ingest"
-        ) as write:
-            report = Ingester(write.store, self.embedder, self.settings).run(
-                paths, prune=prune, field_map=field_map, progress=progress
-            )
-            write.changed = bool(report.added or report.updated or report.pruned or rebuild)
-            if write.changed:  # BM25 in step with the store, built before readers switch
-                LexicalIndex(self.settings.lexical_folder()).build(
-                    write.store.iter_chunks(), write.generation
+            with self.gate.writing():
+                self.__dict__["store"] = self.settings.make_store(rebuild=True)
+                self._changed()
+        # The store's write lock serialises writers (of every process); a rebuild fills
+        # new collections aside and switches to them only once complete. In this process,
+        # questions in flight finish first and new ones wait while the live collections
+        # change: during the whole write, or only for a rebuild's switch.
+        with contextlib.ExitStack() as gate:
+            if not rebuild:
+                gate.enter_context(self.gate.writing())
+            with self.store.writing(
+                rebuild=rebuild, command="rebuild" if rebuild else "ingest"
+            ) as write:
+                report = Ingester(write.store, self.embedder, self.settings).run(
+                    paths, prune=prune, field_map=field_map, progress=progress
                 )
-        self._changed()
+                write.changed = bool(report.added or report.updated or report.pruned or rebuild)
+                if write.changed:  # BM25 in step with the store, built before readers switch
+                    LexicalIndex(self.settings.lexical_folder()).build(
+                        write.store.iter_chunks(), write.generation
+                    )
+                if rebuild:  # held from here until the switch (on leaving the block) is done
+                    gate.enter_context(self.gate.writing())
+            self._changed()
         return report
 
     def delete_articles(self, ids: Sequence[str]) -> None:
         """Remove articles and their chunks, and keep the BM25 index in step."""
-        with self.store.writing(command="delete") as write:
-            write.store.delete_articles(ids)
-            LexicalIndex(self.settings.lexical_folder()).build(
-                write.store.iter_chunks(), write.generation
-            )
-        self._changed()
+        with self.gate.writing():
+            with self.store.writing(command="delete") as write:
+                write.store.delete_articles(ids)
+                LexicalIndex(self.settings.lexical_folder()).build(
+                    write.store.iter_chunks(), write.generation
+                )
+            self._changed()
 
     # -------------------------------------------------------------------- ask
     def ask(
@@ -241,25 +262,28 @@ class Pipeline:
         flag (or, with ``verify.unsupported = "drop"``, remove) sentences, so the final
         ``Answer`` is the one to keep.
         """
-        self._fresh()
         asked = question.strip()
         if not asked:
             raise RagError("the question is empty: ask something about the corpus")
         filters = filters or Filters()
         standalone = self._standalone(asked, history)
-        if self.store.count_chunks() == 0:
-            raise RagError(
-                f"the store at {self.store.location} is empty: run `rag ingest corpus/` first"
-            )
-        # Load the model and indexes first: timings_ms measures answering, not start-up.
-        _ = self.retriever
         timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        spec = self.parse(standalone, as_of=as_of)
-        hits, pool, ranked = self._rank(spec, filters)
-        timings["retrieve"] = (time.perf_counter() - t0) * 1000
-        t1 = time.perf_counter()
-        decision = self._decide(spec, filters, pool, ranked)
+        # Everything that reads the store happens under one read share (never across a
+        # yield): the answer and its checks work on what was retrieved.
+        with self.gate.reading():
+            self._fresh()
+            if self.store.count_chunks() == 0:
+                raise RagError(
+                    f"the store at {self.store.location} is empty: run `rag ingest corpus/` first"
+                )
+            # Load the model and indexes first: timings_ms measures answering, not start-up.
+            _ = self.retriever
+            t0 = time.perf_counter()
+            spec = self.parse(standalone, as_of=as_of)
+            hits, pool, ranked = self._rank(spec, filters)
+            timings["retrieve"] = (time.perf_counter() - t0) * 1000
+            t1 = time.perf_counter()
+            decision = self._decide(spec, filters, pool, ranked)
         draft = decision.abstention
         if draft is None:
             draft = Draft()
@@ -324,18 +348,20 @@ class Pipeline:
 
     def retrieve(self, question: str, *, filters: Filters | None = None) -> list[Hit]:
         """The top-k passages for ``question``, reranked by their best sentence."""
-        self._fresh()
-        hits, _, _ = self._rank(self.parse(question.strip()), filters or Filters())
+        with self.gate.reading():
+            self._fresh()
+            hits, _, _ = self._rank(self.parse(question.strip()), filters or Filters())
         return hits
 
     def timeline(self, query: str, *, filters: Filters | None = None) -> Timeline:
         """Dated events relevant to ``query``, in date order (``rag.timeline``)."""
-        self._fresh()
         if not query.strip():
             raise RagError("the timeline query is empty: name an event or topic")
         filters = filters or Filters()
-        spec = self.parse(query.strip())
-        found = self.retriever.retrieve(spec.question, filters)
+        with self.gate.reading():
+            self._fresh()
+            spec = self.parse(query.strip())
+            found = self.retriever.retrieve(spec.question, filters)
         # Every passage of an article may date an event: no per-article cap here.
         pool = collapse(diversify(found.candidates, len(found.candidates), len(found.candidates)))
         ranked = [
@@ -425,12 +451,14 @@ class Pipeline:
     # ------------------------------------------------------------------ stats
     def stats(self) -> dict[str, Any]:
         """Corpus statistics: articles, chunks, sources, date range, model, location."""
-        infos = self.store.articles()
+        with self.gate.reading():
+            infos = self.store.articles()
+            chunks = self.store.count_chunks()
         dates = sorted(str(i["published_at"])[:10] for i in infos if i.get("published_at"))
         sources = Counter(str(i.get("source") or "(unknown)") for i in infos)
         return {
             "articles": len(infos),
-            "chunks": self.store.count_chunks(),
+            "chunks": chunks,
             "sources": dict(sources.most_common()),
             "date_range": [dates[0], dates[-1]] if dates else None,
             "embedding_model": self.settings.embedding.model,

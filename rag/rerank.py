@@ -18,6 +18,7 @@ The weights live in ``WEIGHTS`` and were chosen on the development questions
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Protocol
 
@@ -47,18 +48,23 @@ class SentenceScorer:
         self.periods = periods
         # Sentence vectors are reused across questions of a session or an eval run.
         self._cache: OrderedDict[tuple[str, int, int], Vectors] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _vectors(self, keys: list[tuple[str, int, int]], texts: list[str]) -> Vectors:
-        missing = [i for i, key in enumerate(keys) if key not in self._cache]
-        if missing:
-            fresh = self.embedder.embed([texts[i] for i in missing])
-            for i, vec in zip(missing, fresh, strict=True):
-                self._cache[keys[i]] = vec
-        for key in keys:
-            self._cache.move_to_end(key)
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, 1), np.float32)
+        # Locked: the app scores several questions at once, and one thread's eviction
+        # must not remove a vector another has just found cached.
+        with self._lock:
+            missing = [i for i, key in enumerate(keys) if key not in self._cache]
+            if missing:
+                fresh = self.embedder.embed([texts[i] for i in missing])
+                for i, vec in zip(missing, fresh, strict=True):
+                    self._cache[keys[i]] = vec
+            for key in keys:
+                self._cache.move_to_end(key)
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+            vectors = [self._cache[k] for k in keys]
+        return np.stack(vectors) if vectors else np.zeros((0, 1), np.float32)
 
     def best_sentence(self, text: str, hit: Hit) -> Span:
         """The sentence of ``hit`` closest in meaning to ``text`` (for resolving citations).

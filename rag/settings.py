@@ -242,6 +242,13 @@ class UISettings(_Section):
         default=Path("data/uploads"), description="Folder uploaded article files are saved in."
     )
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest accepted upload.")
+    max_concurrent_questions: int = Field(
+        default=8, ge=1, description="Questions the app answers at once (writes: one at a time)."
+    )
+    admins: list[str] = Field(
+        default_factory=list,
+        description="Logins that may delete any article (others only those they uploaded).",
+    )
 
 
 class LimitsSettings(_Section):
@@ -270,6 +277,11 @@ class LimitsSettings(_Section):
         default=50_000,
         ge=1000,
         description="Largest metadata of one article (as JSON), and largest YAML front matter.",
+    )
+    max_output_chars: int = Field(
+        default=1_000_000,
+        ge=10_000,
+        description="Largest answer object `rag ask --json` or the `/ask` API returns, as JSON.",
     )
 
 
@@ -346,7 +358,7 @@ class Settings(BaseSettings):
                 "store": True,
                 "chroma": True,
                 "ui": True,
-                "limits": True,  # which files are accepted, not how answers are made
+                "limits": True,  # what input is accepted and how big output may be, not answers
                 "llm": {"api_key"},
             }
         )

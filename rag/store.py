@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -171,6 +172,7 @@ class ChromaStore:
         self._client = self._open_client()
         self._prefix = cfg.collection
         self._pinned = False
+        self._refresh_lock = threading.RLock()
         # A file lock excludes writers on one machine only; a server's writers may be
         # anywhere, so its lock lives on the server (rag/lock.py, README "several processes").
         self.lock: StoreLock | ServerLock
@@ -258,16 +260,17 @@ class ChromaStore:
         """
         if self._pinned:
             return False
-        state = self._read_manifest()
-        if state == self._state:
-            return False
-        self._state = state
-        if self._embedded:
-            # An embedded client keeps the vector index it loaded in memory and would not
-            # see another process's writes: open a fresh client, which reads the disk.
-            self._client = _fresh_embedded_client(self._client, self._settings.store)
-        self._open_collections()  # another process may have rebuilt with another model
-        return True
+        with self._refresh_lock:  # the app's reader threads share this handle
+            state = self._read_manifest()
+            if state == self._state:
+                return False
+            self._state = state
+            if self._embedded:
+                # An embedded client keeps the vector index it loaded in memory and would not
+                # see another process's writes: open a fresh client, which reads the disk.
+                self._client = _fresh_embedded_client(self._client, self._settings.store)
+            self._open_collections()  # another process may have rebuilt with another model
+            return True
 
     def _read(self, fn: Callable[[], _T]) -> _T:
         """Run a read; if another process switched collections meanwhile, refresh and retry.

@@ -45,6 +45,7 @@ class Server:
     store: Path
     sessions: Path
     uploads: Path
+    pid: int = 0  # the `rag serve` process (a test may kill it)
 
 
 def _env(base: Path) -> dict[str, str]:
@@ -87,8 +88,8 @@ def serve_app(base: Path, *extra: str, options: tuple[str, ...] = ()) -> Iterato
     ]
     cmd += extra
     url = f"http://127.0.0.1:{port}/"
-    with running(cmd, url, timeout=180, env=env, log=log):
-        yield Server(url, store, base / "sessions.sqlite3", base / "uploads")
+    with running(cmd, url, timeout=180, env=env, log=log) as proc:
+        yield Server(url, store, base / "sessions.sqlite3", base / "uploads", proc.pid)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,10 @@
 """The Gradio app: layout, and the wiring of components to the chat and corpus handlers.
 
-One Pipeline (one loaded embedding model) serves every browser tab and API call; the
-handlers that run it share one concurrency slot, so a question never races an ingest.
+One Pipeline (one loaded embedding model) serves every browser tab and API call.
+Questions (the chat and the `/ask` API) run in parallel, up to ``ui.max_concurrent_questions``
+at once; writes to the corpus (upload, delete) run one at a time. The pipeline's own
+read-write gate makes a question wait for a write in progress, so it answers from the
+corpus as it was before the write or as it is after, never from a half-written one.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pydantic import ValidationError
 
 from rag.errors import RagError
 from rag.loaders import SUPPORTED_SUFFIXES
+from rag.output import cap_output
 from rag.pipeline import Pipeline
 from rag.sessions import SessionStore
 from rag.settings import Settings
@@ -24,7 +28,8 @@ from ui.chat import Chat, ChatWidgets, complete, filters_label
 from ui.corpus import Corpus, CorpusWidgets
 from ui.export import md
 
-PIPELINE = "pipeline"  # concurrency id of every handler that runs the pipeline
+QUESTIONS = "questions"  # concurrency id of the handlers that answer questions
+WRITES = "corpus-writes"  # concurrency id of the handlers that change the corpus
 # A panel's heading lives in its template, so it costs no extra block (and gap) in the column.
 _HEADED = '<div class="nr-side-h">{}</div>${{value}}'
 
@@ -48,7 +53,8 @@ def settings_rows(settings: Settings, store_location: str) -> list[tuple[str, st
 
 
 def api_ask(pipeline: Pipeline) -> Callable[..., dict[str, Any]]:
-    """The `/ask` API endpoint: one question in, the `rag ask --json` object out."""
+    """The `/ask` API endpoint: one question in, the `rag ask --json` object out (capped
+    at ``limits.max_output_chars`` like it)."""
 
     def ask(
         question: str, since: str = "", until: str = "", sources: list[str] | None = None
@@ -58,10 +64,13 @@ def api_ask(pipeline: Pipeline) -> Callable[..., dict[str, Any]]:
             filters = Filters.model_validate(
                 {"since": since or None, "until": until or None, "sources": sources or []}
             )
-            return pipeline.ask(question or "", filters=filters).to_json()
+            answer = pipeline.ask(question or "", filters=filters)
         except (RagError, ValidationError) as exc:
             raise gr.Error(str(exc)) from exc
+        # Measured as ASCII-escaped JSON, the largest way a client may receive it.
+        return cap_output(answer.to_json(), limit, ascii_only=True)
 
+    limit = pipeline.settings.limits.max_output_chars
     return ask
 
 
@@ -216,7 +225,7 @@ def _research_tab(secret: str) -> tuple[ChatWidgets, dict[str, Any]]:
     return widgets, parts
 
 
-def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any]) -> None:
+def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any], parallel: int) -> None:
     everything = w.all()
     private: dict[str, Any] = {"api_visibility": "private"}
     focus: dict[str, Any] = {"js": style.FOCUS_JS, **private}
@@ -226,8 +235,8 @@ def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any]) -> None:
             chat.ask,
             ask_inputs,
             everything,
-            concurrency_id=PIPELINE,
-            concurrency_limit=1,
+            concurrency_id=QUESTIONS,
+            concurrency_limit=parallel,
             show_progress="hidden",
             api_visibility="private",
             api_name="chat_ask",  # "ask" is the public API endpoint's name
@@ -332,14 +341,16 @@ def corpus_outputs(w: CorpusWidgets) -> list[Any]:
             w.delete_row, w.confirm_row]  # fmt: skip
 
 
-def delete_article(corpus: Corpus, w: CorpusWidgets) -> Callable[[str | None], dict[Any, Any]]:
+def delete_article(corpus: Corpus, w: CorpusWidgets) -> Callable[..., dict[Any, Any]]:
     """Delete the selected article; the status names it by its title, not its id."""
 
-    def delete(article_id: str | None) -> dict[Any, Any]:
+    def delete(article_id: str | None, request: gr.Request) -> dict[Any, Any]:
         article = corpus.pipeline.store.get_article(article_id) if article_id else None
-        updates = corpus.delete(article_id)
-        if article is not None:
+        updates = corpus.delete(article_id, request)
+        if article is not None and updates.get(w.selected, "") is None:  # it was deleted
             updates[w.status] = f"Deleted “{md(article.title)}” from the corpus."
+        elif article is not None:
+            updates[w.status] = md(str(updates[w.status]))
         return complete(updates, corpus_outputs(w))
 
     return delete
@@ -356,7 +367,7 @@ def _wire_corpus(
         corpus.ingest,
         [w.files],
         outputs,
-        concurrency_id=PIPELINE,
+        concurrency_id=WRITES,
         concurrency_limit=1,
         show_progress_on=[w.status],
         **private,
@@ -370,19 +381,19 @@ def _wire_corpus(
         delete_article(corpus, w),
         [w.selected],
         outputs,
-        concurrency_id=PIPELINE,
+        concurrency_id=WRITES,
         concurrency_limit=1,
         **private,
     ).then(**recount)
 
 
-def _wire_timeline(tab: timeline.TimelineTab, w: dict[str, Any], chat: Chat) -> None:
-    """Build on click or Enter; the outlet list follows the corpus."""
+def _wire_timeline(tab: timeline.TimelineTab, w: dict[str, Any], chat: Chat, parallel: int) -> None:
+    """Build on click or Enter (a read: it runs beside questions); outlets follow the corpus."""
     inputs = [w["query"], w["since"], w["until"], w["outlets"]]
     outputs = [w["view"], w["csv"], w["md"], w["json"]]
     for trigger in (w["build"].click, w["query"].submit):
         trigger(
-            tab.build, inputs, outputs, concurrency_id=PIPELINE, concurrency_limit=1,
+            tab.build, inputs, outputs, concurrency_id=QUESTIONS, concurrency_limit=parallel,
             api_visibility="private",
         )  # fmt: skip
 
@@ -434,11 +445,12 @@ def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) ->
             "fn": corpus_summary(chat, chat_w.outlets, line),
             "outputs": [chat_w.outlets, line],
         }
-        _wire_chat(chat, chat_w, chat_parts)
+        parallel = settings.ui.max_concurrent_questions
+        _wire_chat(chat, chat_w, chat_parts, parallel)
         _wire_corpus(corpus, corpus_w, corpus_buttons, summary)
-        _wire_timeline(timeline.TimelineTab(pipeline), tl, chat)
+        _wire_timeline(timeline.TimelineTab(pipeline), tl, chat, parallel)
         gr.api(  # type: ignore[attr-defined]  # gradio exports it, untyped
-            api_ask(pipeline), api_name="ask", concurrency_id=PIPELINE, concurrency_limit=1
+            api_ask(pipeline), api_name="ask", concurrency_id=QUESTIONS, concurrency_limit=parallel
         )
         private: dict[str, Any] = {"api_visibility": "private"}
         app.load(

@@ -11,10 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -24,7 +22,13 @@ from rag.pipeline import Pipeline
 from rag.sessions import SessionStore
 from rag.types import Answer, Citation, Filters, Session, Turn
 from ui import render
-from ui.export import export_filename, session_json, session_markdown
+from ui.export import (
+    delete_exports,
+    export_filename,
+    new_exports_folder,
+    session_json,
+    session_markdown,
+)
 
 Updates = dict[Any, Any]
 _TITLE_CHARS = 80
@@ -128,8 +132,9 @@ class Chat:
         self.store = store
         self.w = widgets
         # Export files live in a private temp folder: Gradio serves files only from there,
-        # its cache, or the working directory.
-        self.exports = Path(tempfile.mkdtemp(prefix="newsrag-exports-"))
+        # its cache, or the working directory. Named with our pid, so that a later start
+        # removes it once this process is gone (ui.export.clean_stale_exports).
+        self.exports = new_exports_folder()
         self._stats: tuple[int, dict[str, Any]] | None = None
 
     def corpus_stats(self) -> dict[str, Any]:
@@ -249,7 +254,7 @@ class Chat:
         owner = user(request)
         if sid and self.store.get(sid, owner=owner) is not None:  # gone already: another tab
             self.store.delete(sid, owner=owner)
-            shutil.rmtree(self.exports / sid, ignore_errors=True)
+            delete_exports(sid)  # from every running app's folder, not only this one's
         session = self._resume(None, owner)
         return self.show(session, owner, query, reopen=True) | self._clear_passage()
 

@@ -13,7 +13,7 @@ import gradio as gr
 from rag.ingest import INSTRUCTION_SENTENCES
 from rag.pipeline import Pipeline
 from ui import render
-from ui.uploads import save_uploads
+from ui.uploads import record_uploader, save_uploads, uploader_of
 
 Updates = dict[Any, Any]
 
@@ -101,15 +101,23 @@ class Corpus:
     def ingest(
         self,
         files: list[str] | None,
+        request: gr.Request | None = None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 - Gradio injects a live tracker
     ) -> Updates:
-        """Save the uploaded files in the uploads folder and ingest them, showing progress."""
+        """Save the uploaded files in the uploads folder and ingest them, showing progress.
+
+        With login on, the uploader is recorded: only they (or an admin) may delete the
+        articles of these files.
+        """
         if not files:
             return {self.w.status: "Choose one or more article files first."}
         ui = self.pipeline.settings.ui
         folder = Path(ui.uploads)
         saved = save_uploads(files, folder, ui.max_upload_mb)
         lines = [f"- rejected {r}" for r in saved.rejected]
+        login = _login(request)
+        if saved.saved and login is not None:
+            record_uploader(folder, saved.saved, login)
         if saved.saved:
 
             def tick(done: float, total: int, current: str) -> None:
@@ -140,11 +148,34 @@ class Corpus:
             w.confirm_row: gr.update(visible=False),
         }
 
-    def delete(self, article_id: str | None) -> Updates:
-        """Delete the selected article (after the user confirmed)."""
+    def refusal(self, article_id: str, login: str | None) -> str | None:
+        """Why ``login`` may not delete the article, or None when they may.
+
+        Without login everyone may; with it, the article's uploader and the admins
+        (``ui.admins``) may. An article ingested from the shell has no uploader.
+        """
+        if login is None or login in self.pipeline.settings.ui.admins:
+            return None
+        article = self.pipeline.store.get_article(article_id)
+        if article is None:
+            return None  # gone already: deleting it again changes nothing
+        owner = uploader_of(Path(self.pipeline.settings.ui.uploads), article.path)
+        if owner == login:
+            return None
+        who = f"by {owner}" if owner else "from the shell, not through the app"
+        return (
+            f"Not deleted: “{article.title}” was added {who}; only its uploader or an "
+            "admin (RAG_UI__ADMINS) may delete it."
+        )
+
+    def delete(self, article_id: str | None, request: gr.Request | None = None) -> Updates:
+        """Delete the selected article (after the user confirmed), if this user may."""
         w = self.w
         if not article_id:
             return {}
+        refused = self.refusal(article_id, _login(request))
+        if refused:
+            return {w.status: refused, w.confirm_row: gr.update(visible=False)}
         self.pipeline.delete_articles([article_id])
         return {
             **self.refresh(),
@@ -154,3 +185,8 @@ class Corpus:
             w.delete_row: gr.update(visible=False),
             w.confirm_row: gr.update(visible=False),
         }
+
+
+def _login(request: gr.Request | None) -> str | None:
+    """The logged-in user's name, or None when login is off."""
+    return getattr(request, "username", None) if request is not None else None

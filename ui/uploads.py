@@ -8,6 +8,8 @@ is checked to lie inside the uploads folder before anything is written.
 from __future__ import annotations
 
 import filecmp
+import json
+import os
 import re
 import shutil
 import unicodedata
@@ -108,3 +110,39 @@ def _free_path(root: Path, name: str, source: Path) -> Path:
         n += 1
         candidate = root / f"{stem}-{n}{suffix}"
     return candidate
+
+
+# ------------------------------------------------------------------ uploaders
+# Who uploaded each saved file, so that only they (or an admin) may delete its articles.
+# Kept beside the files (a hidden file, never ingested), keyed by the saved file's name:
+# the first uploader of a file owns it, and re-uploading identical content keeps the owner.
+UPLOADERS = ".uploaders.json"
+
+
+def _uploaders(folder: Path) -> dict[str, str]:
+    try:
+        data = json.loads((folder / UPLOADERS).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def record_uploader(folder: Path, saved: Sequence[Path], user: str) -> None:
+    """Remember ``user`` as the uploader of the ``saved`` files that have none yet."""
+    known = _uploaders(folder)
+    fresh = {p.name: user for p in saved if p.name not in known}
+    if not fresh:
+        return
+    tmp = folder / f"{UPLOADERS}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({**known, **fresh}, indent=1), encoding="utf-8")
+    tmp.replace(folder / UPLOADERS)  # atomic: a reader sees the old or the new record
+
+
+def uploader_of(folder: Path, article_path: str | None) -> str | None:
+    """The login that uploaded the file an article came from (None: not an upload)."""
+    if not article_path:
+        return None
+    path = Path(article_path)
+    if path.parent != folder.resolve():
+        return None
+    return _uploaders(folder).get(path.name)

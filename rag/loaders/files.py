@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import charset_normalizer
@@ -38,18 +38,22 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+def iter_files(
+    paths: Iterable[str | Path], on_error: Callable[[Path, str], None] | None = None
+) -> Iterator[Path]:
     """Yield loadable files under ``paths`` in sorted order, each once.
 
     Folders are walked recursively, keeping supported suffixes and skipping hidden files,
     hidden folders and README.md; symlinked folders are not followed, so a symlink loop
     cannot make the walk endless. A file named explicitly is always yielded, so that an
     unsupported, missing or looping file is reported by the loader rather than ignored.
+    A folder that cannot be listed is skipped and passed to ``on_error`` with the reason
+    (called before the next file is yielded), never ignored silently.
     """
     seen: set[Path] = set()
     for given in paths:
         root = Path(given)
-        for path in _walk(root) if root.is_dir() else [root]:
+        for path in _walk(root, on_error) if root.is_dir() else [root]:
             key = real_path(path)
             if key not in seen:
                 seen.add(key)
@@ -102,8 +106,13 @@ def read_text(path: Path) -> str:
         raise LoadError(str(path), str(exc)) from exc
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
+def _walk(root: Path, on_error: Callable[[Path, str], None] | None) -> Iterator[Path]:
+    def failed(exc: OSError) -> None:
+        if on_error is not None:
+            on_error(Path(exc.filename or root), f"cannot read folder: {_os_reason(exc)}")
+
+    # os.walk drops a folder it cannot list unless told: ``onerror`` reports it.
+    for dirpath, dirnames, filenames in os.walk(root, onerror=failed):
         dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
         for name in sorted(filenames):
             if _wanted(name):

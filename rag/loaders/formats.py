@@ -75,9 +75,24 @@ def load_paths(
     field_map: FieldMap | None = None,
     limits: LimitsSettings | None = None,
 ) -> Iterator[FileLoad]:
-    """Read every file under ``paths`` (see :func:`read_articles`); never raises for bad input."""
-    for path in iter_files(paths):
+    """Read every file under ``paths`` (see :func:`read_articles`); never raises for bad input.
+
+    A folder that cannot be listed gives a FileLoad of its own: no articles, one error.
+    """
+    unreadable: list[FileLoad] = []
+
+    def folder_failed(folder: Path, reason: str) -> None:
+        unreadable.append(FileLoad(folder, errors=[LoadError(str(folder), reason)]))
+
+    for path in iter_files(paths, on_error=folder_failed):
+        yield from _drain(unreadable)
         yield read_articles(path, field_map, limits)
+    yield from _drain(unreadable)
+
+
+def _drain(pending: list[FileLoad]) -> Iterator[FileLoad]:
+    while pending:
+        yield pending.pop(0)
 
 
 def _load(path: Path, fmap: FieldMap, limits: LimitsSettings) -> Sequence[Article | _Fail]:
