@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
 from rag.errors import RagError
+from rag.ingest import embed_chunks
 from rag.lexical import LexicalIndex
 from rag.settings import Settings
 from rag.store import ChromaStore, Store
@@ -231,8 +232,8 @@ def _rewrite(
     if article is None or digest is None:
         return False
     chunks = chunk_article(article, settings.chunking)
-    vectors = embedder.embed([c.text for c in chunks])
-    store.write_article(article, chunks, vectors, digest)
+    vectors, sentence_vectors = embed_chunks(embedder, chunks)
+    store.write_article(article, chunks, vectors, digest, sentence_vectors)
     return True
 
 

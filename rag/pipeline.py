@@ -91,7 +91,12 @@ class Pipeline:
         """Sentence-level reranker."""
         cfg = self.settings.answer
         periods = (cfg.period_slack_days, cfg.period_recall_days)
-        return SentenceScorer(self.embedder, self.settings.retrieval, periods)
+        return SentenceScorer(
+            self.embedder,
+            self.settings.retrieval,
+            periods,
+            stored=lambda hits: self.store.sentence_vectors(hits),
+        )
 
     @cached_property
     def annotator(self) -> Annotator:
