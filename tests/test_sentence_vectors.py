@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.backends import make_store
+from rag.check import check_store
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder, Vectors, pack_vectors, unpack_vectors
 from rag.ingest import embed_chunks
@@ -88,3 +89,10 @@ def test_a_store_without_sentence_vectors_still_answers_the_same(
         a, b = new.ask(question), old.ask(question)
         assert (a.answer, a.abstained) == (b.answer, b.abstained)
         assert np.isclose(a.relevance or 0, b.relevance or 0, atol=1e-3)
+    # `rag check` names what is missing, and --repair stores the sentence vectors.
+    found = check_store(old.store, old_settings, None)
+    assert [p.kind for p in found.problems] == ["no_sentence_vectors"]
+    repaired = check_store(old.store, old_settings, embedder, repair=True)
+    assert repaired.problems and not repaired.remaining
+    hits = old.retrieve("who backed Assad?")
+    assert set(old.store.sentence_vectors(hits)) == {h.chunk_id for h in hits}
