@@ -183,8 +183,8 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
         options = ort.SessionOptions()
         options.log_severity_level = 3  # its graph-optimisation notices are noise on a CLI
-        # Busy-waiting threads steal the CPU from everything else on a shared machine
-        # (measured: 2x slower per question under load, no gain when idle).
+        # Busy-waiting threads steal the CPU from everything else on a shared machine:
+        # measured on 2 busy cores, one question embeds in 27 ms without spinning, 55 ms with.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session: Any = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from rag.chunking import split_sentences
 from rag.embeddings import Embedder, OnnxEmbedder
 from rag.errors import ConfigError
+from rag.pipeline import Pipeline
 from rag.settings import EmbeddingSettings
-from tests.conftest import SEED
+from tests.conftest import ROOT, SEED
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +50,20 @@ def test_onnx_query_is_the_same_vector_as_in_a_batch(onnx_embedder: OnnxEmbedder
 def test_onnx_model_that_does_not_exist_is_a_clear_error(tmp_path: object) -> None:
     with pytest.raises(ConfigError, match=r"tokenizer\.json"):
         OnnxEmbedder(EmbeddingSettings(), f"{tmp_path}/none.onnx")
+
+
+def test_asking_loads_neither_torch_nor_the_app(seed_pipeline: Pipeline) -> None:
+    """The default (ONNX) embedder and the small spaCy pipeline answer without torch:
+    a cold `rag ask` does not pay seconds for imports it does not use."""
+    script = (
+        "import sys; from rag.pipeline import Pipeline; from rag.settings import Settings\n"
+        f"a = Pipeline(Settings(store={str(seed_pipeline.settings.store)!r}))"
+        ".ask('who backed Assad?')\n"
+        "heavy = ['torch', 'gradio', 'langchain_openai', 'sentence_transformers']\n"
+        "print(a.abstained, [m for m in heavy if m in sys.modules])\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False []"
