@@ -11,7 +11,7 @@ The model-backed judges live in ``rag.judges`` (verification uses them too):
   softmax probability of the label whose name contains "entail" (from the model config's
   ``id2label``) is at least the threshold (default 0.5). Long premises are truncated to the
   model's maximum length.
-- ``llm:SPEC``: a chat model from ``rag.llm.make_chat_model(SPEC)`` (``openai:URL#MODEL`` or
+- ``llm:SPEC``: a chat model from ``rag.backends.make_chat_model(SPEC)`` (``openai:URL#MODEL`` or
   ``llama-cpp:PATH.gguf``), asked with ``LLM_SYSTEM_PROMPT`` / ``LLM_USER_PROMPT`` for a
   one-word SUPPORTED / NOT_SUPPORTED verdict, parsed by ``parse_llm_verdict``.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from rag.backends import lookup, usages
 from rag.errors import RagError
 from rag.judges import (
     DEFAULT_NLI_THRESHOLD,
@@ -108,12 +109,13 @@ def make_judge(name: str, embedder: Embedder | None, settings: Settings, **optio
 
     ``embedder`` is needed by the heuristic judge only (pass the pipeline's, to share it).
     """
-    kind, _, arg = name.partition(":")
-    if kind == "heuristic" and not arg:
-        return HeuristicJudge(embedder or settings.make_embedder(), settings)
-    if kind in ("nli", "llm") and arg:
-        return make_model_judge(name, settings.llm, **options)
-    raise RagError(
-        f"unknown judge {name!r}: use 'heuristic', 'nli:MODEL' or 'llm:openai:URL#MODEL' / "
-        "'llm:llama-cpp:PATH.gguf'"
-    )
+    if name == "heuristic":
+        from rag.backends import make_embedder
+
+        return HeuristicJudge(embedder or make_embedder(settings), settings)
+    if lookup("judge", name) is None:  # the registry's own message would omit 'heuristic'
+        raise RagError(
+            f"unknown judge {name!r}: use 'heuristic', {usages('judge')} / "
+            "'llm:llama-cpp:PATH.gguf'"
+        )
+    return make_model_judge(name, settings.llm, **options)

@@ -24,6 +24,7 @@ from evals.metrics import cohen_kappa
 from evals.readers import Dataset, read_dataset
 from evals.scoring import score_question
 from evals.summary import summarize
+from rag.backends import make_embedder
 from rag.errors import RagError
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def run_eval(options: RunOptions, settings: Settings) -> tuple[Path, dict[str, A
     settings = settings.model_copy(
         update={"retrieval": settings.retrieval.model_copy(update={"k": options.k})}
     )
-    embedder = settings.make_embedder()
+    embedder = make_embedder(settings)
     judge = CachedJudge(
         make_judge(options.judge, embedder, settings, threshold=options.nli_threshold)
     )

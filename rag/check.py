@@ -8,9 +8,11 @@ so a vector can go missing while its row stays; BM25 is a separate file. The che
 2. every article has as many chunk rows as its record says (``chunk_count``);
 3. every chunk row has a vector (``no_vector``), and querying the index with that vector
    finds the chunk itself among the nearest few (``unreachable``), probed in batches;
-4. BM25 holds exactly the chunk ids of the store, built from this generation
+4. every chunk row carries its sentence vectors, one per sentence (``no_sentence_vectors``:
+   a store written by an older version; it still answers, embedding sentences per question);
+5. BM25 holds exactly the chunk ids of the store, built from this generation
    (``bm25_missing``, ``bm25_extra``, ``bm25_stale``);
-5. no half-built collection of a killed rebuild is left (``stray_collection``), and no
+6. no half-built collection of a killed rebuild is left (``stray_collection``), and no
    vector-index folder on disk belongs to no collection (``orphan_segments``).
 
 ``repair`` fixes what it can under the store's write lock: orphan chunks are deleted
@@ -26,11 +28,13 @@ from collections import Counter, defaultdict
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
 from rag.errors import RagError
+from rag.ingest import embed_chunks
 from rag.lexical import LexicalIndex
 from rag.settings import Settings
 from rag.store import ChromaStore, Store
 from rag.types import IntegrityProblem, IntegrityReport
 
+_REWRITE = ("chunk_count", "no_vector", "unreachable", "no_sentence_vectors")
 PROBE_BATCH = 64  # vectors per query call
 PROBE_K = 10  # a chunk must be among this many nearest to its own vector (wire copies tie)
 
@@ -89,6 +93,16 @@ def _inspect(store: ChromaStore, settings: Settings) -> IntegrityReport:
                 )
             )
     problems += _probe(store, owner)
+    problems += [
+        IntegrityProblem(
+            kind="no_sentence_vectors",
+            detail=f"{len(ids)} chunk(s) of {article_id!r} have no usable stored sentence "
+            "vectors (written by an older version): questions embed their sentences each time",
+            article_id=article_id,
+            ids=ids,
+        )
+        for article_id, ids in sorted(store.chunks_without_sentence_vectors().items())
+    ]
     report.probed = len(owner)
     problems += _check_bm25(store, settings, set(owner), report)
     problems += [
@@ -204,7 +218,7 @@ def _repair(
         if problem.kind == "orphan_chunks":
             store.delete_chunks(problem.ids)
             problem.repaired = True
-        elif problem.kind in ("chunk_count", "no_vector", "unreachable") and problem.article_id:
+        elif problem.kind in _REWRITE and problem.article_id:
             rewrite.add(problem.article_id)
     hashes = store.content_hashes(sorted(rewrite))
     done = {a for a in sorted(rewrite) if _rewrite(store, settings, embedder, a, hashes.get(a))}
@@ -231,8 +245,8 @@ def _rewrite(
     if article is None or digest is None:
         return False
     chunks = chunk_article(article, settings.chunking)
-    vectors = embedder.embed([c.text for c in chunks])
-    store.write_article(article, chunks, vectors, digest)
+    vectors, sentence_vectors = embed_chunks(embedder, chunks)
+    store.write_article(article, chunks, vectors, digest, sentence_vectors)
     return True
 
 

@@ -7,7 +7,7 @@ Used by verification (``verify.judge`` setting) and by the evaluation harness
   premise is the passages joined by newlines, the hypothesis the statement; supported when the
   softmax probability of the label whose name starts with "entail" (from the model config's
   ``id2label``) is at least the threshold (default 0.5).
-- ``llm:SPEC``: a chat model from ``rag.llm.make_chat_model(SPEC)``, asked with
+- ``llm:SPEC``: a chat model from ``rag.backends.make_chat_model(SPEC)``, asked with
   ``LLM_SYSTEM_PROMPT`` / ``LLM_USER_PROMPT`` for a one-word SUPPORTED / NOT_SUPPORTED
   verdict, parsed by ``parse_llm_verdict``.
 """
@@ -158,13 +158,7 @@ def parse_llm_verdict(reply: str) -> bool | None:
 
 
 def make_model_judge(spec: str, llm: LLMSettings | None = None, **options: Any) -> Judge:
-    """The judge ``nli:MODEL`` or ``llm:SPEC`` names."""
-    kind, _, arg = spec.partition(":")
-    if kind == "nli" and arg:
-        return NLIJudge(arg, threshold=options.get("threshold", DEFAULT_NLI_THRESHOLD))
-    if kind == "llm" and arg:
-        return LLMJudge(arg, llm or LLMSettings())
-    raise RagError(
-        f"unknown judge {spec!r}: use 'nli:MODEL' or 'llm:openai:URL#MODEL' / "
-        "'llm:llama-cpp:PATH.gguf'"
-    )
+    """The judge ``nli:MODEL`` or ``llm:SPEC`` names: ``rag.backends.make_model_judge``."""
+    from rag.backends import make_model_judge as build
+
+    return build(spec, llm, **options)

@@ -104,17 +104,7 @@ class LlamaCppChat:
 
 
 def make_chat_model(spec: str, settings: LLMSettings | None = None) -> ChatModel:
-    """Build the backend a spec names (see module docstring)."""
-    settings = settings or LLMSettings()
-    kind, _, rest = spec.partition(":")
-    if kind == "openai":
-        base_url, _, model = rest.partition("#")
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"bad LLM spec {spec!r}: use openai:http://host:port/v1#model")
-        return OpenAICompatibleChat(base_url, model or "default", settings)
-    if kind == "llama-cpp":
-        return LlamaCppChat(Path(rest).expanduser(), settings)
-    raise ConfigError(
-        f"unknown answer backend {spec!r}: use 'extractive', "
-        "'openai:http://host:port/v1#model' or 'llama-cpp:/path/model.gguf'"
-    )
+    """Build the backend a spec names: ``rag.backends.make_chat_model`` (the one registry)."""
+    from rag.backends import make_chat_model as build
+
+    return build(spec, settings)

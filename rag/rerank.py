@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from rag.embeddings import Embedder, Vectors
-from rag.errors import ConfigError
 from rag.guard import is_instruction
 from rag.questions import period_fit
 from rag.settings import RetrievalSettings
@@ -40,15 +40,36 @@ class SentenceScorer:
     """Scores every sentence of the given passages against a question."""
 
     def __init__(
-        self, embedder: Embedder, settings: RetrievalSettings, periods: tuple[int, int] = (31, 365)
+        self,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        periods: tuple[int, int] = (31, 365),
+        stored: Callable[[Sequence[Hit]], dict[str, Vectors]] | None = None,
     ) -> None:
-        """``periods`` are the answer settings' (period_slack_days, period_recall_days)."""
+        """``periods`` are the answer settings' (period_slack_days, period_recall_days);
+        ``stored`` gives the sentence vectors computed at ingest (``Store.sentence_vectors``),
+        so that only sentences stored without them are embedded here."""
         self.embedder = embedder
         self.settings = settings
         self.periods = periods
+        self.stored = stored
         # Sentence vectors are reused across questions of a session or an eval run.
         self._cache: OrderedDict[tuple[str, int, int], Vectors] = OrderedDict()
         self._lock = threading.Lock()
+
+    def _prime(self, hits: Sequence[Hit]) -> None:
+        """Put the stored sentence vectors of ``hits`` in the cache."""
+        todo = [
+            h for h in hits if any(_key(h, i) not in self._cache for i in range(len(h.sentences)))
+        ]
+        if self.stored is None or not todo:
+            return
+        found = self.stored(todo)
+        for hit in todo:
+            vectors = found.get(hit.chunk_id)
+            if vectors is not None:
+                for i, vec in enumerate(vectors):
+                    self._cache[_key(hit, i)] = vec
 
     def _vectors(self, keys: list[tuple[str, int, int]], texts: list[str]) -> Vectors:
         # Locked: the app scores several questions at once, and one thread's eviction
@@ -76,8 +97,9 @@ class SentenceScorer:
         ] or list(range(len(hit.sentences)))
         if len(usable) <= 1:
             return hit.sentences[usable[0]] if usable else Span(start=hit.start, end=hit.end)
-        keys = [(hit.article_id, hit.sentences[i].start, hit.sentences[i].end) for i in usable]
+        keys = [_key(hit, i) for i in usable]
         texts = [_span_text(hit, i) for i in usable]
+        self._prime([hit])
         sims = self._vectors(keys, texts) @ self.embedder.embed_query(text)
         return hit.sentences[usable[int(np.argmax(sims))]]
 
@@ -96,8 +118,9 @@ class SentenceScorer:
                 if (hit.article_id, span.start) not in seen:
                     seen.add((hit.article_id, span.start))
                     items.append((hit, i))
-        keys = [(h.article_id, h.sentences[i].start, h.sentences[i].end) for h, i in items]
+        keys = [_key(h, i) for h, i in items]
         texts = [_span_text(h, i) for h, i in items]
+        self._prime(hits)
         dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
         q_terms = weighted_terms(spec.question)
         weights = self.settings.sentence_weights
@@ -174,13 +197,10 @@ class CrossEncoderReranker:
 
 
 def make_reranker(spec: str) -> Reranker | None:
-    """The reranker a ``retrieval.reranker`` setting names; None for the default scorer only."""
-    if spec in ("", "heuristic"):
-        return None
-    kind, _, name = spec.partition(":")
-    if kind == "cross-encoder" and name:
-        return CrossEncoderReranker(name)
-    raise ConfigError(f"unknown reranker {spec!r}: use 'heuristic' or 'cross-encoder:<model>'")
+    """The reranker a ``retrieval.reranker`` setting names: ``rag.backends.make_reranker``."""
+    from rag.backends import make_reranker as build
+
+    return build(spec)
 
 
 def rerank_hits(hits: list[Hit], sentences: list[SentenceHit]) -> list[Hit]:
@@ -193,6 +213,11 @@ def rerank_hits(hits: list[Hit], sentences: list[SentenceHit]) -> list[Hit]:
         h.model_copy(update={"score": best.get(h.chunk_id, h.score), "scores": {**h.scores}})
         for h in ranked
     ]
+
+
+def _key(hit: Hit, i: int) -> tuple[str, int, int]:
+    """The cache key of a hit's ``i``-th sentence: the same sentence in any chunk."""
+    return (hit.article_id, hit.sentences[i].start, hit.sentences[i].end)
 
 
 def _span_text(hit: Hit, i: int) -> str:

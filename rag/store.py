@@ -19,6 +19,7 @@ import shutil
 import sqlite3
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +28,16 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 import chromadb
 import numpy as np
 
-from rag.embeddings import Vectors
+from rag.embeddings import Vectors, pack_vectors, unpack_vectors
 from rag.errors import EmbeddingModelMismatch, StoreError
 from rag.lock import ServerLock, StoreLock
 from rag.settings import Settings
 from rag.types import Article, Chunk, Filters, Hit, Span
 
 _PAGE = 1000  # records per get() page, well under Chroma's max batch size
+_PACKED_CACHE = 20_000  # chunks whose sentence vectors are kept after a read
+SENTENCE_VECTORS = "sentence_vectors"
+"""Chunk metadata key: the chunk's sentence vectors, packed (``rag.embeddings.pack_vectors``)."""
 _T = TypeVar("_T")
 _SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -69,9 +73,15 @@ class Store(Protocol):
         ...
 
     def write_article(
-        self, article: Article, chunks: list[Chunk], vectors: Vectors, content_hash: str
+        self,
+        article: Article,
+        chunks: list[Chunk],
+        vectors: Vectors,
+        content_hash: str,
+        sentence_vectors: Sequence[Vectors] | None = None,
     ) -> None:
-        """Replace everything stored for ``article`` with these chunks."""
+        """Replace everything stored for ``article`` with these chunks (and, when given,
+        each chunk's sentence vectors, in the order of ``chunk.sentences``)."""
         ...
 
     def delete_articles(self, ids: Sequence[str]) -> None:
@@ -80,6 +90,10 @@ class Store(Protocol):
 
     def articles(self) -> list[ArticleInfo]:
         """Metadata of every stored article."""
+        ...
+
+    def write_articles(self, items: Sequence[ArticleWrite]) -> None:
+        """``write_article`` for several articles at once (all chunks before any record)."""
         ...
 
     def get_article(self, article_id: str) -> Article | None:
@@ -96,6 +110,13 @@ class Store(Protocol):
 
     def get_chunks(self, ids: Sequence[str]) -> list[tuple[Hit, Vectors]]:
         """Chunks by id with their vectors (ids not stored are left out)."""
+        ...
+
+    def sentence_vectors(self, hits: Sequence[Hit]) -> dict[str, Vectors]:
+        """The stored sentence vectors of each hit's chunk, one row per ``hit.sentences``.
+
+        Chunks stored without them (by an older version) are left out.
+        """
         ...
 
     def iter_chunks(self) -> Iterator[Hit]:
@@ -173,6 +194,8 @@ class ChromaStore:
         self._prefix = cfg.collection
         self._pinned = False
         self._refresh_lock = threading.RLock()
+        # Packed sentence vectors of chunks read lately, by chunk id (see _remember).
+        self._packed: OrderedDict[str, str] = OrderedDict()
         # A file lock excludes writers on one machine only; a server's writers may be
         # anywhere, so its lock lives on the server (rag/lock.py, README "several processes").
         self.lock: StoreLock | ServerLock
@@ -265,6 +288,7 @@ class ChromaStore:
             if state == self._state:
                 return False
             self._state = state
+            self._packed.clear()  # chunk ids are reused when an article changes
             if self._embedded:
                 # An embedded client keeps the vector index it loaded in memory and would not
                 # see another process's writes: open a fresh client, which reads the disk.
@@ -339,6 +363,7 @@ class ChromaStore:
         self._drop_collections(self.stray_collections())
 
     def _commit(self, state: _State) -> None:
+        self._packed.clear()  # chunk ids are reused when an article changes
         self._write_manifest(state)
         self._state = state
         self._open_collections(check_model=False)
@@ -390,57 +415,63 @@ class ChromaStore:
         }
 
     def write_article(
-        self, article: Article, chunks: list[Chunk], vectors: Vectors, content_hash: str
+        self,
+        article: Article,
+        chunks: list[Chunk],
+        vectors: Vectors,
+        content_hash: str,
+        sentence_vectors: Sequence[Vectors] | None = None,
     ) -> None:
-        """Replace what is stored for ``article``: old chunks out, new chunks, then the record."""
-        self._chunks.delete(where={"article_id": article.id})
-        base = _clean(
-            {
-                "article_id": article.id,
-                "title": article.title,
-                "source": article.source,
-                "source_key": (article.source or "").strip().lower() or None,
-                "url": article.url,
-                "published_at": article.published_iso(),
-                "published_ts": to_timestamp(article.published_at),
-                "wire_group": article.metadata.get("wire_group"),  # rag.wire
-            }
+        """Replace what is stored for ``article``: old chunks out, new chunks, then the record.
+
+        ``sentence_vectors`` (one array per chunk, a row per sentence) are kept in the
+        chunk's metadata, so they are written, replaced and deleted with the chunk itself.
+        """
+        self.write_articles(
+            [ArticleWrite(article, chunks, vectors, content_hash, sentence_vectors)]
         )
-        if chunks:
+
+    def write_articles(self, items: Sequence[ArticleWrite]) -> None:
+        """:meth:`write_article` for several articles in three round trips, not three each.
+
+        All chunks are written before any article record, so the records still commit.
+        """
+        if not items:
+            return
+        self._chunks.delete(where={"article_id": {"$in": [w.article.id for w in items]}})
+        ids: list[str] = []
+        embeddings: list[Vectors] = []
+        documents: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        for w in items:
+            base = _base_metadata(w.article)
+            for i, c in enumerate(w.chunks):
+                meta = {
+                    **base,
+                    "index": c.index,
+                    "start": c.start,
+                    "end": c.end,
+                    "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
+                }
+                if w.sentence_vectors is not None:
+                    meta[SENTENCE_VECTORS] = pack_vectors(w.sentence_vectors[i])
+                ids.append(c.id)
+                embeddings.append(w.vectors[i])
+                documents.append(c.text)
+                metadatas.append(meta)
+        for start in range(0, len(ids), _PAGE):
+            end = start + _PAGE
             self._chunks.add(
-                ids=[c.id for c in chunks],
-                embeddings=vectors,
-                documents=[c.text for c in chunks],
-                metadatas=[
-                    {
-                        **base,
-                        "index": c.index,
-                        "start": c.start,
-                        "end": c.end,
-                        "sentences": json.dumps([[s.start, s.end] for s in c.sentences]),
-                    }
-                    for c in chunks
-                ],
+                ids=ids[start:end],
+                embeddings=np.asarray(embeddings[start:end], np.float32),
+                documents=documents[start:end],
+                metadatas=metadatas[start:end],
             )
-        mean = vectors.mean(axis=0) if len(chunks) else np.zeros(vectors.shape[1], np.float32)
-        norm = float(np.linalg.norm(mean)) or 1.0
         self._articles.upsert(
-            ids=[article.id],
-            embeddings=[mean / norm],
-            documents=[article.text],
-            metadatas=[
-                _clean(
-                    {
-                        **base,
-                        "author": article.author,
-                        "path": article.path,
-                        "content_hash": content_hash,
-                        "chunks": len(chunks),
-                        "meta_json": json.dumps(article.metadata, default=str),
-                        "ingested_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    }
-                )
-            ],
+            ids=[w.article.id for w in items],
+            embeddings=[_mean_vector(w.vectors) for w in items],
+            documents=[w.article.text for w in items],
+            metadatas=[_article_metadata(w) for w in items],
         )
 
     def delete_articles(self, ids: Sequence[str]) -> None:
@@ -501,7 +532,7 @@ class ChromaStore:
             res["distances"][0],
             strict=True,
         ):
-            hit = _hit(cid, doc, meta, 1.0 - float(dist))
+            hit = self._remember(_hit(cid, doc, meta, 1.0 - float(dist)), meta)
             hits.append(hit.model_copy(update={"scores": {"dense": hit.score}}))
         return hits
 
@@ -523,8 +554,39 @@ class ChromaStore:
         )
         rows = zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True)
         return [
-            (_hit(cid, doc, meta, 0.0), np.asarray(vec, np.float32)) for cid, doc, meta, vec in rows
+            (self._remember(_hit(cid, doc, meta, 0.0), meta), np.asarray(vec, np.float32))
+            for cid, doc, meta, vec in rows
         ]
+
+    def _remember(self, hit: Hit, meta: dict[str, Any]) -> Hit:
+        """Keep a read chunk's packed sentence vectors, so scoring needs no second read."""
+        packed = meta.get(SENTENCE_VECTORS)
+        if isinstance(packed, str):
+            self._packed[hit.chunk_id] = packed
+            self._packed.move_to_end(hit.chunk_id)
+            while len(self._packed) > _PACKED_CACHE:
+                self._packed.popitem(last=False)
+        return hit
+
+    def sentence_vectors(self, hits: Sequence[Hit]) -> dict[str, Vectors]:
+        """The stored sentence vectors of each hit's chunk, one row per ``hit.sentences``.
+
+        Usually already read with the hit by :meth:`query`; others are read in one call.
+        Chunks stored without them (by an older version) are left out: their sentences
+        are embedded when needed.
+        """
+        missing = [h.chunk_id for h in hits if h.chunk_id not in self._packed]
+        if missing:
+            got = self._read(lambda: self._chunks.get(ids=missing, include=["metadatas"]))
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                self._remember(_hit(cid, "", meta, 0.0), meta)
+        out: dict[str, Vectors] = {}
+        for hit in hits:
+            packed = self._packed.get(hit.chunk_id)
+            vectors = unpack_vectors(packed, len(hit.sentences)) if packed else None
+            if vectors is not None:
+                out[hit.chunk_id] = vectors
+        return out
 
     def iter_chunks(self) -> Iterator[Hit]:
         """Every stored chunk, as a zero-score Hit."""
@@ -545,6 +607,18 @@ class ChromaStore:
             got = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
             for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
                 out[cid] = str(meta.get("article_id", ""))
+        return out
+
+    def chunks_without_sentence_vectors(self) -> dict[str, list[str]]:
+        """Article id → ids of its chunk rows whose sentence vectors are absent or unreadable."""
+        out: dict[str, list[str]] = {}
+        for offset in range(0, self._chunks.count(), _PAGE):
+            got = self._chunks.get(include=["metadatas"], limit=_PAGE, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
+                packed = meta.get(SENTENCE_VECTORS)
+                rows = len(json.loads(meta.get("sentences", "[]")))
+                if not isinstance(packed, str) or unpack_vectors(packed, rows) is None:
+                    out.setdefault(str(meta.get("article_id", "")), []).append(cid)
         return out
 
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, Vectors | None]:
@@ -607,6 +681,55 @@ def _hit(chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Hit:
         sentences=[Span(start=s, end=e) for s, e in json.loads(meta.get("sentences", "[]"))],
         wire_group=meta.get("wire_group"),
     )
+
+
+class ArticleWrite(NamedTuple):
+    """One article to store: its chunks, their vectors and (optionally) sentence vectors."""
+
+    article: Article
+    chunks: list[Chunk]
+    vectors: Vectors
+    content_hash: str
+    sentence_vectors: Sequence[Vectors] | None = None
+
+
+def _base_metadata(article: Article) -> dict[str, Any]:
+    """What every chunk row of an article carries (for filters and display)."""
+    return _clean(
+        {
+            "article_id": article.id,
+            "title": article.title,
+            "source": article.source,
+            "source_key": (article.source or "").strip().lower() or None,
+            "url": article.url,
+            "published_at": article.published_iso(),
+            "published_ts": to_timestamp(article.published_at),
+            "wire_group": article.metadata.get("wire_group"),  # rag.wire
+        }
+    )
+
+
+def _article_metadata(w: ArticleWrite) -> dict[str, Any]:
+    article = w.article
+    return _clean(
+        {
+            **_base_metadata(article),
+            "author": article.author,
+            "path": article.path,
+            "content_hash": w.content_hash,
+            "chunks": len(w.chunks),
+            "meta_json": json.dumps(article.metadata, default=str),
+            "ingested_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+    )
+
+
+def _mean_vector(vectors: Vectors) -> Vectors:
+    """The article's vector: the normalised mean of its chunk vectors."""
+    if not len(vectors):
+        return np.zeros(vectors.shape[1] if vectors.ndim == 2 else 1, np.float32)
+    mean = vectors.mean(axis=0)
+    return np.asarray(mean / (float(np.linalg.norm(mean)) or 1.0), np.float32)
 
 
 def _fresh_embedded_client(old: Any, path: Path) -> Any:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.backends import make_embedder
 from rag.embeddings import Embedder, SentenceTransformerEmbedder
 from rag.pipeline import Pipeline
-from rag.settings import ChromaSettings, EmbeddingSettings, Settings
+from rag.settings import TORCH_EMBEDDING_MODEL, ChromaSettings, EmbeddingSettings, Settings
 from tests.servers import free_port, running
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,8 +75,14 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real packaged MiniLM, loaded once for the whole session."""
-    return SentenceTransformerEmbedder(EmbeddingSettings())
+    """The default embedder (the real packaged MiniLM), loaded once for the whole session."""
+    return make_embedder(EmbeddingSettings())
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    """The packaged MiniLM run by sentence-transformers on torch (the reference vectors)."""
+    return SentenceTransformerEmbedder(EmbeddingSettings(model=TORCH_EMBEDDING_MODEL))
 
 
 @pytest.fixture

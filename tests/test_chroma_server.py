@@ -99,7 +99,9 @@ def test_a_second_pipeline_sees_writes_through_the_server(
     write_articles(news, 2)
     writer.ingest([news])
     # The reader's BM25 cache is reloaded and the new articles are found.
-    assert any(h.title == "Market report 1" for h in reader.retrieve("Market report 1 lentils"))
+    # (Reports 0 and 1 differ only in their numbers: the wire-copy check keeps one of them.)
+    found = reader.retrieve("Market report 1 lentils")
+    assert any(h.title in ("Market report 0", "Market report 1") for h in found)
     writer.ingest([SEED], rebuild=True)
     assert "Russia" in reader.ask("who backed Assad?").answer
     assert reader.stats()["articles"] == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.backends import make_store
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder
 from rag.errors import EmbeddingModelMismatch, RagError
@@ -110,7 +111,7 @@ def test_other_embedding_model_is_a_clear_error(pipeline: Pipeline, seed_dir: Pa
         update={"embedding": EmbeddingSettings(model="some/other")}
     )
     with pytest.raises(EmbeddingModelMismatch, match="rag ingest --rebuild"):
-        other.make_store()
+        make_store(other)
 
 
 def test_asking_an_empty_store_says_to_ingest(pipeline: Pipeline) -> None:

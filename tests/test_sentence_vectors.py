@@ -1,0 +1,98 @@
+"""Sentence vectors are computed at ingest, stored with their chunk, and used by the scorer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rag.backends import make_store
+from rag.check import check_store
+from rag.chunking import chunk_article
+from rag.embeddings import Embedder, Vectors, pack_vectors, unpack_vectors
+from rag.ingest import embed_chunks
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.texts = 0
+
+    def embed(self, texts: list[str]) -> Vectors:
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        self.texts += 1
+        return self.inner.embed_query(text)
+
+
+def test_packing_keeps_vectors_to_a_cosine_of_1e_3(embedder: Embedder) -> None:
+    vectors = embedder.embed(["Russia backed Assad.", "Turkey supported the rebels."])
+    back = unpack_vectors(pack_vectors(vectors), 2)
+    assert back is not None and back.shape == vectors.shape
+    assert ((back * vectors).sum(axis=1) > 0.999).all()
+    assert unpack_vectors(pack_vectors(vectors), 5) is None  # 768 values are not 5 rows
+    assert unpack_vectors("not base64!", 2) is None
+
+
+def test_stored_sentence_vectors_match_the_sentences(
+    seed_pipeline: Pipeline, embedder: Embedder
+) -> None:
+    hits = seed_pipeline.retrieve("who backed Assad?")
+    stored = seed_pipeline.store.sentence_vectors(hits)
+    assert set(stored) == {h.chunk_id for h in hits}
+    for hit in hits:
+        texts = [hit.text[s.start - hit.start : s.end - hit.start] for s in hit.sentences]
+        cosines = (stored[hit.chunk_id] * embedder.embed(texts)).sum(axis=1)
+        assert cosines.min() > 0.999
+
+
+def test_a_question_embeds_only_itself(
+    seed_dir: Path, settings: Settings, embedder: Embedder
+) -> None:
+    counting = CountingEmbedder(embedder)
+    pipeline = Pipeline(settings, embedder=counting)  # type: ignore[arg-type]
+    pipeline.ingest([seed_dir])
+    before = counting.texts
+    answer = pipeline.ask("who backed Assad?")
+    assert not answer.abstained
+    # The question, once per retrieval (itself and any steered one): never a sentence.
+    assert counting.texts - before <= 1 + len(answer.question_spec.periods)
+
+
+def test_a_store_without_sentence_vectors_still_answers_the_same(
+    seed_dir: Path, settings: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    new = Pipeline(settings, embedder=embedder)
+    new.ingest([seed_dir])
+    old_settings = settings.model_copy(update={"store": tmp_path / "old-store"})
+    old = Pipeline(old_settings, embedder=embedder)
+    old.ingest([seed_dir])
+    # Rewrite the articles as an older version stored them: no sentence vectors.
+    store = make_store(old_settings)
+    with store.writing() as write:
+        for info in write.store.articles():
+            article = write.store.get_article(str(info["id"]))
+            assert article is not None
+            chunks = chunk_article(article, settings.chunking)
+            vectors, _ = embed_chunks(embedder, chunks)
+            write.store.write_article(article, chunks, vectors, str(info["content_hash"]))
+    old = Pipeline(old_settings, embedder=embedder)
+    assert old.store.sentence_vectors(old.retrieve("who backed Assad?")) == {}
+    for question in ("who backed Assad?", "How many civilians were killed?"):
+        a, b = new.ask(question), old.ask(question)
+        assert (a.answer, a.abstained) == (b.answer, b.abstained)
+        assert np.isclose(a.relevance or 0, b.relevance or 0, atol=1e-3)
+    # `rag check` names what is missing, and --repair stores the sentence vectors.
+    found = check_store(old.store, old_settings, None)
+    assert [p.kind for p in found.problems] == ["no_sentence_vectors"]
+    repaired = check_store(old.store, old_settings, embedder, repair=True)
+    assert repaired.problems and not repaired.remaining
+    hits = old.retrieve("who backed Assad?")
+    assert set(old.store.sentence_vectors(hits)) == {h.chunk_id for h in hits}
