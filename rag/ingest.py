@@ -99,6 +99,9 @@ class Ingester:
         self.report = IngestReport()
         self._seen: dict[str, tuple[str, str]] = {}  # article id → (file, content hash)
         self._unlisted: list[Path] = []  # folders that could not be read: never pruned
+        # Files with a record that failed to load: the stored copy of that record may be
+        # the only one left, so nothing from them is pruned.
+        self._damaged: set[Path] = set()
 
     def _folder_failed(self, folder: Path, reason: str) -> None:
         """A folder of the walk could not be listed: report it, keep its articles."""
@@ -146,6 +149,8 @@ class Ingester:
     def _load(self, path: Path, field_map: FieldMap | None) -> list[Article]:
         """The file's new articles; failures and repeats are recorded in the report."""
         loaded = read_articles(path, field_map, self.settings.limits)
+        if loaded.errors:
+            self._damaged.add(path)
         self.report.failed += len(loaded.errors)
         self.report.errors += [str(err) for err in loaded.errors]
         fresh = []
@@ -236,7 +241,9 @@ class Ingester:
                 continue
             p = Path(path)
             unlisted = any(folder in p.parents for folder in self._unlisted)
-            if not unlisted and any(p == root or root in p.parents for root in roots):
+            if unlisted or p in self._damaged or real_path(p) in self._damaged:
+                continue
+            if any(p == root or root in p.parents for root in roots):
                 gone.append(str(info["id"]))
         self.store.delete_articles(gone)
         return len(gone)

@@ -64,6 +64,24 @@ def test_prune_removes_articles_whose_files_are_gone(pipeline: Pipeline, tmp_pat
     assert all("Homs" not in h.text for h in pipeline.store.iter_chunks())
 
 
+def test_prune_keeps_what_a_damaged_file_held(pipeline: Pipeline, tmp_path: Path) -> None:
+    """A record that no longer loads is reported, and its stored copy is not pruned."""
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    feed = folder / "feed.jsonl"
+    good = {"id": "a", "title": "Talks", "text": "Talks resumed in Geneva on Friday."}
+    other = {"id": "b", "title": "Port", "text": "The port of Tartus reopened on Monday."}
+    feed.write_text(json.dumps(good) + "\n" + json.dumps(other) + "\n", encoding="utf-8")
+    pipeline.ingest([folder])
+    feed.write_text(
+        json.dumps(good) + "\n" + '{"id": "b", "title": "Port", "text": \n', encoding="utf-8"
+    )
+    report = pipeline.ingest([folder], prune=True)
+    assert report.pruned == 0 and report.failed == 1
+    assert any("feed.jsonl:2" in e for e in report.errors)
+    assert sorted(a["id"] for a in pipeline.store.articles()) == ["a", "b"]
+
+
 def test_broken_file_is_reported_and_the_rest_ingested(pipeline: Pipeline, tmp_path: Path) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
