@@ -348,7 +348,8 @@ def format_answer(answer: Answer) -> str:
         if c.also_carried_by:
             lines.append(f"    also carried by: {', '.join(c.also_carried_by)}")
         for d in c.event_dates:
-            if d.relative:
+            # Dates of the passage outside the quote would gloss words the reader cannot see.
+            if d.relative and c.start <= d.start and d.end <= c.end:
                 lines.append(f'    "{d.text}" = {d.label()}')
     lines += format_news(answer)
     return "\n".join(lines)
@@ -362,9 +363,9 @@ def format_news(answer: Answer) -> list[str]:
         lines.append("")
         for s in counted:
             marks = "".join(f"[{n}]" for n in s.citations)
+            noun = "outlet" if s.independent_outlets == 1 else "independent outlets"
             lines.append(
-                f"{marks} backed by {s.independent_outlets} independent outlet(s): "
-                + ", ".join(s.backed_by)
+                f"{marks} backed by {s.independent_outlets} {noun}: " + ", ".join(s.backed_by)
             )
     for conflict in answer.conflicts:
         lines += ["", f"Sources differ on {conflict.about}:"]
