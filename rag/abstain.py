@@ -39,14 +39,24 @@ hash; ``python -m evals.calibrate_abstention`` measures them on labelled data.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
-from rag.nlp import SPECIFIC_TYPES, Annotator, Predication, has_answer_type
+from rag.nlp import SPECIFIC_TYPES, Annotator, Predication, has_answer_type, names_asked
 from rag.questions import period_fit, published_date
 from rag.settings import AnswerSettings
-from rag.text import STOPWORDS, content_terms, found, weighted_terms, words, years
+from rag.text import (
+    STOPWORDS,
+    acronym,
+    content_terms,
+    expands,
+    found,
+    weighted_terms,
+    words,
+    years,
+)
 from rag.types import Filters, Hit, QuestionSpec, SentenceHit
 
 
@@ -94,20 +104,33 @@ def decide(
             return Decision(result, [], name)
         if result is not None:
             ev.candidates = result
-    return Decision(None, _naming_first(spec, ev.candidates))
+    return Decision(None, _naming_first(spec, ev.candidates, annotator))
 
 
-def _naming_first(spec: QuestionSpec, answers: list[SentenceHit]) -> list[SentenceHit]:
+def _naming_first(
+    spec: QuestionSpec, answers: list[SentenceHit], annotator: Annotator
+) -> list[SentenceHit]:
     """Survivors that name more of the question's entities in the sentence itself first.
 
     The checks accept a sentence whose entities are nearby in its article; the lead should
-    still be the one that says it outright ("The World Health Organization said at least
-    70 …" before "at least 88 civilians were killed …" two sentences after it).
+    still be the one that says it outright ("WHO said … putting the death toll at at least
+    70" before "at least 88 civilians were killed in a suspected chemical attack … in Idlib
+    province"). The question's actor, the named subject of its verb ("What death toll did
+    *the World Health Organization* give …"), counts twice: the place is background, the
+    actor is whose figure is asked for.
     """
+    # A sentence that names the asked thing ("the Mi-8 helicopter" for "what type of
+    # helicopter") says what the question wants; it leads whatever else it names.
+    instance = {id(s): bool(names_asked(spec, s.text)) for s in answers}
     if not spec.entities:
-        return answers
-    named = {id(s): sum(mentions(e, s.text) for e in spec.entities) for s in answers}
-    return sorted(answers, key=lambda s: -named[id(s)])
+        return sorted(answers, key=lambda s: not instance[id(s)])
+    actors = {p.subject for p in annotator.predications([spec.question])[0]}
+    weight = {
+        e: 2 if any(mentions(e, a, strict=False) or mentions(a, e) for a in actors) else 1
+        for e in spec.entities
+    }
+    named = {id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) for s in answers}
+    return sorted(answers, key=lambda s: (not instance[id(s)], -named[id(s)]))
 
 
 # ------------------------------------------------------------------------- gates
@@ -422,24 +445,32 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     retrieved articles?) accepts any of its words written capitalised ("Echelon
     Connect Sport" finds "Echelon"), but one shared word is never enough when strict
     ("Arab League" does not find "Arab states"). Abbreviations match with or without
-    their dots ("US" finds "U.S."), and a nationality finds its country ("Jordanian"
-    finds "Jordan's").
+    their dots ("US" finds "U.S."), a name of several capitalised words finds its initials
+    and initials their name ("World Health Organization" and "WHO"), and a nationality
+    finds its country ("Jordanian" finds "Jordan's").
     """
     name, text = _undot(name), _undot(text)
+    # An organisation is as often named by its initials: "World Health Organization" and
+    # "WHO" are one name, both ways round.
+    short = acronym(name)
+    if (short and re.search(rf"\b{short}\b", text)) or expands(name, text):
+        return True
+    if name.isupper() and name.isalpha() and len(name) <= 6:  # "WHO" is not the word "who"
+        return any(m.group(0)[0].isupper() for m in re.finditer(rf"\b{name}\b", text, re.I))
     parts = [w for w in words(name) if "-" not in w and w not in STOPWORDS]
     parts = [w for w in parts if w not in _PARTICLES]
     if not parts:
         return True
-    have = set(words(text))
+    have = _word_set(text)
     if all(found(p, have) or (strict and (_variant(p, have) or _demonym(p, have))) for p in parts):
         return True
     if len(parts) == 1:
         return False
-    capital = {_bare(w) for w in _CAPITAL_WORD.findall(text)}
+    capital = _capitals(text)
     return parts[-1] in capital if strict else bool(set(parts) & capital)
 
 
-def _variant(word: str, have: set[str]) -> bool:
+def _variant(word: str, have: Set[str]) -> bool:
     """A word of ``have`` one edit from ``word`` (same first letter, five letters or more)."""
     if len(word) < 5:
         return False
@@ -448,7 +479,7 @@ def _variant(word: str, have: set[str]) -> bool:
     )
 
 
-def _demonym(word: str, have: set[str]) -> bool:
+def _demonym(word: str, have: Set[str]) -> bool:
     """A word of ``have`` that is the country of the nationality ``word``.
 
     "jordanian" → "jordan", "israeli" → "israel", "lebanese" → "leban(on)", "turkish" →
@@ -465,9 +496,22 @@ _DEMONYM_SUFFIXES = ("ian", "ean", "ese", "ish", "an", "i")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 
+@lru_cache(maxsize=4096)
 def _undot(text: str) -> str:
     """'U.S.' → 'US', so an abbreviation is one word however it is written."""
     return _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text)
+
+
+# A question checks each of its names against the same passages: their word sets and
+# capitalised words are built once.
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(words(text))
+
+
+@lru_cache(maxsize=4096)
+def _capitals(text: str) -> frozenset[str]:
+    return frozenset(_bare(w) for w in _CAPITAL_WORD.findall(text))
 
 
 def _one_edit(a: str, b: str) -> bool:

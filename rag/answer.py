@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import blingfire
 
-from rag.nlp import SPECIFIC_TYPES, TYPE_LABELS, Annotator, has_answer_type
+from rag.nlp import SPECIFIC_TYPES, TYPE_LABELS, Annotator, has_answer_type, names_asked
 from rag.settings import AnswerSettings
-from rag.text import content_terms, weighted_terms
+from rag.text import content_terms, debris_prefix, weighted_terms
 from rag.types import AnswerSentence, Citation, QuestionSpec, SentenceHit, Verdict
 
 NO_RELEVANT = "no_relevant"
@@ -135,6 +135,12 @@ def lead_span(
         return sent
     terms = weighted_terms(spec.question)
     full = _covered(terms, sent.text)
+    named = bool(names_asked(spec, sent.text))
+
+    def answers(piece: str) -> bool:
+        if named:  # the sentence names the asked thing: the lead must keep the name
+            return bool(names_asked(spec, piece))
+        return has_answer_type(spec, piece, annotator)
 
     def shortest(spans: list[tuple[int, int]]) -> tuple[int, int] | None:
         best: tuple[int, int, int] | None = None
@@ -142,7 +148,7 @@ def lead_span(
             piece = sent.text[start:end]
             if len(piece.split()) < _MIN_LEAD_WORDS or _covered(terms, piece) < full - 1e-9:
                 continue
-            if has_type and not has_answer_type(spec, piece, annotator):
+            if has_type and not answers(piece):
                 continue
             if best is None or (end - start, start) < best[:2]:
                 best = (end - start, start, end)
@@ -151,12 +157,13 @@ def lead_span(
     whole = (0, len(sent.text))
     span = shortest([c for c in annotator.clauses(sent.text) if c != whole])
     if has_type and (span[1] - span[0] if span else len(sent.text)) > _LONG_LEAD:
-        span = shortest(
-            _entity_windows(spec, sent.text, annotator, terms) + ([span] if span else [])
-        )
+        windows = _entity_windows(spec, sent.text, annotator, terms)
+        windows += _widen(names_asked(spec, sent.text), sent.text, terms)
+        span = shortest(windows + ([span] if span else []))
     if span is None:
         return sent
     start, end = span
+    start += debris_prefix(sent.text[start:end])  # a clause can open inside the debris
     return sent.model_copy(
         update={"text": sent.text[start:end], "start": sent.start + start, "end": sent.start + end}
     )
@@ -172,11 +179,7 @@ def _entity_windows(
     spec: QuestionSpec, text: str, annotator: Annotator, terms: dict[str, float]
 ) -> list[tuple[int, int]]:
     """For each answer-type entity, the tightest span holding it and the question's words."""
-    where: dict[str, list[tuple[int, int]]] = {}
-    for m in _TOKEN.finditer(text):
-        for t in content_terms(m.group(0)):
-            if t in terms:
-                where.setdefault(t, []).append((m.start(), m.end()))
+    where = _term_spots(text, terms)
     labels = TYPE_LABELS.get(spec.answer_type, frozenset())
     typed = sorted(
         (e for e in annotator.entities(text) if e.label in labels and e.end > e.start),
@@ -199,6 +202,29 @@ def _entity_windows(
         lead_in = _CAPITALISED_TAIL.search(text[:start])
         windows.append((lead_in.start() if lead_in else start, end))
     return windows
+
+
+def _widen(
+    spans: list[tuple[int, int]], text: str, terms: dict[str, float]
+) -> list[tuple[int, int]]:
+    """Each span stretched to the nearest occurrence of every question word."""
+    where = _term_spots(text, terms)
+    out = []
+    for start, end in spans:
+        for spots in where.values():
+            near = min(spots, key=lambda s: min(abs(s[0] - start), abs(s[1] - end)))
+            start, end = min(start, near[0]), max(end, near[1])
+        out.append((start, end))
+    return out
+
+
+def _term_spots(text: str, terms: dict[str, float]) -> dict[str, list[tuple[int, int]]]:
+    where: dict[str, list[tuple[int, int]]] = {}
+    for m in _TOKEN.finditer(text):
+        for t in content_terms(m.group(0)):
+            if t in terms:
+                where.setdefault(t, []).append((m.start(), m.end()))
+    return where
 
 
 def _covered(terms: dict[str, float], text: str) -> float:
@@ -245,8 +271,9 @@ class ExtractiveAnswerer:
         parts = []
         chosen = select_sentences(answers, self.settings, spec, ranked)
         if chosen and self.settings.lead_clauses:
-            typed = spec.answer_type in SPECIFIC_TYPES and has_answer_type(
-                spec, chosen[0].text, self.annotator
+            typed = bool(names_asked(spec, chosen[0].text)) or (
+                spec.answer_type in SPECIFIC_TYPES
+                and has_answer_type(spec, chosen[0].text, self.annotator)
             )
             chosen[0] = lead_span(spec, chosen[0], self.annotator, typed)
         for n, sent in enumerate(chosen, start=1):

@@ -169,6 +169,10 @@ def find_conflicts(
     conflict only when they count the same thing, differ, and come from articles
     published at most ``window_days`` apart (further apart, likely different events).
     """
+    # Parsing costs ~10 ms a quote: a conflict needs two quotes with a number in them.
+    claims = [(c, t) for c, t in claims if _maybe_number(t)]
+    if len(claims) < 2:
+        return []
     by_about: dict[str, list[ConflictClaim]] = {}
     for citation, text in claims:
         for count in counts_in(text, annotator):
@@ -183,6 +187,13 @@ def find_conflicts(
         if len({c.number for c in kept}) >= 2:
             out.append(Conflict(about=about, claims=sorted(kept, key=lambda c: -c.number)))
     return out
+
+
+def _maybe_number(text: str) -> bool:
+    """Cheap pre-check: a digit or a number word anywhere in ``text``."""
+    return any(ch.isdigit() for ch in text) or any(
+        w in _WORD_NUMBERS for w in re.findall(r"[a-z]+", text.lower())
+    )
 
 
 def _one_per_source(claims: list[ConflictClaim]) -> list[ConflictClaim]:

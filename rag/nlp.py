@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.errors import ConfigError
-from rag.text import content_terms, found, months, names, numbers, years
+from rag.text import content_terms, found, months, named_instances, names, numbers, years
 from rag.types import QuestionSpec
 
 # Which entity labels answer which answer type ("who backed Assad?" is answered by
@@ -302,6 +302,24 @@ def rule_entities(text: str) -> list[Entity]:
     return out
 
 
+def names_asked(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
+    """Spans where ``sentence`` names a thing of the kind the question asks for
+    (``spec.asked``: "the village of Hass" for "which village"), by a name the question
+    does not already use."""
+    if spec.asked is None:
+        return []
+    question_terms = set(content_terms(spec.question))
+
+    def asked(term: str) -> bool:  # "Russia" is the question's "Russian"
+        return found(term, question_terms) or any(found(q, {term}) for q in question_terms)
+
+    return [
+        (start, end)
+        for name, start, end in named_instances(spec.asked, sentence)
+        if not all(asked(t) for t in content_terms(name))
+    ]
+
+
 def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> bool:
     """True when ``sentence`` holds an entity of ``spec.answer_type`` the question lacks."""
     kind = spec.answer_type
@@ -322,6 +340,9 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
 
     if kind in ("person", "organisation", "place") and _title_case(sentence):
         return False  # a headline's capitals fool the tagger: "Blast Kills Grand Mosque Imam"
+    # "the village of Hass" answers "which village" whatever label the tagger gives "Hass".
+    if names_asked(spec, sentence):
+        return True
     for ent in annotator.entities(sentence):
         if ent.label in labels and (kind == "date" or new(ent.text)):
             return True

@@ -393,12 +393,14 @@ class Pipeline:
         Returns the top-k passages, the whole candidate pool, and the ranked sentences.
         """
         cfg = self.settings.retrieval
+        recall = self.settings.answer.period_recall_days
+        steers = steer_filters(spec, filters, recall) if cfg.steer else []
+        self.retriever.prime([spec.question, *(text for text, _ in steers)])
         found = self.retriever.retrieve(spec.question, filters)
         pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
         steered: list[list[Hit]] = []
         if cfg.steer:
-            recall = self.settings.answer.period_recall_days
-            for text, steer in steer_filters(spec, filters, recall):
+            for text, steer in steers:
                 steered.append(self.retriever.retrieve(text, steer).candidates)
             steered += self._find_names(spec, filters, [found.candidates, *steered])
             pool = widen(pool, steered, cfg.steer_take, cfg.per_article)
@@ -411,6 +413,7 @@ class Pipeline:
         if spec.latest:  # "latest", "as of": newer reports supersede older ones
             ranked = prefer_recent(ranked, self.settings.news.recency_weight)
         hits = collapse(reserve(rerank_hits(pool, ranked), steered, cfg.k))  # one per wire story
+        ranked = self.scorer.rescore_clauses(ranked, found.query_vector)
         # Every passage retrieved, once: what the names and unknown-words checks read.
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}
         candidates = list(seen.values())

@@ -49,7 +49,8 @@ _ORG_NOUNS = """organisation organization organisations organizations group grou
     airlines automaker carmaker carrier retailer manufacturer maker studio lab laboratory
     university court ministry department council committee commission union league federation
     association charity brand platform exchange fund regulator watchdog army brigade regime
-    administration parliament board consortium insurer lender bloc""".split()
+    administration parliament board consortium insurer lender bloc tribe tribes clan clans sect
+    sects movement movements""".split()
 _PERSON_NOUNS = """person people man men woman women official officials minister ministers president
     leader leaders player players driver drivers coach ceo executive executives journalist
     journalists reporter spokesman spokeswoman spokesperson commander commanders envoy general
@@ -133,7 +134,7 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 _FRAME_WORDS = frozenset(
     """year date day month week number percentage percent share proportion total amount
     city country place town region person people official group organisation organization
-    company report article publish published""".split()
+    company report article publish published type kind sort""".split()
 )
 # A title cut off its name by its full stop ("Rep. Patrick McHenry") is no entity.
 _HONORIFICS = frozenset(
@@ -233,7 +234,8 @@ def parse_question(
         and n.lower().rstrip(".") not in _HONORIFICS
     ]
     entity_terms = {t for e in entities for t in content_terms(e)}
-    frame = {t for w in [*_FRAME_WORDS, asked_noun(q) or ""] for t in content_terms(w)}
+    asked = asked_noun(q)
+    frame = {t for w in [*_FRAME_WORDS, asked or ""] for t in content_terms(w)}
     predicate = [
         t
         for t in dict.fromkeys(content_terms(q))
@@ -250,8 +252,10 @@ def parse_question(
         periods=periods,
         outlets=named_outlets,
         parts=split_parts(q, named_outlets),
+        claims=split_claims(q, named_outlets),
         reference_date=reference,
         latest=bool(LATEST.search(q)),
+        asked=asked,
     )
 
 
@@ -286,8 +290,17 @@ def _names_a_report(question: str, period: Period, outlets: Sequence[str]) -> bo
     return bool(_REPORT.search(near)) or any(outlet_mention(near, o) is not None for o in outlets)
 
 
+# "What type of Russian military helicopter was …": the kind is the last word before the verb.
+_KIND_OF = re.compile(
+    r"\b(?:what|which)\s+(?:type|kind|model|make|brand|class|sort|version|variant)s?\s+of\s+"
+    r"(?:[\w'’-]+\s+){0,3}?(?P<noun>[a-z][\w-]*)(?=\s+(?:was|were|is|are|did|does|do|has|have|"
+    r"had|will|would|can|could)\b)"
+)
+
+
 def asked_noun(question: str) -> str | None:
-    """The noun a "which/what …" question asks for ("At which *stadium* …"), if any.
+    """The noun a "which/what …" question asks for ("At which *stadium* …", "what type of
+    *helicopter* …"), if any.
 
     It names the answer's kind, and the answer gives a name instead ("GEODIS Park"), so
     it is not a word the answering sentence must contain.
@@ -297,7 +310,8 @@ def asked_noun(question: str) -> str | None:
         m = pattern.search(low)
         if m and "noun" in m.groupdict() and m.group("noun"):
             return m.group("noun")
-    return None
+    m = _KIND_OF.search(low)
+    return m.group("noun") if m else None
 
 
 def classify(question: str) -> str:
@@ -389,6 +403,49 @@ def split_parts(question: str, outlets: Sequence[str]) -> list[str]:
     if len(pieces) >= 2 and all(len(content_terms(p)) >= 2 for p in pieces):
         return [p + "?" for p in pieces]
     return []
+
+
+_CLAIM_WORDS = 18  # shorter questions state one claim
+_CLAIM_TERMS = 3  # content words a claim needs, besides outlet names and frame words
+# Where one claim about the answer ends and the next begins: a comma or "and" before a new
+# relative clause or verb phrase ("…, who faced …", "…, and is also accused …"), ";", or a
+# contrast ("…, while …"). Commas inside a claim ("a ruling, as reported by X") stay.
+_CLAIM_BREAK = re.compile(
+    r"\s*;\s*|,\s+(?:and\s+|but\s+)?(?=(?:who|which|whose|while|whereas|is|was|are|were|has|"
+    r"had|have|also|and)\s)|\s+and\s+(?=(?:is|was|are|were|has|had|have|also|who|which)\s)",
+    re.I,
+)
+
+
+def split_claims(question: str, outlets: Sequence[str]) -> list[str]:
+    """The claims of a long question that describes its answer by several facts.
+
+    "Who is the individual whose trial is approaching, as reported by TechCrunch, who faced
+    difficulties managing … as mentioned by The Verge, and who is also accused of … according
+    to another article from TechCrunch?" states three facts, each from one outlet; retrieved
+    as one bag of words, the second article of an outlet is often missed. A claim needs three
+    content words besides the outlets it names and frame words; a shorter fragment joins the
+    claim before it (the first, the claim after it).
+    Empty for questions under ``_CLAIM_WORDS`` words or with one claim.
+    """
+    if len(question.split()) < _CLAIM_WORDS:
+        return []
+    # Outlet names and frame words ("report", "country") say nothing a passage must hold.
+    outlet_terms = {t for o in outlets for t in content_terms(o)}
+    outlet_terms |= {t for w in _FRAME_WORDS for t in content_terms(w)}
+    claims: list[str] = []
+    for piece in _CLAIM_BREAK.split(question):
+        piece = piece.strip(" ,;?")
+        if not piece:
+            continue
+        if claims and len(set(content_terms(piece)) - outlet_terms) < _CLAIM_TERMS:
+            claims[-1] = f"{claims[-1]}, {piece}"
+        else:
+            claims.append(piece)
+    if len(claims) > 1 and len(set(content_terms(claims[0])) - outlet_terms) < _CLAIM_TERMS:
+        claims[1] = f"{claims[0]}, {claims[1]}"
+        claims = claims[1:]
+    return claims if len(claims) >= 2 else []
 
 
 def find_periods(question: str, reference: dt.date | None) -> list[Period]:
@@ -537,6 +594,9 @@ def period_fit(
     publication date decides: from the period's start to ``slack_days`` after its end
     fits; before the start conflicts (a report cannot precede its event); up to
     ``recall_days`` after the end is unknown (background told later); later conflicts.
+    That window shrinks for short periods, to three times the period's length (at least
+    ``slack_days``): a year is retold for a year, but an undated "a car bomb exploded on
+    the bridge" published eleven months after the September asked about is other news.
     A publication period ("CNBC's November 2023 report") is judged on the publication
     date alone.
     """
@@ -564,11 +624,19 @@ def period_fit(
             fits.append(0)
         elif p.start <= published <= p.end + dt.timedelta(slack_days):
             fits.append(1)
-        elif published < p.start or published > p.end + dt.timedelta(recall_days):
+        elif published < p.start or published > p.end + dt.timedelta(
+            _recall(p, slack_days, recall_days)
+        ):
             fits.append(-1)
         else:
             fits.append(0)
     return max(fits, default=0)
+
+
+def _recall(period: Period, slack_days: int, recall_days: int) -> int:
+    """Days after ``period`` in which an undated sentence may still be about it."""
+    length = (period.end - period.start).days + 1
+    return min(recall_days, max(slack_days, 3 * length))
 
 
 _MONTH_YEAR = re.compile(

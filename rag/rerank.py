@@ -18,6 +18,7 @@ The weights live in ``WEIGHTS`` and were chosen on the development questions
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -27,6 +28,7 @@ import numpy as np
 
 from rag.embeddings import Embedder, Vectors
 from rag.guard import is_instruction
+from rag.nlp import names_asked
 from rag.questions import period_fit
 from rag.settings import RetrievalSettings
 from rag.text import content_terms, debris_prefix, months, names, numbers, weighted_terms, years
@@ -141,6 +143,66 @@ class SentenceScorer:
             out.append(sent.model_copy(update={"score": total, "scores": parts}))
         return sorted(out, key=lambda s: -s.score)
 
+    def rescore_clauses(
+        self, ranked: list[SentenceHit], query_vector: Vectors
+    ) -> list[SentenceHit]:
+        """Score the best long sentences by their best clause too (``clause_rescore``).
+
+        "The conflict, which has drawn in Western countries …, while Russia, Iran, and
+        Iranian-backed militias have supported Assad, has turned into …" is one answer
+        clause in forty words: its cosine to "who backed Assad?" is diluted by the rest.
+        A sentence's dense part becomes the best of its own and its clauses' cosines.
+        Only a few sentences are split, so a question embeds a dozen short strings more.
+        It orders the answer's candidates, not the passages: retrieval stays as scored.
+        """
+        top = self.settings.clause_rescore
+        long = [i for i, s in enumerate(ranked[: top * 3]) if len(s.text) > _CLAUSE_MIN][:top]
+        pieces = [(i, c) for i in long for c in clauses(ranked[i].text)]
+        if not pieces:
+            return ranked
+        sims = self.embedder.embed([c for _, c in pieces]) @ query_vector
+        best: dict[int, float] = {}
+        for (i, _), sim in zip(pieces, sims, strict=True):
+            best[i] = max(best.get(i, -1.0), float(sim))
+        weight = self.settings.sentence_weights.get("dense", 0.0)
+        out = list(ranked)
+        for i, sim in best.items():
+            s = out[i]
+            gain = sim - s.scores.get("dense", 0.0)
+            if gain > 0:
+                parts = {**s.scores, "dense": sim, "clause_gain": gain}
+                out[i] = s.model_copy(update={"score": s.score + weight * gain, "scores": parts})
+        return sorted(out, key=lambda s: -s.score)
+
+
+_CLAUSE_MIN = 150  # characters; shorter sentences are one clause, near enough
+# Where a clause ends and another begins: subordinating words and semicolons, not the
+# commas of a list ("Russia, Iran, and Iranian-backed militias").
+_CLAUSE_BREAK = re.compile(
+    r"\s*[;:]\s+|,?\s+(?=(?:while|whereas|but|although|though|which|who|after|before|since|"
+    r"because|as well as|when|where|amid|despite)\s)|,\s+(?=(?:and|or)\s+(?:the|a|an|it|they|"
+    r"he|she|we)\s)|,\s+(?=(?:has|have|had|is|are|was|were|will|would)\s)"
+)
+
+
+def clauses(sentence: str) -> list[str]:
+    """``sentence`` cut at clause boundaries; pieces of four words or fewer join the next."""
+    out: list[str] = []
+    carry = ""
+    for piece in _CLAUSE_BREAK.split(sentence):
+        piece = f"{carry} {piece}".strip() if carry else piece.strip()
+        if len(piece.split()) <= 4:
+            carry = piece
+            continue
+        carry = ""
+        out.append(piece)
+    if carry:
+        if out:
+            out[-1] = f"{out[-1]} {carry}"
+        else:
+            out.append(carry)
+    return out if len(out) > 1 else []
+
 
 class Reranker(Protocol):
     """Reorders scored sentences; returns new SentenceHits, never mutates the input."""
@@ -248,6 +310,8 @@ def cue(
     - the sentence holds the expected answer type by pattern (a number for a number
       question, a new capitalised name for "who", a date for "when"): ``type_match``,
       else ``type_miss`` for number questions (a toll question wants a number);
+    - it names a thing of the kind a "which <noun>" / "what type of <noun>" question
+      asks for ("the village of Hass"): ``named_answer``;
     - it fits the period the question names: ``period_fit``; it lies in another:
       ``period_conflict`` (a question about March 2025 is not answered by 2016);
     - run-on "sentences" (news dumps with stripped punctuation glue whole paragraphs)
@@ -268,6 +332,8 @@ def cue(
             bonus += weights.get("type_match", 0.0) * 0.4
     elif kind == "date" and (years(text) or months(text)):
         bonus += weights.get("type_match", 0.0)
+    if names_asked(spec, text):  # "the village of Hass" for "which village"
+        bonus += weights.get("named_answer", 0.0)
     if spec.periods:
         fit = period_fit(spec.periods, sentence, *periods)
         if fit > 0:

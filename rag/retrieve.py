@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.embeddings import Embedder, Vectors
 from rag.lexical import LexicalIndex
+from rag.questions import outlet_mention
 from rag.settings import RetrievalSettings
 from rag.store import Store
 from rag.text import content_terms
@@ -79,6 +81,7 @@ def steer_filters(
     """Extra (query, filters) retrievals a parsed question asks for, within ``filters``.
 
     - each part of a multi-part question, within the outlet it names (if any);
+    - each claim of a long question, within the outlets it names (if any);
     - the whole question within the outlets it names;
     - the question within each period it names: a report's date exactly ("published on
       October 20, 2023"), an event's from its first day to ``recall_days`` after its last
@@ -91,6 +94,13 @@ def steer_filters(
         steer = narrow(filters, Filters(sources=named[:1]))
         if steer is not None:
             out.append((part, steer))
+    for claim in spec.claims:  # each fact the question states, within the outlets it names
+        named = [o for o in spec.outlets if outlet_mention(claim, o) is not None]
+        if not named:
+            continue
+        steer = narrow(filters, Filters(sources=named))
+        if steer is not None:
+            out.append((claim, steer))
     if spec.outlets:
         steer = narrow(filters, Filters(sources=spec.outlets))
         if steer is not None:
@@ -208,6 +218,16 @@ class Retriever:
                 self._queries.popitem(last=False)
         self._queries.move_to_end(text)
         return vector
+
+    def prime(self, texts: Sequence[str]) -> None:
+        """Embed the texts not yet remembered in one batch: a question and its steered
+        parts and claims cost one model call, not one each."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if len(todo) > 1:
+            for text, vector in zip(todo, self.embedder.embed(todo), strict=True):
+                self._queries[text] = vector
+            while len(self._queries) > _QUERY_CACHE:
+                self._queries.popitem(last=False)
 
     def retrieve(self, question: str, filters: Filters | None = None) -> Retrieval:
         """Dense and lexical candidates passing ``filters``, fused, diversified to top ``k``."""

@@ -94,16 +94,25 @@ class RetrievalSettings(_Section):
         description="Weights of the sentence score's parts: question-sentence cosine, "
         "question-passage cosine, and stemmed coverage of the question's words.",
     )
+    clause_rescore: int = Field(
+        default=6,
+        ge=0,
+        description="The best this many long sentences are also scored clause by clause "
+        "(split at 'while', 'but', 'which', ';' …): a sentence whose one clause answers is "
+        "not diluted by the rest of it. 0 turns it off.",
+    )
     cue_weights: dict[str, float] = Field(
         default_factory=lambda: {
             "type_match": 0.05,
             "type_miss": -0.05,
+            "named_answer": 0.06,
             "period_fit": 0.05,
             "period_conflict": -0.12,
             "long_sentence": -0.15,
         },
         description="Bonuses and penalties added to a sentence's score: it holds / lacks "
-        "the expected answer type, fits / contradicts the period the question names, "
+        "the expected answer type, names a thing of the kind a 'which <noun>' question asks "
+        "for, fits / contradicts the period the question names, "
         "and the most a run-on sentence loses.",
     )
     steer: bool = Field(

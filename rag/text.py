@@ -7,6 +7,7 @@ Stemming is Snowball (PyStemmer), the same stemmer the BM25 index uses, so that
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from functools import lru_cache
 
 import Stemmer
@@ -154,14 +155,19 @@ _DAY_WORD = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?"
 # publication stamps, bylines, video captions. Each named; applied repeatedly, in order.
 DEBRIS: list[tuple[str, re.Pattern[str]]] = [
     ("share_widget", re.compile(r"^(?:get short url|share this|click to share)\b[\s\d:]*", re.I)),
-    ("numeric_date", re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}\s+(?:[-–—|:]\s*)?")),
+    # "20.07.2016(updated 1329 20.07.2016) …": a date and its update stamp
+    (
+        "numeric_date",
+        re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}(?:\s*\([^)]{0,40}\))?\s+(?:[-–—|:]\s*)?"),
+    ),
     ("video_caption", re.compile(r"^[^.!?]{0,300}?\s[-–—|]\s*YouTube\b[\s:.-]*", re.I)),
     (
         "publication_stamp",
         re.compile(
             rf"^(?:(?:published|updated|posted|last updated|date of publication|first published)"
-            rf"\s*:?\s*(?:on\s+)?)?(?:{_DAY_WORD}\s+)?"
-            rf"(?:\d{{1,2}}\s+{_MONTH_WORD}|{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?),?\s+\d{{4}}"
+            rf"\s*:?\s*(?:on\s+|at\s+)?)?(?:{_DAY_WORD}\s+)?"
+            # "Aug 012016": a scraper glued the day to the year
+            rf"(?:\d{{1,2}}\s+{_MONTH_WORD},?\s+|{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s*)\d{{4}}"
             rf"(?:\s*,?\s*\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?\s*(?:gmt|utc|[a-z]{{2,4}}t)?)?"
             rf"\s*[-–—|:]?\s+",
             re.I,
@@ -171,6 +177,9 @@ DEBRIS: list[tuple[str, re.Pattern[str]]] = [
         "label_stamp",
         re.compile(r"^(?:published|updated|posted|last updated|date of publication)\s*:\s*", re.I),
     ),
+    # "BEIRUT A Russian military helicopter …": a dateline whose dash the scraper lost.
+    # Five capitals or more, so that a sentence opening with an acronym keeps it.
+    ("bare_dateline", re.compile(r"^(?!UN)[A-Z]{5,}(?:\s[A-Z]{3,})?\s+(?=[A-Z][a-z]|A\s)")),
     (
         "city_dateline",
         re.compile(
@@ -203,7 +212,7 @@ def debris_prefix(text: str) -> int:
     return cut
 
 
-def found(stem: str, pool: set[str]) -> bool:
+def found(stem: str, pool: Set[str]) -> bool:
     """``stem`` is in ``pool``, or begins a pool word a suffix longer ("coast" → "coastal").
 
     Short stems must match exactly: "flu" must not be found in "fluid".
@@ -211,3 +220,95 @@ def found(stem: str, pool: set[str]) -> bool:
     if stem in pool:
         return True
     return len(stem) >= 4 and any(p.startswith(stem) and len(p) - len(stem) <= 3 for p in pool)
+
+
+# A proper name as news writes it: capitalised words, Arabic particles ("Urum al-Kubra"),
+# model designations ("Mi-8"), and short connectors inside a name ("Bank of America").
+_PARTICLE = r"(?:al|el|ad|an|ar|as|ash|at|az|ul|bin|ibn|abu|de|di|du|la|le|van|von)"
+# A full stop belongs to a name only inside initials ("U.S."), never at a sentence's end.
+_CAPWORD = r"[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*(?:(?<=\.[A-Z])\.)?"
+_NAME = (
+    rf"(?:{_CAPWORD}|{_PARTICLE}-[A-Za-z][\w'’-]*)"
+    rf"(?:\s+(?:{_PARTICLE}[\s-]|of\s+(?=[A-Z]))?(?:{_CAPWORD}|{_PARTICLE}-[A-Za-z][\w'’-]*))*"
+)
+_LOWER_WORD = r"[a-z][a-z-]*"
+
+
+@lru_cache(maxsize=256)
+def _instance_patterns(noun: str) -> tuple[re.Pattern[str], ...]:
+    head = rf"(?i:{re.escape(noun)})(?:e?s)?\b"
+    return (
+        # "Shaar gas field", "Hass village", "the Mi-8 transport helicopter"
+        re.compile(rf"(?<![\w'’-])(?P<name>{_NAME})\s+(?:{_LOWER_WORD}\s+){{0,2}}?{head}"),
+        # "the village of Hass", "a town called Urum al-Kubra"
+        re.compile(rf"\b{head}\s+(?:of|called|named|known\s+as)\s+(?:the\s+)?(?P<name>{_NAME})"),
+        # "Hass, a village in Idlib"
+        re.compile(
+            rf"(?<![\w'’-])(?P<name>{_NAME}),\s+(?:a|an|the)\s+(?:{_LOWER_WORD}\s+){{0,3}}?{head}"
+        ),
+    )
+
+
+def named_instances(noun: str, text: str) -> list[tuple[str, int, int]]:
+    """Names the text gives a thing of the kind ``noun``: (name, start, end) of each phrase.
+
+    "In which *village* …" is answered by "the village of Hass", "Haas village" or "Hass,
+    a village in Idlib"; "which *gas field*" by "the Shaar gas field"; "what type of
+    *helicopter*" by "a Russian Mi-8 transport helicopter". The span covers the name and
+    the noun. Words that are only grammar or calendar ("The", "On Monday") are no name.
+    """
+    out: list[tuple[str, int, int]] = []
+    for pattern in _instance_patterns(noun.lower()):
+        for m in pattern.finditer(text):
+            kept = [w for w in m.group("name").split() if w.lower() not in _CALENDAR]
+            while kept and kept[0].lower() in STOPWORDS | _QUESTION_WORDS:
+                kept = kept[1:]
+            if not kept or (
+                len(kept) == 1 and (kept[0].lower() == noun.lower() or _adjective(kept[0]))
+            ):
+                continue
+            end = m.end()
+            if m.end("name") == end:  # "the cities of Latakia, Jabla, and Baniyas": the whole list
+                while tail := _NAME_LIST_TAIL.match(text, end):
+                    end = tail.end()
+            out.append((" ".join(kept), m.start(), end))
+    return out
+
+
+_NAME_LIST_TAIL = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){_NAME}")
+
+
+# Nationalities are capitalised but describe, they do not name: "a Syrian gas field".
+_NATIONALITY = re.compile(
+    r"(?:ian|ean|ese|ish|ern)$|^(?:Iraqi|Israeli|Saudi|Yemeni|Kuwaiti|"
+    r"Qatari|Emirati|Omani|Bahraini|Pakistani|Afghan|Kurdish|Arab|Thai|Swiss|Dutch|French|Greek)$"
+)
+
+
+def _adjective(word: str) -> bool:
+    return bool(_NATIONALITY.search(word)) and word[:1].isupper() and not word.isupper()
+
+
+_ACRONYM_SKIP = frozenset("of the for and on in at to de".split())
+
+
+def acronym(name: str) -> str | None:
+    """The initials of a name of three or more capitalised words ("World Health
+    Organization" → "WHO", "Syrian Observatory for Human Rights" → "SOHR"), else None."""
+    parts = [w for w in name.replace("-", " ").split() if w.lower() not in _ACRONYM_SKIP]
+    if len(parts) < 2 or not all(w[:1].isupper() for w in parts):
+        return None
+    return "".join(w[0] for w in parts).upper()
+
+
+def expands(short: str, text: str) -> bool:
+    """True when ``text`` writes out the all-capitals abbreviation ``short`` in full
+    ("WHO" → "World Health Organization")."""
+    if not (2 <= len(short) <= 6 and short.isupper() and short.isalpha()):
+        return False
+    return any(acronym(m.group(0)) == short for m in _CAPITALISED_RUN.finditer(text))
+
+
+_CAPITALISED_RUN = re.compile(
+    r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|for|and|the|on|de)\s+)*[A-Z][\w'’-]*)+"
+)

@@ -144,6 +144,12 @@ class QuestionSpec(_Record):
         default_factory=list,
         description="Sub-questions of a multi-part or comparison question (empty: one part).",
     )
+    claims: list[str] = Field(
+        default_factory=list,
+        description="The separate claims of a long question that describes its answer by "
+        "several facts ('…, as reported by TechCrunch, who faced …, and who is also accused "
+        "…'); each is retrieved on its own, within the outlet it names. Empty: one claim.",
+    )
     reference_date: dt.date | None = Field(
         default=None, description="Date relative expressions were resolved against."
     )
@@ -151,6 +157,11 @@ class QuestionSpec(_Record):
         default=False,
         description="The question asks for the newest state of things ('latest', 'most "
         "recent', 'as of', 'so far'): newer articles are preferred.",
+    )
+    asked: str | None = Field(
+        default=None,
+        description="The noun a 'which/what … <noun>' or 'what type of <noun>' question asks "
+        "for ('village', 'helicopter'): a name the sentence gives such a thing answers it.",
     )
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 
 from rag.questions import classify, count_focus, find_periods, match_outlets, parse_question
+from rag.retrieve import steer_filters
+from rag.types import Filters
 
 REF = dt.date(2025, 3, 9)  # a Sunday
 
@@ -50,6 +52,26 @@ REF = dt.date(2025, 3, 9)  # a Sunday
 )
 def test_answer_type(question: str, kind: str) -> None:
     assert classify(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "asked"),
+    [
+        ("In which Idlib village did warplanes strike a school?", "village"),
+        ("Which Syrian air base did the militants capture?", "base"),
+        ("What type of Russian military helicopter was shot down?", "helicopter"),
+        ("What kind of weapon was used in the attack?", "weapon"),
+        ("Members of which tribe did ISIL execute?", "tribe"),
+        # must not fire: nothing named is asked for
+        ("Who backed Assad?", None),
+        ("What happened to the city?", None),
+        ("What type of weapon, and why?", None),  # no verb after the kind: not parsed
+    ],
+)
+def test_asked_noun(question: str, asked: str | None) -> None:
+    spec = parse_question(question)
+    assert spec.asked == asked
+    assert asked is None or asked not in spec.predicate  # the answer names it instead
 
 
 @pytest.mark.parametrize(
@@ -182,3 +204,39 @@ def test_period_dates_the_report_or_the_event(question: str, about: str) -> None
 def test_a_title_cut_off_by_its_full_stop_is_no_entity() -> None:
     spec = parse_question("Did Rep. Patrick McHenry meet Dr. Smith in Aleppo?", reference=REF)
     assert spec.entities == ["Aleppo", "Patrick McHenry", "Smith"]
+
+
+def test_long_question_splits_into_claims_each_with_its_outlet() -> None:
+    question = (
+        "Who is the individual whose trial is approaching, as reported by TechCrunch, who faced "
+        "difficulties managing the rapid expansion of FTX and Alameda Research as mentioned by "
+        "The Verge, and who is also accused of committing fraud for personal gain according to "
+        "another article from TechCrunch?"
+    )
+    spec = parse_question(question, outlets=["TechCrunch", "The Verge", "Fortune"])
+    assert spec.claims == [
+        "Who is the individual whose trial is approaching, as reported by TechCrunch",
+        "who faced difficulties managing the rapid expansion of FTX and Alameda Research as "
+        "mentioned by The Verge",
+        "who is also accused of committing fraud for personal gain according to another "
+        "article from TechCrunch",
+    ]
+    # each claim is retrieved within the outlet it names
+    steers = steer_filters(spec, Filters(), 365)
+    by_text = {text: f.sources for text, f in steers}
+    assert by_text[spec.claims[1]] == ["The Verge"]
+    assert by_text[spec.claims[2]] == ["TechCrunch"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many civilians were among those killed in the March 2025 violence on Syria's coast?",
+        "Who backed Assad, and who backed the rebels in the long civil war that began in 2011?",
+        # a fragment too short to be a claim joins its neighbour: one claim is no split
+        "Which country, recently reported by both Fortune and The Verge, has implemented a "
+        "blockade that halted the delivery of essential supplies to a region?",
+    ],
+)
+def test_questions_with_one_claim_are_not_split(question: str) -> None:
+    assert parse_question(question, outlets=["Fortune", "The Verge"]).claims == []

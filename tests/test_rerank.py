@@ -10,7 +10,7 @@ from rag.embeddings import Embedder
 from rag.errors import ConfigError
 from rag.pipeline import Pipeline
 from rag.questions import parse_question
-from rag.rerank import CrossEncoderReranker, SentenceScorer, make_reranker
+from rag.rerank import CrossEncoderReranker, SentenceScorer, clauses, make_reranker
 from rag.settings import RetrievalSettings, Settings
 from rag.types import Hit, Span
 from tests.conftest import CORPUS
@@ -96,3 +96,26 @@ def test_pipeline_with_cross_encoder_still_quotes_verbatim(
     for c in answer.citations:
         article = pipeline.store.get_article(c.article_id)
         assert article is not None and article.text[c.start : c.end] == c.quote
+
+
+@pytest.mark.parametrize(
+    ("sentence", "pieces"),
+    [
+        (
+            "The conflict, which has drawn in Western countries, Arab states, and Turkey "
+            "supporting the rebels, while Russia, Iran, and Iranian-backed militias have "
+            "supported Assad, has turned into a battleground for regional powers.",
+            [
+                "The conflict which has drawn in Western countries, Arab states, and Turkey "
+                "supporting the rebels",
+                "while Russia, Iran, and Iranian-backed militias have supported Assad",
+                "has turned into a battleground for regional powers.",
+            ],
+        ),
+        # must not split: a list's commas, or a sentence that is one clause
+        ("Russia, Iran, Turkey, Qatar and Saudi Arabia sent envoys to the talks.", []),
+        ("Strikes hit Aleppo.", []),
+    ],
+)
+def test_clauses(sentence: str, pieces: list[str]) -> None:
+    assert clauses(sentence) == pieces

@@ -131,3 +131,32 @@ def test_stream_yields_the_answer_text_then_the_answer(seed_pipeline: Pipeline) 
     assert isinstance(final, Answer)
     text = "".join(e for e in events[:-1] if isinstance(e, str))
     assert text == final.answer and "[1]" in text
+
+
+def test_prime_embeds_steered_texts_once_in_one_batch(seed_pipeline: Pipeline) -> None:
+    retriever = seed_pipeline.retriever
+    texts = ["who backed Assad as reported by the seed", "who backed the rebels in 2011"]
+    calls: list[int] = []
+    real = retriever.embedder
+
+    class Counting:  # the real model underneath; counts model calls
+        name = real.name
+        dimension = real.dimension
+
+        def embed(self, batch: list[str]) -> object:
+            calls.append(len(batch))
+            return real.embed(batch)
+
+        def embed_query(self, text: str) -> object:
+            calls.append(1)
+            return real.embed_query(text)
+
+    retriever.embedder = Counting()  # type: ignore[assignment]
+    try:
+        retriever.prime(texts)
+        vectors = [retriever.embed_query(t) for t in texts]
+    finally:
+        retriever.embedder = real
+    assert calls == [2]  # one batch, and the later lookups hit the cache
+    for text, vector in zip(texts, vectors, strict=True):
+        assert float(vector @ real.embed_query(text)) > 0.999
