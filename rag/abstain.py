@@ -45,7 +45,7 @@ from functools import lru_cache
 
 from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
 from rag.nlp import SPECIFIC_TYPES, Annotator, Predication, has_answer_type, names_asked
-from rag.questions import period_fit, published_date
+from rag.questions import names_asked_day, period_fit, published_date
 from rag.settings import AnswerSettings
 from rag.text import (
     STOPWORDS,
@@ -117,7 +117,8 @@ def _naming_first(
     70" before "at least 88 civilians were killed in a suspected chemical attack … in Idlib
     province"). The question's actor, the named subject of its verb ("What death toll did
     *the World Health Organization* give …"), counts twice: the place is background, the
-    actor is whose figure is asked for.
+    actor is whose figure is asked for. So does a name qualifying the asked noun ("Which
+    *Jordanian* leader stood beside Donald Trump …"): it describes the answer itself.
     """
     # A sentence that names the asked thing ("the Mi-8 helicopter" for "what type of
     # helicopter") says what the question wants; it leads whatever else it names.
@@ -125,8 +126,14 @@ def _naming_first(
     if not spec.entities:
         return sorted(answers, key=lambda s: not instance[id(s)])
     actors = {p.subject for p in annotator.predications([spec.question])[0]}
+    # A name inside the wh-phrase qualifies the answer itself ("Which *Jordanian* leader").
+    wh = re.search(
+        rf"\b(?:which|what)\s+(.{{0,60}}?)\b{re.escape(spec.asked or '')}\b", spec.question, re.I
+    )
+    if spec.asked and wh:
+        actors.add(wh.group(1))
     weight = {
-        e: 2 if any(mentions(e, a, strict=False) or mentions(a, e) for a in actors) else 1
+        e: 2 if any(mentions(e, a, strict=False) or mentions(a, e) for a in actors if a) else 1
         for e in spec.entities
     }
     named = {id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) for s in answers}
@@ -349,10 +356,12 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     For a question expecting a specific answer type, a candidate needs at least
     ``min_predicate_share`` of the predicate words in its sentence or the sentences
     beside it: a toll from a truck bombing does not answer "how many were killed when a
-    suicide bomber struck a wedding". For other short factoids, some candidate must have
-    at least one predicate word ("When will Syria hold its next election?" is not
-    answered by sentences that only mention Syria). Multi-part and long multi-hop
-    questions are left alone: their few predicate words may each sit in another passage.
+    suicide bomber struck a wedding". A sentence that names the very day the question
+    asks about needs none: it reports that day's event in its own words. For other short
+    factoids, some candidate must have at least one predicate word ("When will Syria hold
+    its next election?" is not answered by sentences that only mention Syria). Multi-part
+    and long multi-hop questions are left alone: their few predicate words may each sit in
+    another passage.
     """
     asked = ev.spec.predicate
     if not asked or ev.spec.parts:
@@ -366,7 +375,15 @@ def predicate_absent(ev: Evidence) -> CheckResult:
         )
     if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
         need = ev.cfg.min_predicate_share * len(asked)
-        kept = [s for s in ev.candidates if _share(asked, around(s, ev.pool)) >= need - 1e-9]
+        # A sentence naming the very day asked about reports that day's event, however it
+        # words it ("travel to GEODIS Park … on October 17 … for a friendly against Ghana"
+        # for "face Ghana in a friendly on October 17, 2023").
+        kept = [
+            s
+            for s in ev.candidates
+            if _share(asked, around(s, ev.pool)) >= need - 1e-9
+            or names_asked_day(ev.spec.periods, s.text)
+        ]
     elif len(asked) <= _FACTOID_WORDS and _focused(ev.spec):
         have = {t for s in ev.candidates for t in content_terms(s.text)}
         kept = ev.candidates if any(found(t, have) for t in asked) else []
@@ -462,7 +479,7 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     if not parts:
         return True
     have = _word_set(text)
-    if all(found(p, have) or (strict and (_variant(p, have) or _demonym(p, have))) for p in parts):
+    if all(found(p, have) or _demonym(p, have) or (strict and _variant(p, have)) for p in parts):
         return True
     if len(parts) == 1:
         return False

@@ -633,6 +633,26 @@ def period_fit(
     return max(fits, default=0)
 
 
+_MONTH_DAY = re.compile(
+    rf"\b(?:(?P<mon>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"\s+(?:of\s+)?(?P<mon2>{_MONTH}))\b",
+    re.I,
+)
+
+
+def names_asked_day(periods: list[Period], text: str) -> bool:
+    """True when ``text`` names the very day a day period of the question is ("on October
+    17" for "on October 17, 2023"), in its own words: it reports that day's event."""
+    days = {(p.start.month, p.start.day) for p in periods if p.granularity == "day"}
+    if not days:
+        return False
+    for m in _MONTH_DAY.finditer(text):
+        month = _MONTHS[(m.group("mon") or m.group("mon2")).lower().rstrip(".")]
+        if (month, int(m.group("d") or m.group("d2"))) in days:
+            return True
+    return False
+
+
 def _recall(period: Period, slack_days: int, recall_days: int) -> int:
     """Days after ``period`` in which an undated sentence may still be about it."""
     length = (period.end - period.start).days + 1

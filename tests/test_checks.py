@@ -82,6 +82,7 @@ def test_checks_are_named_and_ordered() -> None:
         ("What did the Syrian Observatory say?", "The Syrian Observatory said 23 died.", False),
         ("Who backed Syria?", "Syrian forces advanced on Sunday.", False),  # Syria → Syrian
         ("Did the Arab states agree?", "The United States agreed.", True),  # "Arab" is the name
+        ("Which Jordanian leader spoke?", "Jordan's King Abdullah II spoke.", False),  # country
     ],
 )
 def test_names_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
@@ -288,6 +289,17 @@ def test_answer_type_absent(question: str, text: str, fires: bool, annotator: An
         ("When will Syria hold elections?", "Syria is in the news again.", True),
         ("When will Syria hold elections?", "Syria will hold elections in May.", False),
         ("Who heads the Observatory?", "Rami Abdulrahman, the head of the Observatory.", False),
+        # a sentence naming the very day asked about reports that day's event in its words
+        (
+            "At which stadium did the US men's team face Ghana on October 17, 2023?",
+            "Then, on October 17, the U.S. will travel to GEODIS Park for a friendly.",
+            False,
+        ),
+        (
+            "At which stadium did the US men's team face Ghana on October 17, 2023?",
+            "Then, on October 21, the U.S. will travel to GEODIS Park for a friendly.",
+            True,
+        ),
     ],
 )
 def test_predicate_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
@@ -418,6 +430,20 @@ def test_a_sentence_naming_the_asked_thing_leads(annotator: Annotator) -> None:
     assert decision.answers[0] is typed
 
     # Both pass entity_absent through their headlines; the sentences name one each.
+    # a name qualifying the asked noun describes the answer: "Which *Jordanian* leader"
+    plain = _sent(
+        "President Donald Trump stood beside Republican senators as he spoke about Syria.",
+        title="Jordan's king visits",
+    )
+    jordan = _sent(
+        "Donald Trump stood in the garden beside Jordan's King Abdullah II as he spoke to "
+        "reporters.",
+        title="Syria",
+    )
+    spec = parse_question("Which Jordanian leader stood beside Donald Trump in Syria?")
+    decision = decide(spec, [plain.hit, jordan.hit], [plain, jordan], AnswerSettings(), annotator)
+    assert decision.answers and decision.answers[0] is jordan
+
     place = _sent("At least 88 civilians were killed in a chemical attack in Idlib.", title="WHO")
     actor = _sent("WHO said the death toll was at least 70 in the chemical attack.", title="Idlib")
     spec = parse_question(
