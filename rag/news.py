@@ -79,11 +79,18 @@ def independent_origins(hits: Sequence[Hit]) -> list[str]:
         outlet = f"o:{(hit.source or hit.article_id).lower()}"
         group = f"g:{hit.wire_group or hit.article_id}"
         parent[find(outlet)] = find(group)
-        names.setdefault(outlet, hit.source or f"“{hit.title}” (outlet unknown)")
+        names.setdefault(outlet, hit.source or f"outlet unknown (“{_short(hit.title)}”)")
     firsts: dict[str, str] = {}
     for outlet, name in names.items():
         firsts.setdefault(find(outlet), name)
     return list(firsts.values())
+
+
+def _short(title: str, limit: int = 40) -> str:
+    """A headline cut at a word boundary, for a list of outlets."""
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 class NewsLens:

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.abstain import Decision, decide, filtered_out, mentions
 from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
@@ -20,10 +20,8 @@ from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import LLMAnswerer
 from rag.guard import is_instruction
-from rag.ingest import Ingester, ProgressCallback
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel
-from rag.loaders import FieldMap
 from rag.news import NewsLens, prefer_recent
 from rag.nlp import Annotator
 from rag.questions import parse_question, published_date
@@ -44,6 +42,10 @@ from rag.types import (
 )
 from rag.verify import Verifier
 from rag.wire import collapse, wire_members
+
+if TYPE_CHECKING:  # ingest pulls in the loaders and MinHash: loaded by the commands that ingest
+    from rag.ingest import ProgressCallback
+    from rag.loaders import FieldMap
 
 
 class Pipeline:
@@ -209,6 +211,8 @@ class Pipeline:
             with self.store.writing(
                 rebuild=rebuild, command="rebuild" if rebuild else "ingest"
             ) as write:
+                from rag.ingest import Ingester
+
                 report = Ingester(write.store, self.embedder, self.settings).run(
                     paths, prune=prune, field_map=field_map, progress=progress
                 )

@@ -20,12 +20,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from datasketch import MinHash, MinHashLSH
+from typing import TYPE_CHECKING, Any
 
 from rag.settings import NewsSettings
 from rag.types import Article, Hit
+
+if TYPE_CHECKING:  # datasketch pulls in scipy (~0.5 s): imported by the functions that hash
+    from datasketch import MinHash
 
 WIRE_GROUP = "wire_group"
 """Article (and chunk) metadata key: id of the article's wire-copy group."""
@@ -48,6 +49,8 @@ def shingles(text: str, size: int) -> set[bytes]:
 
 def signature(text: str, settings: NewsSettings) -> MinHash:
     """The MinHash of ``text``'s shingles (seeded, so stored signatures stay comparable)."""
+    from datasketch import MinHash
+
     sig = MinHash(num_perm=settings.wire_num_perm, seed=1, scheme=SCHEME)
     sig.update_batch(list(shingles(text, settings.wire_shingle_words)))
     return sig
@@ -58,6 +61,8 @@ class WireGrouper:
 
     def __init__(self, stored: Iterable[dict[str, Any]], settings: NewsSettings) -> None:
         """``stored``: article infos as ``Store.articles()`` returns them (with meta_json)."""
+        from datasketch import MinHash, MinHashLSH
+
         self.settings = settings
         self.lsh = MinHashLSH(threshold=settings.wire_threshold, num_perm=settings.wire_num_perm)
         self.sigs: dict[str, MinHash] = {}
