@@ -157,12 +157,14 @@ class SentenceScorer:
         """
         top = self.settings.clause_rescore
         long = [i for i, s in enumerate(ranked[: top * 3]) if len(s.text) > _CLAUSE_MIN][:top]
-        pieces = [(i, c) for i in long for c in clauses(ranked[i].text)]
+        pieces = [(i, j, c) for i in long for j, c in enumerate(clauses(ranked[i].text))]
         if not pieces:
             return ranked
-        sims = self.embedder.embed([c for _, c in pieces]) @ query_vector
+        # Cached like sentence vectors (a session asks about the same passages again).
+        keys = [(f"{ranked[i].hit.article_id}#clause", ranked[i].start, j) for i, j, _ in pieces]
+        sims = self._vectors(keys, [c for _, _, c in pieces]) @ query_vector
         best: dict[int, float] = {}
-        for (i, _), sim in zip(pieces, sims, strict=True):
+        for (i, _, _), sim in zip(pieces, sims, strict=True):
             best[i] = max(best.get(i, -1.0), float(sim))
         weight = self.settings.sentence_weights.get("dense", 0.0)
         out = list(ranked)
