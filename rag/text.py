@@ -224,28 +224,30 @@ def found(stem: str, pool: Set[str]) -> bool:
 
 # A proper name as news writes it: capitalised words, Arabic particles ("Urum al-Kubra"),
 # model designations ("Mi-8"), and short connectors inside a name ("Bank of America").
+# Atomic groups and possessive quantifiers: a name is read once, never re-split, so that a
+# run-on passage of capitalised words costs linear time.
 _PARTICLE = r"(?:al|el|ad|an|ar|as|ash|at|az|ul|bin|ibn|abu|de|di|du|la|le|van|von)"
 # A full stop belongs to a name only inside initials ("U.S."), never at a sentence's end.
-_CAPWORD = r"[A-Z](?:[\w'’&-]|\.(?=[A-Za-z]))*(?:(?<=\.[A-Z])\.)?"
-_NAME = (
-    rf"(?:{_CAPWORD}|{_PARTICLE}-[A-Za-z][\w'’-]*)"
-    rf"(?:\s+(?:{_PARTICLE}[\s-]|of\s+(?=[A-Z]))?(?:{_CAPWORD}|{_PARTICLE}-[A-Za-z][\w'’-]*))*"
+_NAME_WORD = (
+    r"(?:[A-Z](?:[\w'’&]|-(?=\w)|\.(?=[A-Za-z]))*+(?:(?<=\.[A-Z])\.)?"
+    rf"|{_PARTICLE}-[A-Za-z][\w'’]*+(?:-[\w'’]++)*+)"
 )
-_LOWER_WORD = r"[a-z][a-z-]*"
+_NAME = re.compile(
+    rf"(?<![\w'’-])(?>{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s+|of\s+(?=[A-Z]))?{_NAME_WORD})*+)"
+)
+_LOWER_WORD = r"[a-z][a-z-]*+"
 
 
 @lru_cache(maxsize=256)
-def _instance_patterns(noun: str) -> tuple[re.Pattern[str], ...]:
+def _instance_patterns(noun: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     head = rf"(?i:{re.escape(noun)})(?:e?s)?\b"
     return (
-        # "Shaar gas field", "Hass village", "the Mi-8 transport helicopter"
-        re.compile(rf"(?<![\w'’-])(?P<name>{_NAME})\s+(?:{_LOWER_WORD}\s+){{0,2}}?{head}"),
-        # "the village of Hass", "a town called Urum al-Kubra"
-        re.compile(rf"\b{head}\s+(?:of|called|named|known\s+as)\s+(?:the\s+)?(?P<name>{_NAME})"),
-        # "Hass, a village in Idlib"
-        re.compile(
-            rf"(?<![\w'’-])(?P<name>{_NAME}),\s+(?:a|an|the)\s+(?:{_LOWER_WORD}\s+){{0,3}}?{head}"
-        ),
+        # after a name: "Shaar gas field", "Hass village", "the Mi-8 transport helicopter"
+        re.compile(rf"\s+(?:{_LOWER_WORD}\s+){{0,2}}?{head}"),
+        # before a name: "the village of Hass", "a town called Urum al-Kubra"
+        re.compile(rf"\b{head}\s+(?:of|called|named|known\s+as)\s+(?:the\s+)?(?=[A-Za-z])"),
+        # apposition: "Hass, a village in Idlib"
+        re.compile(rf",\s+(?:a|an|the)\s+(?:{_LOWER_WORD}\s+){{0,3}}?{head}"),
     )
 
 
@@ -255,28 +257,39 @@ def named_instances(noun: str, text: str) -> list[tuple[str, int, int]]:
     "In which *village* …" is answered by "the village of Hass", "Haas village" or "Hass,
     a village in Idlib"; "which *gas field*" by "the Shaar gas field"; "what type of
     *helicopter*" by "a Russian Mi-8 transport helicopter". The span covers the name and
-    the noun. Words that are only grammar or calendar ("The", "On Monday") are no name.
+    the noun (and the whole list in "the cities of Latakia, Jabla, and Baniyas"). Words
+    that are only grammar or calendar ("The", "On Monday") and lone nationalities ("a
+    Syrian gas field") are no name.
     """
+    after, before, apposition = _instance_patterns(noun.lower())
     out: list[tuple[str, int, int]] = []
-    for pattern in _instance_patterns(noun.lower()):
-        for m in pattern.finditer(text):
-            kept = [w for w in m.group("name").split() if w.lower() not in _CALENDAR]
-            while kept and kept[0].lower() in STOPWORDS | _QUESTION_WORDS:
-                kept = kept[1:]
-            if not kept or (
-                len(kept) == 1 and (kept[0].lower() == noun.lower() or _adjective(kept[0]))
-            ):
-                continue
-            end = m.end()
-            if m.end("name") == end:  # "the cities of Latakia, Jabla, and Baniyas": the whole list
-                while tail := _NAME_LIST_TAIL.match(text, end):
-                    end = tail.end()
-            out.append((" ".join(kept), m.start(), end))
-    return out
+    for m in _NAME.finditer(text):
+        for pattern in (after, apposition):
+            tail = pattern.match(text, m.end())
+            if tail:
+                _keep(out, noun, m.group(0), m.start(), tail.end())
+    for m in before.finditer(text):
+        name = _NAME.match(text, m.end())
+        if name:
+            end = name.end()
+            while tail := _NAME_LIST_TAIL.match(text, end):  # the whole list of names
+                end = tail.end()
+            _keep(out, noun, name.group(0), m.start(), end)
+    return sorted(out, key=lambda x: x[1])
 
 
-_NAME_LIST_TAIL = re.compile(rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+){_NAME}")
+def _keep(out: list[tuple[str, int, int]], noun: str, name: str, start: int, end: int) -> None:
+    kept = [w for w in name.split() if w.lower() not in _CALENDAR]
+    while kept and kept[0].lower() in STOPWORDS | _QUESTION_WORDS:
+        kept = kept[1:]
+    if not kept or (len(kept) == 1 and (kept[0].lower() == noun.lower() or _adjective(kept[0]))):
+        return
+    out.append((" ".join(kept), start, end))
 
+
+_NAME_LIST_TAIL = re.compile(
+    rf"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?>{_NAME_WORD}(?:\s+{_NAME_WORD})*+)"
+)
 
 # Nationalities are capitalised but describe, they do not name: "a Syrian gas field".
 _NATIONALITY = re.compile(

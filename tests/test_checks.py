@@ -451,3 +451,22 @@ def test_a_sentence_naming_the_asked_thing_leads(annotator: Annotator) -> None:
     )
     decision = decide(spec, [place.hit, actor.hit], [place, actor], AnswerSettings(), annotator)
     assert decision.answers and decision.answers[0] is actor
+
+
+def test_named_instances_do_not_hang_on_run_on_capitals() -> None:
+    """A scraped page can glue hundreds of capitalised words together: reading names must
+    not backtrack over every way of splitting them (before the fix this ran for minutes).
+    A hang guard with a generous limit, not a speed measurement."""
+    import threading
+
+    runs = " ".join(["Aleppo Homs al-Kubra Idlib Hama Tartus"] * 400)
+    results: list[int] = []
+
+    def read() -> None:
+        results.append(len(named_instances("village", runs + " the end.")))
+        results.append(len(named_instances("village", "the village of " + runs)))
+
+    worker = threading.Thread(target=read, daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert results == [0, 1]
