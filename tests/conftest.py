@@ -60,10 +60,17 @@ def chroma_address(
         yield "127.0.0.1", port
 
 
-@pytest.fixture(scope="session")
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One folder of built embedding models for the whole session (built once, ~20 s)."""
-    return tmp_path_factory.mktemp("models")
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder of built embedding models for the whole session (built once, ~20 s).
+
+    Set in the environment from the start, so module fixtures and the processes tests
+    start (``rag serve``, ``rag ingest``) build into it too, never into ./data/models.
+    """
+    folder = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAG_EMBEDDING__CACHE_DIR", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)
