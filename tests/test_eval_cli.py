@@ -46,7 +46,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     out = tmp / "run"
     with pytest.MonkeyPatch.context() as mp:  # module scope: the autouse isolation is not active
         for var in [v for v in os.environ if v.startswith("RAG_")]:
-            mp.delenv(var)
+            if var != "RAG_EMBEDDING__CACHE_DIR":  # the session's built model, reused
+                mp.delenv(var)
         mp.setenv("HF_HUB_OFFLINE", "1")
         mp.chdir(tmp)
         args = ["eval", str(TINY), str(MULTIHOP), str(RGB), "--out", str(out)]

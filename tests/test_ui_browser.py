@@ -49,7 +49,9 @@ class Server:
 
 
 def _env(base: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_")}
+    # The session's built-model cache is kept: without it each process would build its own.
+    keep = ("RAG_EMBEDDING__CACHE_DIR",)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAG_") or k in keep}
     env.update(
         RAG_UI__SESSIONS_PATH=str(base / "sessions.sqlite3"),
         RAG_UI__UPLOADS=str(base / "uploads"),
