@@ -150,7 +150,13 @@ class LLMAnswerer:
                 "contain the answer.",
             )
             return
-        yield self._resolve(text, given)
+        draft = self._resolve(text, given)
+        if not draft.sentences:  # a reply of markers alone ("[1][2]") answers nothing
+            draft = Draft(
+                abstain_code=NOT_ANSWERED,
+                abstain_reason="The model's reply held citation markers but no sentence.",
+            )
+        yield draft
 
     def _resolve(self, text: str, given: list[Hit]) -> Draft:
         """Give each (sentence, cited passage) pair its own citation of the best sentence."""

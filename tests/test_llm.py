@@ -202,6 +202,18 @@ def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> No
     assert events[-1].abstain_code == "not_answered"
 
 
+# Two time_dev answers of Qwen2.5-Coder-1.5B came out empty and not abstained: a reply
+# with no sentence left once its markers are taken out.
+@pytest.mark.parametrize("reply", ["[1][2]", "[2] [1]\n"])
+def test_reply_of_markers_alone_abstains(reply: str) -> None:
+    hits = [_hit("Fighting eased in Latakia.", "a"), _hit("Iran backed Assad.", "b")]
+    events = list(
+        LLMAnswerer(ScriptedChat(reply), 6, lambda t, h: h.sentences[0]).stream("q?", hits)
+    )
+    assert isinstance(events[-1], Draft) and events[-1].abstain_code == "not_answered"
+    assert not events[-1].sentences and not events[-1].citations
+
+
 # ------------------------------------------------------------------ the real model
 @needs_llama
 def test_openai_compatible_backend_streams_from_llama_server(llama_server: str) -> None:
