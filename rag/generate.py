@@ -202,7 +202,7 @@ def reattribute(
             out.append(sentence)
             continue
         hit, reason, score = found
-        span = find_quote(sentence.text, hit)
+        span = _verbatim_sentence(sentence.text, hit) or find_quote(sentence.text, hit)
         n = next(
             (c.n for c in citations if c.start == span.start and evidence.get(c.n) == hit.text),
             None,
@@ -222,6 +222,19 @@ def reattribute(
             )
         )
     return dataclasses.replace(draft, citations=citations, evidence=evidence), out
+
+
+def _verbatim_sentence(text: str, hit: Hit) -> Span | None:
+    """The passage sentence that holds ``text`` word for word ("1,400" in a longer one).
+
+    A fragment like "1,400" is closest in meaning to some other sentence; the quote
+    must be the one that says it.
+    """
+    needle = text.strip().rstrip(".").lower()
+    for span in hit.sentences:
+        if needle in hit.text[span.start - hit.start : span.end - hit.start].lower():
+            return span
+    return None
 
 
 def _supporting_passage(

@@ -159,6 +159,11 @@ RECITE_CASES = [
         "Hayat Tahrir al-Sham",
     ),
     (
+        "How many people died in the 2013 chemical weapons attack near Damascus?",
+        "1,400",  # from the seed eval; re-cited, it first quoted the nearest sentence in meaning
+        "1,400",
+    ),
+    (
         "What did the Arab League call for after the violence against civilians on Syria's "
         "coast in March 2025?",
         "The Arab League called for U.N. chemical weapons inspectors now inside Syria to "
