@@ -17,7 +17,7 @@ import blingfire
 from rag.nlp import SPECIFIC_TYPES, TYPE_LABELS, Annotator, has_answer_type, names_asked
 from rag.settings import AnswerSettings
 from rag.text import content_terms, debris_prefix, weighted_terms
-from rag.types import AnswerSentence, Citation, QuestionSpec, SentenceHit, Verdict
+from rag.types import AnswerSentence, Citation, Hit, QuestionSpec, SentenceHit, Verdict
 
 NO_RELEVANT = "no_relevant"
 FILTERED_OUT = "filtered_out"
@@ -36,6 +36,9 @@ class Draft:
     sentences: list[AnswerSentence] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     evidence: dict[int, str] = field(default_factory=dict)  # citation n → passage text
+    # The passages an LLM answer was written from (empty for extractive answers): a
+    # sentence its markers do not support may be re-attributed to one of them.
+    passages: list[Hit] = field(default_factory=list)
     abstain_code: str | None = None
     abstain_reason: str | None = None
 

@@ -7,17 +7,23 @@ Markers that name no given passage are removed while streaming, so they are neve
 shown. Each remaining (sentence, passage) pair is resolved to the passage sentence
 that best matches the answer sentence, so a citation quotes the exact sentence that
 carries the fact, not a whole chunk.
+
+A small model often puts the wrong number on a sentence it took from the passages.
+After verification, ``reattribute`` gives a sentence its markers do not support the
+citation of the one given passage that does support it, judged by the same verifier;
+a sentence no single passage supports keeps its markers and its flag.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
 
 from rag.answer import NOT_ANSWERED, Draft, compose, split_marked_sentences
 from rag.guard import instruction_spans
 from rag.llm import ChatMessage, ChatModel
-from rag.types import AnswerSentence, Citation, Hit, Span
+from rag.types import AnswerSentence, Citation, Hit, Span, Verdict
 
 SYSTEM_PROMPT = """You answer questions about news articles, using only the numbered passages \
 the user gives you.
@@ -38,6 +44,8 @@ _OPEN_MARKER = re.compile(r"\[[\d,\s]*$")
 
 QuoteFinder = Callable[[str, Hit], Span]
 """(answer sentence, cited passage) → span of the passage sentence that best supports it."""
+SupportJudge = Callable[[str, list[str]], tuple[Verdict, str, float]]
+"""(statement, passages) → verdict, reason, support score (``rag.verify.Verifier.judge``)."""
 
 
 def _escape(text: str) -> str:
@@ -142,11 +150,17 @@ class LLMAnswerer:
                 "contain the answer.",
             )
             return
-        yield self._resolve(text, given)
+        draft = self._resolve(text, given)
+        if not draft.sentences:  # a reply of markers alone ("[1][2]") answers nothing
+            draft = Draft(
+                abstain_code=NOT_ANSWERED,
+                abstain_reason="The model's reply held citation markers but no sentence.",
+            )
+        yield draft
 
     def _resolve(self, text: str, given: list[Hit]) -> Draft:
         """Give each (sentence, cited passage) pair its own citation of the best sentence."""
-        draft = Draft()
+        draft = Draft(passages=list(given))
         keys: dict[tuple[int, int], int] = {}
         for sentence, cited in split_marked_sentences(text):
             numbers: list[int] = []
@@ -164,6 +178,74 @@ class LLMAnswerer:
             [s.text + "".join(f" [{n}]" for n in s.citations) for s in draft.sentences]
         )
         return draft
+
+
+def reattribute(
+    draft: Draft, verified: list[AnswerSentence], judge: SupportJudge, find_quote: QuoteFinder
+) -> tuple[Draft, list[AnswerSentence]]:
+    """Re-cite each sentence its markers do not support to the given passage that does.
+
+    Only the passages the model was given are candidates (it could not have taken the
+    claim from anywhere else), each judged alone, as the model saw it. The best-scoring
+    passage that supports the sentence replaces its markers; a sentence that no single
+    passage supports keeps its markers and verdict. Returns the draft with any new
+    citations added (``apply_verdicts`` renumbers and drops the unused ones).
+    """
+    citations, evidence = list(draft.citations), dict(draft.evidence)
+    out = []
+    for sentence in verified:
+        if sentence.verdict == Verdict.supported:
+            out.append(sentence)
+            continue
+        found = _supporting_passage(sentence.text, draft.passages, judge)
+        if found is None:
+            out.append(sentence)
+            continue
+        hit, reason, score = found
+        span = _verbatim_sentence(sentence.text, hit) or find_quote(sentence.text, hit)
+        n = next(
+            (c.n for c in citations if c.start == span.start and evidence.get(c.n) == hit.text),
+            None,
+        )
+        if n is None:
+            n = max((c.n for c in citations), default=0) + 1
+            citations.append(_citation(n, hit, span))
+            evidence[n] = hit.text
+        out.append(
+            sentence.model_copy(
+                update={
+                    "citations": [n],
+                    "verdict": Verdict.supported,
+                    "reason": f"re-cited: {reason} (as the model cited it: {sentence.reason})",
+                    "support_score": round(score, 4),
+                }
+            )
+        )
+    return dataclasses.replace(draft, citations=citations, evidence=evidence), out
+
+
+def _verbatim_sentence(text: str, hit: Hit) -> Span | None:
+    """The passage sentence that holds ``text`` word for word ("1,400" in a longer one).
+
+    A fragment like "1,400" is closest in meaning to some other sentence; the quote
+    must be the one that says it.
+    """
+    needle = text.strip().rstrip(".").lower()
+    for span in hit.sentences:
+        if needle in hit.text[span.start - hit.start : span.end - hit.start].lower():
+            return span
+    return None
+
+
+def _supporting_passage(
+    text: str, passages: list[Hit], judge: SupportJudge
+) -> tuple[Hit, str, float] | None:
+    best: tuple[Hit, str, float] | None = None
+    for hit in passages:
+        verdict, reason, score = judge(text, [_without_instructions(hit.text)])
+        if verdict == Verdict.supported and (best is None or score > best[2]):
+            best = (hit, reason, score)
+    return best
 
 
 def _citation(n: int, hit: Hit, span: Span) -> Citation:

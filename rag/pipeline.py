@@ -18,7 +18,7 @@ from rag.concurrency import ReadWriteLock, serial, shared_property
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
-from rag.generate import LLMAnswerer
+from rag.generate import LLMAnswerer, reattribute
 from rag.guard import is_instruction
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel
@@ -305,6 +305,10 @@ class Pipeline:
         if draft.sentences:
             t2 = time.perf_counter()
             verified = self.verifier.verify(draft.sentences, draft.evidence)
+            # An LLM sentence under the wrong marker is re-cited to the passage behind it.
+            draft, verified = reattribute(
+                draft, verified, self.verifier.judge, self.scorer.best_sentence
+            )
             draft = apply_verdicts(draft, verified, self.settings.verify.unsupported == "drop")
             timings["verify"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer import split_marked_sentences
+from rag.answer import Draft, split_marked_sentences
 from rag.embeddings import Embedder
 from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import (
@@ -23,6 +23,7 @@ from rag.generate import (
     MarkerFilter,
     build_messages,
     clean_markers,
+    reattribute,
 )
 from rag.llm import ChatMessage, ChatModel, make_chat_model
 from rag.pipeline import Pipeline
@@ -140,6 +141,63 @@ def test_citations_resolve_to_the_best_sentence_of_the_cited_passage(embedder: E
     assert draft.text == "Assad was backed by Russia and Iran. [1]\n\nThe EU condemned it. [2]"
 
 
+# Sentences Qwen2.5-Coder-1.5B wrote on time_dev (commit 2ce5117), with their questions,
+# put under the marker of a passage that does not hold them; and one sentence no passage
+# of the seed article supports. (question, sentence, words the re-cited quote must hold,
+# or None when the sentence must stay flagged under the marker the model wrote.)
+RECITE_CASES = [
+    (
+        "From which Damascus neighbourhood did Syria's interim president speak in the video "
+        "he released in March 2025?",
+        "Syria's interim president Sharaa spoke from a mosque in his childhood neighborhood "
+        "of Mazzah in Damascus.",
+        "Mazzah",
+    ),
+    (
+        "Which Islamist group led the rebels who ousted Assad's government in December 2024?",
+        "Hayat Tahrir al-Sham",
+        "Hayat Tahrir al-Sham",
+    ),
+    (
+        "How many people died in the 2013 chemical weapons attack near Damascus?",
+        "1,400",  # from the seed eval; re-cited, it first quoted the nearest sentence in meaning
+        "1,400",
+    ),
+    (
+        "What did the Arab League call for after the violence against civilians on Syria's "
+        "coast in March 2025?",
+        "The Arab League called for U.N. chemical weapons inspectors now inside Syria to "
+        "immediately visit the site of the incident.",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize("question,sentence,quote_has", RECITE_CASES)
+def test_a_sentence_under_the_wrong_marker_is_recited_to_the_passage_that_supports_it(
+    seed_pipeline: Pipeline, question: str, sentence: str, quote_has: str | None
+) -> None:
+    hits = seed_pipeline.retrieve(question)[:6]
+    holds = quote_has or "Arab League"
+    assert quote_has is None or any(quote_has in h.text for h in hits)
+    wrong = next(n for n, h in enumerate(hits, 1) if holds not in h.text)
+    scorer, verifier = seed_pipeline.scorer, seed_pipeline.verifier
+    reply = f"{sentence} [{wrong}]"
+    draft = list(LLMAnswerer(ScriptedChat(reply), 6, scorer.best_sentence).stream(question, hits))
+    assert isinstance(draft[-1], Draft)
+    verified = verifier.verify(draft[-1].sentences, draft[-1].evidence)
+    assert verified[0].verdict != Verdict.supported  # the marker the model wrote is wrong
+    after, recited = reattribute(draft[-1], verified, verifier.judge, scorer.best_sentence)
+    (cite,) = recited[0].citations
+    quote = next(c.quote for c in after.citations if c.n == cite)
+    if quote_has is None:
+        assert recited[0] == verified[0] and after.citations == draft[-1].citations
+    else:
+        assert recited[0].verdict == Verdict.supported and quote_has in quote
+        assert (recited[0].reason or "").startswith("re-cited: ")
+        assert verifier.judge(sentence, [after.evidence[cite]])[0] == Verdict.supported
+
+
 def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> None:
     hit = _hit("Fighting eased in Latakia.")
     events = list(
@@ -147,6 +205,18 @@ def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> No
     )
     assert [e for e in events if isinstance(e, str)] == []
     assert events[-1].abstain_code == "not_answered"
+
+
+# Two time_dev answers of Qwen2.5-Coder-1.5B came out empty and not abstained: a reply
+# with no sentence left once its markers are taken out.
+@pytest.mark.parametrize("reply", ["[1][2]", "[2] [1]\n"])
+def test_reply_of_markers_alone_abstains(reply: str) -> None:
+    hits = [_hit("Fighting eased in Latakia.", "a"), _hit("Iran backed Assad.", "b")]
+    events = list(
+        LLMAnswerer(ScriptedChat(reply), 6, lambda t, h: h.sentences[0]).stream("q?", hits)
+    )
+    assert isinstance(events[-1], Draft) and events[-1].abstain_code == "not_answered"
+    assert not events[-1].sentences and not events[-1].citations
 
 
 # ------------------------------------------------------------------ the real model
