@@ -22,13 +22,16 @@ class CountingEmbedder:
         self.inner = inner
         self.name = inner.name
         self.texts = 0
+        self.seen: list[str] = []
 
     def embed(self, texts: list[str]) -> Vectors:
         self.texts += len(texts)
+        self.seen += texts
         return self.inner.embed(texts)
 
     def embed_query(self, text: str) -> Vectors:
         self.texts += 1
+        self.seen.append(text)
         return self.inner.embed_query(text)
 
 
@@ -59,11 +62,33 @@ def test_a_question_embeds_only_itself(
     counting = CountingEmbedder(embedder)
     pipeline = Pipeline(settings, embedder=counting)  # type: ignore[arg-type]
     pipeline.ingest([seed_dir])
-    before = counting.texts
+    sentences = {
+        h.text[s.start - h.start : s.end - h.start]
+        for h in pipeline.retrieve("who backed Assad?")
+        for s in h.sentences
+    }
+    before = len(counting.seen)
     answer = pipeline.ask("who backed Assad?")
-    assert not answer.abstained
-    # The question, once per retrieval (itself and any steered one): never a sentence.
-    assert counting.texts - before <= 1 + len(answer.question_spec.periods)
+    assert not answer.abstained and answer.question_spec is not None
+    asked = counting.seen[before:]
+    # Never a stored sentence: those vectors come from the store.
+    assert not sentences & set(asked)
+    # Besides the question (once per retrieval), only the clauses of the few long
+    # sentences scored clause by clause (retrieval.clause_rescore).
+    question = answer.question.lower()
+    queries = [t for t in asked if t.lower() == question]
+    assert len(queries) <= 1 + len(answer.question_spec.periods)
+    clauses = [t for t in asked if t.lower() != question]
+    assert all(any(all(w in s for w in c.split()) for s in sentences) for c in clauses)
+    assert all(c not in sentences for c in clauses)
+
+    # With clause scoring off, a question embeds only itself.
+    settings_off = settings.model_copy(
+        update={"retrieval": settings.retrieval.model_copy(update={"clause_rescore": 0})}
+    )
+    counting.seen.clear()
+    Pipeline(settings_off, embedder=counting).ask("who backed Assad?")  # type: ignore[arg-type]
+    assert [t.lower() for t in counting.seen] == ["who backed assad?"]
 
 
 def test_a_store_without_sentence_vectors_still_answers_the_same(
