@@ -20,6 +20,7 @@ import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rag.errors import ConfigError
@@ -302,13 +303,19 @@ def rule_entities(text: str) -> list[Entity]:
     return out
 
 
+@lru_cache(maxsize=256)
+def _terms(question: str) -> frozenset[str]:
+    """A question's content terms, once: it is checked against every scored sentence."""
+    return frozenset(content_terms(question))
+
+
 def names_asked(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
     """Spans where ``sentence`` names a thing of the kind the question asks for
     (``spec.asked``: "the village of Hass" for "which village"), by a name the question
     does not already use."""
     if spec.asked is None:
         return []
-    question_terms = set(content_terms(spec.question))
+    question_terms = _terms(spec.question)
 
     def asked(term: str) -> bool:  # "Russia" is the question's "Russian"
         return found(term, question_terms) or any(found(q, {term}) for q in question_terms)
