@@ -9,9 +9,11 @@ Formats (each a JSON-lines file, one record a line; the format is told by the fi
   ``corpus.jsonl`` file or ``corpus/`` folder beside the dataset is used.
 - **MultiHop-RAG**: records with ``question_type``; ``corpus.jsonl`` beside the file is the
   corpus. ``null_query`` questions are unanswerable; each evidence ``fact`` is a verbatim quote.
-- **RGB-style**: ``{id?, query, answer, positive: [passage...], negative: [passage...]}``. Every
-  distinct passage becomes an article of a generated corpus; the positive ones are the gold
-  evidence, and a record without positives is unanswerable (negative rejection).
+- **RGB-style**: ``{id?, query, answer, positive: [passage...], negative: [passage...]}``. Each
+  record's passages become articles of a generated corpus under an outlet of their own
+  (``rgb-<id>``), and the question is asked with that outlet as its filter: as in RGB, a query
+  is answered from its own passages only. The positive ones are the gold evidence, and a
+  record without positives is unanswerable (negative rejection).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from rag.types import Filters
 
 Record = dict[str, Any]
 _SPACE = re.compile(r"\s+")
+_OUTLET_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 
 
@@ -240,27 +243,34 @@ def _multihop(path: Path, records: list[Record]) -> Dataset:
 def _rgb(path: Path, records: list[Record]) -> Dataset:
     articles: dict[str, Record] = {}
 
-    def article_for(passage: str) -> str:
-        digest = hashlib.sha1(passage.encode(), usedforsecurity=False).hexdigest()[:16]
-        article_id = f"rgb-{digest}"
+    def article_for(passage: str, outlet: str) -> str:
+        digest = hashlib.sha1(passage.encode(), usedforsecurity=False).hexdigest()[:12]
+        article_id = f"{outlet}-{digest}"
         title = _SPACE.sub(" ", passage).strip()[:80]
-        articles.setdefault(article_id, {"id": article_id, "title": title, "text": passage})
+        record = {"id": article_id, "title": title, "text": passage, "source": outlet}
+        articles.setdefault(article_id, record)
         return article_id
 
     questions = []
     for n, r in enumerate(records, start=1):
+        qid = str(r.get("id", n))
+        # RGB answers each query from its own passages only: they become the articles of
+        # one outlet per record, and the question is asked with that outlet as its filter,
+        # so another record's passages (another year of the same event) never answer it.
+        outlet = f"rgb-{_OUTLET_UNSAFE.sub('-', qid)}"
         positives = [str(p) for p in r.get("positive") or [] if str(p).strip()]
         for passage in [*positives, *(str(p) for p in r.get("negative") or [])]:
             if passage.strip():
-                article_for(passage)
+                article_for(passage, outlet)
         answerable = bool(r.get("answerable", bool(positives)))
         questions.append(
             EvalQuestion(
-                id=str(r.get("id", n)),
+                id=qid,
                 question=str(r["query"]),
                 answers=_answers(r) if answerable else (),
                 answerable=answerable,
-                evidence=tuple(Evidence(article_id=article_for(p)) for p in positives),
+                evidence=tuple(Evidence(article_id=article_for(p, outlet)) for p in positives),
+                filters=Filters(sources=[outlet]),
                 kind="rgb",
             )
         )

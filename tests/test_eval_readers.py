@@ -74,19 +74,25 @@ def test_multihop_layout_is_detected_with_its_corpus() -> None:
     assert ds.questions[2].answers == ()  # "Insufficient information." is not a gold answer
 
 
-def test_rgb_records_become_a_generated_corpus() -> None:
+def test_rgb_records_become_a_generated_corpus_with_an_outlet_per_record() -> None:
     ds = read_dataset(DATA / "rgb.jsonl")
     assert ds.format == "rgb"
-    texts = [a["text"] for a in ds.generated_corpus]
-    assert len(texts) == 4  # 5 passages, one repeated across records
-    assert len(set(texts)) == 4
+    # 5 passages; the one repeated across records is an article of each record's outlet
+    assert len(ds.generated_corpus) == 5
+    assert len({a["text"] for a in ds.generated_corpus}) == 4
+    assert {a["source"] for a in ds.generated_corpus} == {"rgb-0", "rgb-1"}
     first, second = ds.questions
     assert first.answerable and first.answers == ("Team Selene", "Selene")
+    assert first.filters is not None and first.filters.sources == ["rgb-0"]
+    assert second.filters is not None and second.filters.sources == ["rgb-1"]
     gold_ids = {e.article_id for e in first.evidence}
-    gold_texts = {a["text"] for a in ds.generated_corpus if a["id"] in gold_ids}
-    assert gold_texts == {
-        "Team Selene won the 2031 Lunar Regatta on Saturday, finishing ahead of twelve crews."
-    }
+    gold = [a for a in ds.generated_corpus if a["id"] in gold_ids]
+    assert [(a["text"], a["source"]) for a in gold] == [
+        (
+            "Team Selene won the 2031 Lunar Regatta on Saturday, finishing ahead of twelve crews.",
+            "rgb-0",
+        )
+    ]
     assert not second.answerable and second.evidence == ()  # negatives only: reject
 
 
