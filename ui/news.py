@@ -60,7 +60,7 @@ def backing_html(answer: Answer) -> str:
         noun = "outlet" if s.independent_outlets == 1 else "independent outlets"
         items.append(
             f'<li><span class="nr-backing-n">{s.independent_outlets}</span> {noun} '
-            f'<span class="nr-meta">({esc(label)}: {esc(", ".join(s.backed_by))})</span></li>'
+            f'<span class="nr-meta">· {esc(label)}: {esc(", ".join(s.backed_by))}</span></li>'
         )
     carried = {name for c in answer.citations for name in c.also_carried_by if name != c.source}
     wire = (
