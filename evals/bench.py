@@ -2,6 +2,7 @@
 
     python -m evals.bench [--tier real|server|10k|100k|<N>|<N>k ...] [--json OUT]
                           [--questions 40] [--no-naive] [--no-quality] [--cache DIR]
+                          [--keep DIR]
 
 Tiers (default ``real server 10k``):
 
@@ -22,6 +23,7 @@ marked met / not met. Speed is reported, never asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import platform
@@ -231,6 +233,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cache", type=Path, default=Path(tempfile.gettempdir()) / "newsrag-bench",
         help="where generated corpora are kept between runs",
     )  # fmt: skip
+    parser.add_argument(
+        "--keep", type=Path, default=None,
+        help="keep each system's store in this folder (to profile it afterwards)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     tiers = [t for spec in args.tiers or DEFAULT_TIERS for t in spec.replace(",", " ").split()]
     commit, dirty = git_commit()
@@ -242,8 +248,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tiers": {},
         "skipped": {},
     }
-    with tempfile.TemporaryDirectory(prefix="newsrag-bench-") as tmp:
-        work = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            work = args.keep
+            if work.exists() and any(work.iterdir()):
+                # A store left by another run would make this ingest a no-op.
+                parser.error(f"--keep {work}: give a new or empty folder")
+            work.mkdir(parents=True, exist_ok=True)
+        else:
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newsrag-bench-")))
         for name in tiers:
             tier = prepare(name, args.questions, args.cache, work)
             if isinstance(tier, str):

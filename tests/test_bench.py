@@ -89,8 +89,12 @@ def test_bench_runs_a_tiny_tier_end_to_end(
 ) -> None:
     out = tmp_path / "bench.json"
     args = ["--tier", "12", "--questions", "2", "--no-quality", "--json", str(out)]
-    code = bench.main([*args, "--cache", str(tmp_path / "cache")])
+    kept = tmp_path / "kept"
+    code = bench.main([*args, "--cache", str(tmp_path / "cache"), "--keep", str(kept)])
     assert code == 0
+    assert (kept / "newsrag-12").is_dir()  # the store stays, to be profiled
+    with pytest.raises(SystemExit):  # a used folder would turn the next ingest into a no-op
+        bench.main([*args, "--cache", str(tmp_path / "cache"), "--keep", str(kept)])
     report = json.loads(out.read_text("utf-8"))
     tier = report["tiers"]["12"]
     ours = tier["systems"]["newsrag"]
