@@ -25,11 +25,16 @@ the survivors that name more of the question's entities in the sentence itself l
 6. ``wrong_period`` → ``time_mismatch``: when the question names a time, candidates whose
    own dates, or whose article's publication date, lie in another period are dropped;
    the reason says which periods the corpus does cover on the topic.
-7. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
+7. ``predicate_absent`` → ``not_answered``: for short factoid questions, candidates
+   without enough of the words saying what is asked (besides the names), in any of their
+   forms ("won", "wins", "winner"), are dropped.
+8. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
    expected type beyond those the question names are dropped (a person for "who", a
    number of the counted thing for "how many", a date for "when").
-8. ``predicate_absent`` → ``not_answered``: for short factoid questions, no candidate has
-   any of the words saying what is asked (besides the names).
+9. ``role_unfilled`` → ``not_answered``: for "who is the CEO of Tesla?", candidates that
+   name no person, or name the position only as someone's former one ("Eric Schmidt,
+   former CEO of Google"), another owner's ("the CEO of Panasonic") or an award ("best
+   director"), are dropped.
 
 ``filtered_out`` is decided by the pipeline: the filters excluded evidence that the
 unfiltered corpus has. Thresholds are settings (``answer.*``) and part of the settings
@@ -39,25 +44,34 @@ hash; ``python -m evals.calibrate_abstention`` measures them on labelled data.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
-from rag.nlp import SPECIFIC_TYPES, Annotator, Predication, has_answer_type, names_asked
-from rag.questions import names_asked_day, period_fit, published_date
+from rag.nlp import (
+    SPECIFIC_TYPES,
+    Annotator,
+    Predication,
+    has_answer_type,
+    names_asked,
+)
+from rag.questions import ROLE_NOUNS, names_asked_day, period_fit, published_date
 from rag.settings import AnswerSettings
 from rag.text import (
     STOPWORDS,
     acronym,
     content_terms,
+    date_precision,
     expands,
     found,
+    names,
     weighted_terms,
+    word_forms,
     words,
     years,
 )
-from rag.types import Filters, Hit, QuestionSpec, SentenceHit
+from rag.types import Filters, Hit, QuestionSpec, Role, SentenceHit
 
 
 @dataclass
@@ -123,8 +137,22 @@ def _naming_first(
     # A sentence that names the asked thing ("the Mi-8 helicopter" for "what type of
     # helicopter") says what the question wants; it leads whatever else it names.
     instance = {id(s): bool(names_asked(spec, s.text)) for s in answers}
+    # "Who *won* the women's singles Wimbledon in 2019?" is answered by the sentence where
+    # someone wins ("Simona Halep defeated Serena Williams … to win the ladies' singles
+    # title"), not by one listing the finalists, however many of the names both hold.
+    verb = _main_verb(spec, annotator) if len(answers) > 1 else None
+    says = {id(s): not verb or _says(verb, s.text, annotator) for s in answers}
+    # A snippet cut mid-sentence ("directed Titanic and Avatar") hides who did it; and
+    # "when was it released?" is best answered by the day, not the year.
+    first = {id(s): s.text.lstrip(" .…-–—'\"“‘([") for s in answers}
+    fragment = {id(s): first[id(s)][:1].islower() for s in answers}
+    exact = {id(s): date_precision(s.text) if spec.answer_type == "date" else 0 for s in answers}
+
+    def order(s: SentenceHit) -> tuple[bool, bool, bool, int]:
+        return (not instance[id(s)], not says[id(s)], fragment[id(s)], -exact[id(s)])
+
     if not spec.entities:
-        return sorted(answers, key=lambda s: not instance[id(s)])
+        return sorted(answers, key=order)
     actors = {p.subject for p in annotator.predications([spec.question])[0]}
     # A name inside the wh-phrase qualifies the answer itself ("Which *Jordanian* leader").
     wh = re.search(
@@ -137,7 +165,25 @@ def _naming_first(
         for e in spec.entities
     }
     named = {id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) for s in answers}
-    return sorted(answers, key=lambda s: (not instance[id(s)], -named[id(s)]))
+    return sorted(answers, key=lambda s: (*order(s), -named[id(s)]))
+
+
+def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
+    """The stem of the question's main verb ("won" in "Who won …"), None for a copula."""
+    doc = annotator.parse(spec.question)
+    if doc is None:
+        return None
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ != "VERB":
+        return None
+    terms = content_terms(root.text)
+    return terms[0] if terms else None
+
+
+def _says(verb: str, text: str, annotator: Annotator) -> bool:
+    bases = annotator.stem_bases()
+    have = {f for t in content_terms(text) for f in word_forms(t, bases)}
+    return bool(word_forms(verb, bases) & have)
 
 
 # ------------------------------------------------------------------------- gates
@@ -204,7 +250,12 @@ def entity_absent(ev: Evidence) -> CheckResult:
     if spec.answer_type not in SPECIFIC_TYPES or not spec.entities or not _focused(spec):
         return None
     near = {id(s): around(s, ev.pool) for s in ev.candidates}
-    kept = [s for s in ev.candidates if all(mentions(e, near[id(s)]) for e in spec.entities)]
+    kept = [
+        s
+        for s in ev.candidates
+        if all(mentions(e, near[id(s)]) or _implied(ev, e, s) for e in spec.entities)
+        and not any(_other_version(e, spec.question, s.text) for e in spec.entities)
+    ]
     if kept:
         return kept
     missing = [e for e in spec.entities if not any(mentions(e, near[id(s)]) for s in ev.candidates)]
@@ -214,6 +265,56 @@ def entity_absent(ev: Evidence) -> CheckResult:
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
         f"the passages that could answer mentions {about}.",
     )
+
+
+_VERSION = r"(?:\d{1,3}|I{1,3}|IV|VI{0,3}|IX|X)(?![\w.,]\d)\b"
+
+
+def _other_version(entity: str, question: str, text: str) -> bool:
+    """True when ``text`` names only another numbered version of ``entity`` than the
+    question: "Super Mario Odyssey 2" for a question on "Super Mario Odyssey", "Pixel 7"
+    for one on "Pixel 6". A year is no version ("the 2021 Tour de France")."""
+    name = re.escape(entity)
+    asked = re.search(rf"\b{name}\s+({_VERSION})", question)
+    versions = {m.group(1) for m in re.finditer(rf"\b{name}\s+({_VERSION})", text)}
+    if not versions:
+        return False
+    if asked:
+        return asked.group(1) not in versions
+    bare = len(re.findall(rf"\b{name}\b", text)) > len(re.findall(rf"\b{name}\s+{_VERSION}", text))
+    return not bare
+
+
+_SNIPPET = 600  # characters: a passage this short, opening its article, is all of it
+
+
+def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
+    """A short standalone passage (a search snippet: "Emma Stone plays Mia, an aspiring
+    actress …") that names no rival of ``entity`` is taken to be about it.
+
+    Only a passage that is its whole article qualifies, so that its silence is the whole
+    article's. A rival is any name the question does not use ("Homs" in a passage for a
+    question on "Aleppo") other than a possible answer (a person for "who"): the small
+    tagger's labels are too unreliable ("Aleppo" comes out a LANGUAGE, "Homs" an ORG) to
+    ask for a rival of the entity's own kind.
+    """
+    hit = s.hit
+    if hit.start != 0 or len(hit.text) > _SNIPPET:
+        return False
+    answers = _ANSWER_NAMES.get(ev.spec.answer_type, frozenset())
+    mine = set(content_terms(entity)) | set(content_terms(ev.spec.question))
+    return not any(
+        e.label in _NAMED_KINDS - answers and not set(content_terms(e.text)) <= mine
+        for e in ev.annotator.entities(hit.text)
+    )
+
+
+# The names that answer, not rival: a person for "who" (a country there is a rival: "Iraq"
+# for a question on an "Iranian" official), an organisation for "which group".
+_ANSWER_NAMES = {"person": frozenset({"PERSON"}), "organisation": frozenset({"ORG"})}
+_NAMED_KINDS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "WORK_OF_ART", "PRODUCT", "LANGUAGE"}
+)
 
 
 def other_actor(ev: Evidence) -> CheckResult:
@@ -321,7 +422,7 @@ def answer_type_absent(ev: Evidence) -> CheckResult:
     for i in range(0, len(ev.candidates), _TAG_BATCH):
         batch = ev.candidates[i : i + _TAG_BATCH]
         ev.annotator.annotate([s.text for s in batch])
-        kept += [s for s in batch if has_answer_type(ev.spec, s.text, ev.annotator)]
+        kept += [s for s in batch if _gives_type(ev, s)]
         if len(kept) >= ev.cfg.max_sentences:
             break
     if kept:
@@ -341,6 +442,133 @@ def answer_type_absent(ev: Evidence) -> CheckResult:
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
         f"their relevant sentences gives {what}.",
     )
+
+
+def role_unfilled(ev: Evidence) -> CheckResult:
+    """Keep candidates that name the holder of the position a question asks about.
+
+    A candidate needs a person's name (one the question does not use) and the position
+    named in it or the sentences beside it, at least once as the current one of the
+    question's owner: "In March 2021, the outgoing CEO of Panasonic stated …" does not
+    say who is the CEO of Tesla, nor does "Sepp Blatter, the former president of FIFA"
+    say who is its president (unless the question asks for a former one).
+    """
+    role = ev.spec.role
+    if role is None or ev.spec.parts:
+        return None
+    kept = [s for s in ev.candidates if _holds_role(ev, role, s)]
+    if kept:
+        return kept
+    owner = f" of {role.of}" if role.of else ""
+    which = "a former" if role.past else "the current"
+    position = role.noun.upper() if role.noun == "ceo" else role.noun
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
+        f"their relevant sentences names {which} {position}{owner}.",
+    )
+
+
+# "the former president of FIFA", "Google's ex-CEO", "Best Director": not the holder.
+_STALE = frozenset("former ex outgoing late previous then onetime one-time erstwhile".split())
+# Words that may stand before the position and leave it the one asked about; any other
+# ("best director", "vice-president", "creative director", "confederation presidents")
+# names an award or another position.
+_SAME_POSITION = frozenset(
+    "the a an its his her their our s new current acting interim incoming top and as".split()
+)
+# "… was stepping down as CEO", "resigned as president": the position, being left.
+_LEAVING = re.compile(
+    r"\b(?:step(?:s|ped|ping)? down|resign(?:s|ed|ing)?|retir(?:es|ed|ing)|quit(?:s|ting)?|"
+    r"ousted|fired|removed|sacked)\s+(?:as|from)\s+(?:the\s+)?(?:\w+\s+)?$",
+    re.I,
+)
+_ROLE_ALIASES = {"ceo": r"ceo|chief executive(?:\s+officer)?", "head": r"head|chief"}
+_OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][\w&.'’-]*)*"
+
+
+def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> bool:
+    if not _new_person(ev, role, s.text):
+        return False
+    word = _ROLE_ALIASES.get(role.noun, re.escape(role.noun))
+    mention = re.compile(
+        rf"(?:\b(?P<pre>{_OWNER})(?:['’]s?)?\s+)?\b(?:(?P<qual>[a-z]+(?:-[a-z]+)?)[\s-]+)?"
+        rf"(?P<role>(?i:{word}))s?\b(?:\s+(?:of|at|for)\s+(?:the\s+)?(?P<of>{_OWNER}))?"
+    )
+    for text in (s.text, around(s, ev.pool)):
+        found_any = False
+        for m in mention.finditer(text):
+            found_any = True
+            qual = (m.group("qual") or "").lower()
+            if qual and qual not in _SAME_POSITION and (qual not in _STALE or not role.past):
+                continue
+            if text[m.end() : m.end() + 2] in ("'s", "’s"):
+                continue  # "The Director's Cut": the position qualifies something else
+            at = m.start("role")
+            if not role.past and _LEAVING.search(text[max(0, at - 40) : at]):
+                continue
+            owner = m.group("of") or m.group("pre")
+            if owner and role.of and not (mentions(owner, role.of) or mentions(role.of, owner)):
+                continue
+            return True
+        if found_any:  # the sentence names the position, never as the one asked about
+            return False
+    return False
+
+
+def _new_person(ev: Evidence, role: Role, text: str) -> bool:
+    """A name in ``text`` that could be a person's: one the question does not use and
+    that is not the position's owner.
+
+    The small tagger often labels a name it has not seen as an organisation ("As the
+    co-founder and CEO of Tesla, *Elon* leads …"), so any capitalised name other than
+    a place, a nationality or the owner ("the LEGO Group" for Lego) counts.
+    """
+    question = set(content_terms(ev.spec.question))
+    owner = set(content_terms(role.of or ""))
+    places = {e.text for e in ev.annotator.entities(text) if e.label in _NOT_PERSON}
+
+    def fresh(name: str) -> bool:
+        terms = set(content_terms(name))
+        return bool(terms) and not terms <= question and not terms & owner
+
+    tagged = [e.text for e in ev.annotator.entities(text) if e.label == "PERSON"]
+    return any(fresh(n) for n in tagged) or any(
+        fresh(n) and n not in places and not set(words(n)) & ROLE_NOUNS for n in names(text)
+    )
+
+
+_NOT_PERSON = frozenset({"GPE", "NORP", "LOC", "FAC", "DATE", "TIME", "EVENT", "LAW"})
+
+
+def _gives_type(ev: Evidence, s: SentenceHit) -> bool:
+    """``has_answer_type``, and the answer is really given.
+
+    - "When?" needs a date that says when: a year, a month or a day of a month. "When
+      Xenoblade Chronicles 2 released last year" gives none, unless the article's
+      publication date anchors it.
+    - A question in the text answers nothing.
+    - "Who?" is not answered by a snippet cut before its subject: in "directed Titanic
+      and Avatar" the name is of a film, and who directed is gone.
+    """
+    spec = ev.spec
+    if s.text.rstrip().endswith("?"):  # "Who directed Titanic and Avatar?" asks, not tells
+        return False
+    if not has_answer_type(spec, s.text, ev.annotator):
+        return False
+    if spec.answer_type == "date":
+        return date_precision(s.text) > 0 or s.hit.published_at is not None
+    who = spec.answer_type in ("person", "organisation")
+    return not (who and _headless(s.text, ev.annotator))
+
+
+def _headless(text: str, annotator: Annotator) -> bool:
+    """A fragment opening with its verb: the snippet lost the subject."""
+    opening = text.lstrip(" .…-–—'\"“‘([")
+    if not opening[:1].islower():
+        return False
+    doc = annotator.parse(opening)
+    return doc is not None and len(doc) > 0 and doc[0].pos_ in ("VERB", "AUX")
 
 
 _FACTOID_WORDS = 6
@@ -373,6 +601,7 @@ def predicate_absent(ev: Evidence) -> CheckResult:
             f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
             f"the retrieved articles gives a number of {ev.spec.focus or 'people'} {event}.",
         )
+    bases = ev.annotator.stem_bases()
     if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
         need = ev.cfg.min_predicate_share * len(asked)
         # A sentence naming the very day asked about reports that day's event, however it
@@ -381,12 +610,14 @@ def predicate_absent(ev: Evidence) -> CheckResult:
         kept = [
             s
             for s in ev.candidates
-            if _share(asked, around(s, ev.pool)) >= need - 1e-9
+            if _share(asked, around(s, ev.pool), bases) >= need - 1e-9
             or names_asked_day(ev.spec.periods, s.text)
         ]
     elif len(asked) <= _FACTOID_WORDS and _focused(ev.spec):
-        have = {t for s in ev.candidates for t in content_terms(s.text)}
-        kept = ev.candidates if any(found(t, have) for t in asked) else []
+        terms = {t for s in ev.candidates for t in content_terms(s.text)}
+        have = {f for t in terms for f in word_forms(t, bases)}
+        said = any(found(f, have) for t in asked for f in word_forms(t, bases))
+        kept = ev.candidates if said else []
     else:
         return None
     if kept:
@@ -413,9 +644,10 @@ def _focused(spec: QuestionSpec) -> bool:
     )
 
 
-def _share(asked: list[str], text: str) -> int:
-    have = set(content_terms(text))
-    return sum(found(t, have) for t in asked)
+def _share(asked: list[str], text: str, bases: Mapping[str, str]) -> int:
+    """How many of the predicate terms ``asked`` ``text`` says, in any of their forms."""
+    have = {f for t in content_terms(text) for f in word_forms(t, bases)}
+    return sum(any(found(f, have) for f in word_forms(t, bases)) for t in asked)
 
 
 _REACH = 400  # characters either side: "the observatory" two sentences after its full name
@@ -445,8 +677,11 @@ CHECKS: list[tuple[str, Check]] = [
     ("entity_absent", entity_absent),
     ("other_actor", other_actor),
     ("wrong_period", wrong_period),
-    ("answer_type_absent", answer_type_absent),
+    # The predicate's words first: answer_type_absent tags candidates (the costly part)
+    # only until it has enough, so the ones it keeps must already say what is asked.
     ("predicate_absent", predicate_absent),
+    ("answer_type_absent", answer_type_absent),
+    ("role_unfilled", role_unfilled),
 ]
 
 

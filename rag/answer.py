@@ -140,9 +140,21 @@ def lead_span(
     full = _covered(terms, sent.text)
     named = bool(names_asked(spec, sent.text))
 
+    # A "who" lead keeps the person the sentence names, when it names one: the tagger
+    # also counts organisations as answers ("Avatar"), and a clause holding only the film
+    # in "James Cameron … directed Titanic and Avatar" has lost who did it.
+    people = (
+        [e.text for e in annotator.entities(sent.text) if e.label == "PERSON"]
+        if spec.answer_type == "person"
+        else []
+    )
+    people = [p for p in people if not set(content_terms(p)) <= set(terms)]
+
     def answers(piece: str) -> bool:
         if named:  # the sentence names the asked thing: the lead must keep the name
             return bool(names_asked(spec, piece))
+        if people and not any(p in piece for p in people):
+            return False
         return has_answer_type(spec, piece, annotator)
 
     def shortest(spans: list[tuple[int, int]]) -> tuple[int, int] | None:

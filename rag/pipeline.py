@@ -121,6 +121,7 @@ class Pipeline:
             self.settings.retrieval,
             periods,
             stored=lambda hits: self.store.sentence_vectors(hits),
+            bases=lambda: self.annotator.stem_bases(),
         )
 
     @shared_property

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from rag.text import STOPWORDS, content_terms, months, names, words, years
-from rag.types import Period, QuestionSpec, SentenceHit
+from rag.types import Period, QuestionSpec, Role, SentenceHit
 
 # Nouns that name what a "which …" / "what …" question wants. The first of them after the
 # wh-word decides, whatever modifiers come before it ("which Texas-based publisher",
@@ -99,7 +99,10 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
             r"\bhow much (money|cash|funding)\b|\bhow much\b.*\b(cost|costs|pay|paid|raise|"
             r"raised|spend|spent|worth|fined?|earn|earned|invest|invested)\b|"
             r"\bwhat (price|amount of money)\b|\b(what|how much) (net |operating )?(income|"
-            r"revenue|profit|loss|sales|earnings|valuation)\b"
+            r"revenue|profit|loss|sales|earnings|valuation)\b|"
+            # "What was Tesla's revenue in Q1 2021?"
+            r"^(what|how much) (is|was|were|are)\b[^?]{0,60}?\b(revenue|net income|profits?|"
+            r"earnings|valuation|market cap(italisation|italization)?)\b"
         ),
     ),
     (
@@ -114,10 +117,17 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
         "date",
         re.compile(
             r"^when\b|\b(what|which) (year|date|day|month|week)\b|\bon what (date|day)\b|"
-            r"^(in )?what year\b"
+            r"^(in )?what year\b|"
+            # "What is the release date of …", "What is the date of the 2021 NBA Draft?"
+            r"^(what|which) (is|was|are|were) (the |its |their )?([\w'’-]+ ){0,2}?"
+            r"(date|year|day)\b|"
+            # A keyword query: "Xenoblade Chronicles 2 release date"
+            r"^(?!(what|which|who|how|why)\b)[^?]*\b(release|premiere|launch|air) date\??$"
         ),
     ),
     ("place", re.compile(r"^where\b")),
+    # A keyword query: "Super Bowl 2021 location"
+    ("place", re.compile(r"^(?!(what|which|who|how|why|when)\b)[^?]*\b(location|venue)\??$")),
     ("place", _which_noun(_PLACE_NOUNS)),
     ("organisation", _which_noun(_ORG_NOUNS)),
     ("person", _which_noun(_PERSON_NOUNS)),
@@ -134,7 +144,7 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 _FRAME_WORDS = frozenset(
     """year date day month week number percentage percent share proportion total amount
     city country place town region person people official group organisation organization
-    company report article publish published type kind sort""".split()
+    company report article publish published type kind sort location venue name""".split()
 )
 # A title cut off its name by its full stop ("Rep. Patrick McHenry") is no entity.
 _HONORIFICS = frozenset(
@@ -232,6 +242,7 @@ def parse_question(
         if not _is_outlet(n, named_outlets)
         and not set(content_terms(n)) <= period_terms
         and n.lower().rstrip(".") not in _HONORIFICS
+        and n.lower() not in ROLE_NOUNS  # "CEO" is the position asked about, not a name
     ]
     entity_terms = {t for e in entities for t in content_terms(e)}
     asked = asked_noun(q)
@@ -256,6 +267,7 @@ def parse_question(
         reference_date=reference,
         latest=bool(LATEST.search(q)),
         asked=asked,
+        role=asked_role(q),
     )
 
 
@@ -298,6 +310,63 @@ _KIND_OF = re.compile(
 )
 
 
+# Positions a person holds: "Who is the CEO of Tesla?" asks for the holder of one.
+ROLE_NOUNS = frozenset(
+    """ceo president leader coach executive chief director chairman chairwoman chair secretary
+    founder cofounder co-founder head minister governor mayor king queen emir spokesman
+    spokeswoman spokesperson commander envoy ambassador manager owner editor premier chancellor
+    boss captain principal dean""".split()
+)
+_ROLE = "|".join(sorted((re.escape(r) for r in ROLE_NOUNS), key=len, reverse=True))
+_QUALIFIER = (
+    r"(?:(?P<qual>new|current|former|first|last|previous|next|interim|acting|incoming|"
+    r"outgoing)\s+)?"
+)
+_UNTIL_END = r"\s*(?:\b(?:in|as of|since|during)\s+\d{4}\b|\bas of\b|\bnow\b|\btoday\b|\?|$)"
+_WHO_ROLE = [
+    # "Who is the (new) CEO of Lego in 2021?", "Who was the head of the observatory?"
+    re.compile(
+        rf"^who\s+(?P<verb>is|was|are|were|will be|became)\s+(?:the\s+)?{_QUALIFIER}"
+        rf"(?P<role>{_ROLE})s?\s+(?:of|at|for)\s+(?:the\s+)?(?P<of>[^?]+?){_UNTIL_END}",
+        re.I,
+    ),
+    # "Who is Google's CEO?"
+    re.compile(
+        rf"^who\s+(?P<verb>is|was|are|were)\s+(?P<of>[^?]+?)['’]s?\s+{_QUALIFIER}"
+        rf"(?P<role>{_ROLE})\b{_UNTIL_END}",
+        re.I,
+    ),
+    # "Who is the Tesla CEO?": the owner is a capitalised name (case-sensitive)
+    re.compile(
+        rf"^[Ww]ho\s+(?P<verb>is|was)\s+(?:the\s+)?{_QUALIFIER}"
+        rf"(?P<of>(?:[A-Z][\w&.'’-]*\s+){{1,4}}?)(?i:(?P<role>{_ROLE}))\b{_UNTIL_END}"
+    ),
+]
+
+
+def asked_role(question: str) -> Role | None:
+    """The position a "who is the <position> of <owner>" question asks the holder of."""
+    for pattern in _WHO_ROLE:
+        m = pattern.search(question.strip())
+        if m:
+            qual = (m.group("qual") or "").lower()
+            past = qual in ("former", "previous", "first") or m.group("verb").lower() in (
+                "was",
+                "were",
+            )
+            owner = (m.group("of") or "").strip(" ,'’\"“”") or None
+            return Role(noun=m.group("role").lower(), of=owner, past=past)
+    return None
+
+
+# "What *movie* won the Oscar …", "Which *team* scored …": a noun right after the wh-word
+# and before the verb names the answer's kind, whatever the noun.
+_WHAT_NOUN = re.compile(
+    r"^(?:what|which)\s+(?P<noun>[a-z][a-z-]+)\s+(?=(?:is|was|are|were|did|does|do|has|have|"
+    r"had|will|would|can|could|won|beat|led|made|took|became|\w+ed)\b)"
+)
+
+
 def asked_noun(question: str) -> str | None:
     """The noun a "which/what …" question asks for ("At which *stadium* …", "what type of
     *helicopter* …"), if any.
@@ -310,8 +379,8 @@ def asked_noun(question: str) -> str | None:
         m = pattern.search(low)
         if m and "noun" in m.groupdict() and m.group("noun"):
             return m.group("noun")
-    m = _KIND_OF.search(low)
-    return m.group("noun") if m else None
+    m = _KIND_OF.search(low) or _WHAT_NOUN.search(low)
+    return m.group("noun") if m and m.group("noun") not in STOPWORDS else None
 
 
 def classify(question: str) -> str:

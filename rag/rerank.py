@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -31,7 +31,17 @@ from rag.guard import is_instruction
 from rag.nlp import names_asked
 from rag.questions import period_fit
 from rag.settings import RetrievalSettings
-from rag.text import content_terms, debris_prefix, months, names, numbers, weighted_terms, years
+from rag.text import (
+    bare_stamp,
+    content_terms,
+    debris_prefix,
+    months,
+    names,
+    numbers,
+    weighted_terms,
+    word_forms,
+    years,
+)
 from rag.types import Hit, QuestionSpec, SentenceHit, Span
 
 _CACHE_SIZE = 20_000
@@ -47,11 +57,15 @@ class SentenceScorer:
         settings: RetrievalSettings,
         periods: tuple[int, int] = (31, 365),
         stored: Callable[[Sequence[Hit]], dict[str, Vectors]] | None = None,
+        bases: Callable[[], Mapping[str, str]] | None = None,
     ) -> None:
         """``periods`` are the answer settings' (period_slack_days, period_recall_days);
         ``stored`` gives the sentence vectors computed at ingest (``Store.sentence_vectors``),
-        so that only sentences stored without them are embedded here."""
+        so that only sentences stored without them are embedded here; ``bases`` maps the
+        stems of irregular forms to their lemma's (``Annotator.stem_bases``), so that a
+        question's "won" is covered by a sentence's "wins"."""
         self.embedder = embedder
+        self.bases = bases
         self.settings = settings
         self.periods = periods
         self.stored = stored
@@ -125,10 +139,13 @@ class SentenceScorer:
         self._prime(hits)
         dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
         q_terms = weighted_terms(spec.question)
+        bases = self.bases() if self.bases else {}
         weights = self.settings.sentence_weights
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
             span = hit.sentences[i]
+            if bare_stamp(text):
+                continue  # "Mar 25, 2021 ...": a stamp, never an answer
             cut = debris_prefix(text)
             sent = SentenceHit(
                 hit=hit, text=text[cut:], start=span.start + cut, end=span.end, score=0.0
@@ -136,7 +153,7 @@ class SentenceScorer:
             parts = {
                 "dense": float(sim),
                 "context": float(hit.scores.get("dense", hit.score)),
-                "coverage": _coverage(q_terms, sent.text, _neighbours(hit, i)),
+                "coverage": _coverage(q_terms, sent.text, _neighbours(hit, i), bases),
                 "cue": cue(spec, sent, self.settings.cue_weights, self.periods),
             }
             total = sum(w * parts.get(k, 0.0) for k, w in weights.items()) + parts["cue"]
@@ -293,14 +310,14 @@ def _neighbours(hit: Hit, i: int) -> str:
     return " ".join(_span_text(hit, j) for j in (i - 1, i + 1) if 0 <= j < len(hit.sentences))
 
 
-def _coverage(q_terms: dict[str, float], text: str, around: str) -> float:
+def _coverage(q_terms: dict[str, float], text: str, around: str, bases: Mapping[str, str]) -> float:
     total = sum(q_terms.values())
     if not total:
         return 0.0
-    own = set(content_terms(text))
-    near = set(content_terms(around)) - own
-    found = sum(w for t, w in q_terms.items() if t in own)
-    found += 0.5 * sum(w for t, w in q_terms.items() if t in near)
+    own = {f for t in content_terms(text) for f in word_forms(t, bases)}
+    near = {f for t in content_terms(around) for f in word_forms(t, bases)} - own
+    found = sum(w for t, w in q_terms.items() if word_forms(t, bases) & own)
+    found += 0.5 * sum(w for t, w in q_terms.items() if word_forms(t, bases) & near)
     return found / total
 
 

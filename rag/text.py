@@ -7,7 +7,7 @@ Stemming is Snowball (PyStemmer), the same stemmer the BM25 index uses, so that
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Mapping, Set
 from functools import lru_cache
 
 import Stemmer
@@ -27,7 +27,8 @@ STOPWORDS = frozenset(
     """.split()
 )
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
+# Letters right after digits are a suffix, not a word: "92nd", "20th", "1990s".
+_WORD = re.compile(r"(?<![0-9])[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -49,6 +50,11 @@ _CALENDAR = frozenset(_MONTHS) | frozenset(
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    """The stem of one lower-case word, as ``content_terms`` stems it."""
+    return str(_stemmer().stemWord(word))
 
 
 def words(text: str) -> list[str]:
@@ -112,6 +118,31 @@ def names(text: str, *, initial: bool = False) -> set[str]:
 def years(text: str) -> set[int]:
     """Four-digit years (1900–2099) mentioned in the text."""
     return {int(y) for y in _YEAR.findall(text)}
+
+
+_MONTH_NAME = (  # capitalised, as news writes months: "may 2 people" names no day
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"
+)
+_DAY_OF_MONTH = re.compile(
+    rf"\b{_MONTH_NAME}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    rf"{_MONTH_NAME}|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"
+)
+
+
+def date_precision(text: str) -> int:
+    """How exactly ``text`` dates something: 3 for a day with its year ("October 27, 2017"),
+    2 for a day without a year, or a month with one, 1 for a year or a month alone, 0 for none.
+
+    "When was it released?" is best answered by the sentence giving the day.
+    """
+    day = bool(_DAY_OF_MONTH.search(text))
+    year = bool(years(text))
+    if day:
+        return 3 if year else 2
+    if re.search(rf"\b{_MONTH_NAME}", text):
+        return 2 if year else 1
+    return 1 if year else 0
 
 
 def months(text: str) -> set[int]:
@@ -194,6 +225,22 @@ DEBRIS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_BARE_STAMP = re.compile(
+    rf"^\W*(?:{_DAY_WORD}\s+)?(?:\d{{1,2}}\s+{_MONTH_WORD},?\s+\d{{4}}|{_MONTH_WORD}\s+\d{{1,2}}"
+    rf"(?:st|nd|rd|th)?,?\s+\d{{4}}|\d+\s+(?:minute|hour|day|week|month)s?\s+ago)"
+    rf"(?:\s*,?\s*(?:at\s+)?\d{{1,2}}[:.]\d{{2}}\s*(?:[ap]\.?m\.?)?\s*(?:[a-z]{{2,4}}t)?)?"
+    r"[\s.…]*$",
+    re.I,
+)
+
+
+def bare_stamp(text: str) -> bool:
+    """True when ``text`` is only a date or time stamp ("Mar 25, 2021 ...", "November 17,
+    2021 at 2:09 AM EST.", "3 days ago ..."): a search snippet's or a page's stamp, which
+    says nothing that could answer a question."""
+    return bool(_BARE_STAMP.match(text))
+
+
 def debris_prefix(text: str) -> int:
     """Length of the scraped debris (``DEBRIS``) that opens ``text``; 0 when there is none.
 
@@ -210,6 +257,18 @@ def debris_prefix(text: str) -> int:
                 cut += m.end()
                 changed = True
     return cut
+
+
+def word_forms(term: str, bases: Mapping[str, str]) -> set[str]:
+    """A stemmed term with its lemma's stem ("won" → "win") and, for an agent noun, its
+    verb ("winner" → "win", "director" → "direct"): the forms one predicate takes across
+    a question and its answer ("Who is the Walter Camp Award *winner*?" / "Mayfield *wins*
+    Walter Camp Award")."""
+    forms = {term, bases.get(term, term)}
+    if len(term) >= 5 and term.endswith(("er", "or")):
+        verb = term[:-2]
+        forms.add(verb[:-1] if verb[-1] == verb[-2] else verb)  # "winn" → "win"
+    return forms
 
 
 def found(stem: str, pool: Set[str]) -> bool:

@@ -112,6 +112,19 @@ class Period(_Record):
         return f"{self.start.isoformat()} to {self.end.isoformat()}"
 
 
+class Role(_Record):
+    """The position a "who is the CEO of Tesla?" question asks the holder of."""
+
+    noun: str = Field(description="The position as asked ('ceo', 'director', 'president').")
+    of: str | None = Field(
+        default=None, description="Whose position it is, as written ('Tesla'), if said."
+    )
+    past: bool = Field(
+        default=False,
+        description="The question asks for a former holder ('former', 'previous', 'first').",
+    )
+
+
 class QuestionSpec(_Record):
     """A question parsed once (``rag.questions.parse_question``); every later stage reads it."""
 
@@ -162,6 +175,11 @@ class QuestionSpec(_Record):
         default=None,
         description="The noun a 'which/what … <noun>' or 'what type of <noun>' question asks "
         "for ('village', 'helicopter'): a name the sentence gives such a thing answers it.",
+    )
+    role: Role | None = Field(
+        default=None,
+        description="The position whose holder a 'who is the <position> of …' question asks "
+        "for: the answer names a person holding it, not a former holder or another's.",
     )
 
 

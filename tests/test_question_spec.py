@@ -43,6 +43,14 @@ REF = dt.date(2025, 3, 9)  # a Sunday
         ("From which Damascus neighbourhood did he speak?", "place"),
         ("Which company's chief executive resigned?", "person"),
         ("How much operating income did the firm report?", "money"),
+        ("What was Tesla's revenue in Q1 2021?", "money"),
+        ("What is the release date of The Last of Us Part II?", "date"),
+        ("What is the date of the 2021 NBA Draft?", "date"),
+        ("Xenoblade Chronicles 2 release date", "date"),  # a keyword query
+        ("Super Bowl 2021 location", "place"),
+        # must not fire: a date or place word that is not what is asked
+        ("What was the outcome of the vote?", "other"),
+        ("Why was the release date moved?", "other"),
         # must not fire: no answer type cue at all
         ("Describe the humanitarian situation in Idlib.", "other"),
         ("What happened to the city?", "other"),
@@ -62,6 +70,9 @@ def test_answer_type(question: str, kind: str) -> None:
         ("What type of Russian military helicopter was shot down?", "helicopter"),
         ("What kind of weapon was used in the attack?", "weapon"),
         ("Members of which tribe did ISIL execute?", "tribe"),
+        # any noun between the wh-word and the verb names the answer's kind
+        ("What movie won the Oscar for Best Animated Film in 2020?", "movie"),
+        ("Which team won the 2022 World Cup?", "team"),
         # must not fire: nothing named is asked for
         ("Who backed Assad?", None),
         ("What happened to the city?", None),
@@ -240,3 +251,36 @@ def test_long_question_splits_into_claims_each_with_its_outlet() -> None:
 )
 def test_questions_with_one_claim_are_not_split(question: str) -> None:
     assert parse_question(question, outlets=["Fortune", "The Verge"]).claims == []
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("Who is the CEO of Lego in 2021?", ("ceo", "Lego", False)),
+        ("Who is the president of the FIFA?", ("president", "FIFA", False)),
+        ("Who is the new CEO of Vanguard?", ("ceo", "Vanguard", False)),
+        ("Who is Google's CEO?", ("ceo", "Google", False)),
+        ("Who is the Tesla CEO?", ("ceo", "Tesla", False)),
+        ("Who was the CEO of Twitter in 2015?", ("ceo", "Twitter", True)),
+        ("Who is the former president of FIFA?", ("president", "FIFA", True)),
+        (
+            "Who is the head of the Syrian Observatory for Human Rights?",
+            ("head", "Syrian Observatory for Human Rights", False),
+        ),
+        # must not fire: no position is asked about
+        ("Who won the 2021 Tour de France?", None),
+        ("Who backed Assad?", None),
+        ("Who is the lead actress in La La Land?", None),
+    ],
+)
+def test_role(question: str, role: tuple[str, str, bool] | None) -> None:
+    spec = parse_question(question)
+    got = spec.role and (spec.role.noun, spec.role.of, spec.role.past)
+    assert got == role
+    assert "CEO" not in spec.entities  # the position asked about is not a name
+
+
+def test_ordinal_suffixes_are_not_predicate_words() -> None:
+    spec = parse_question("Which actor won Best Actor at the 92nd Academy Awards?")
+    assert "nd" not in spec.predicate
+    assert parse_question("Who acquired 20th Century Fox?").predicate == ["acquir"]
