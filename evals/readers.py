@@ -105,7 +105,7 @@ def read_dataset(path: Path, limit: int | None = None) -> Dataset:
     """Read a dataset file of any supported format (see module docstring)."""
     if not path.is_file():
         raise RagError(f"no dataset file at {path}")
-    records = list(_records(path))
+    records = list(iter_records(path))
     questions = [r for r in records if "question" in r or "query" in r]
     if not questions:
         raise RagError(f"{path}: no question records (each needs 'question' or 'query')")
@@ -125,7 +125,8 @@ def read_dataset(path: Path, limit: int | None = None) -> Dataset:
     return dataset
 
 
-def _records(path: Path) -> Iterator[Record]:
+def iter_records(path: Path) -> Iterator[Record]:
+    """The records of a JSON-lines file or a JSON array, with the line of a bad one."""
     text = path.read_text(encoding="utf-8")
     if text.lstrip().startswith("["):  # a JSON array of records
         yield from json.loads(text)
