@@ -285,21 +285,19 @@ def _other_version(entity: str, question: str, text: str) -> bool:
     return not bare
 
 
-_SNIPPET = 600  # characters: a passage this short, opening its article, is all of it
-
-
 def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
     """A short standalone passage (a search snippet: "Emma Stone plays Mia, an aspiring
     actress …") that names no rival of ``entity`` is taken to be about it.
 
-    Only a passage that is its whole article qualifies, so that its silence is the whole
-    article's. A rival is any name the question does not use ("Homs" in a passage for a
-    question on "Aleppo") other than a possible answer (a person for "who"): the small
+    Only a passage that is its whole article qualifies (at most ``snippet_chars`` long and
+    opening it), so that its silence is the whole article's. A rival is any name the
+    question does not use ("Homs" in a passage for a question on "Aleppo") other than a
+    possible answer (a person for "who"): the small
     tagger's labels are too unreliable ("Aleppo" comes out a LANGUAGE, "Homs" an ORG) to
     ask for a rival of the entity's own kind.
     """
     hit = s.hit
-    if hit.start != 0 or len(hit.text) > _SNIPPET:
+    if hit.start != 0 or len(hit.text) > ev.cfg.snippet_chars:
         return False
     answers = _ANSWER_NAMES.get(ev.spec.answer_type, frozenset())
     mine = set(content_terms(entity)) | set(content_terms(ev.spec.question))

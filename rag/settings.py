@@ -186,6 +186,12 @@ class AnswerSettings(_Section):
         description="An undated sentence in an article published up to this many days after "
         "a period the question names may recall it; later ones are taken to be about another time.",
     )
+    snippet_chars: int = Field(
+        default=600,
+        ge=0,
+        description="A passage this short that is its whole article (a search snippet) and "
+        "names no rival of a question's entity is taken to be about it (0: never).",
+    )
     min_predicate_share: float = Field(
         default=0.33,
         ge=0,

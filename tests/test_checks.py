@@ -636,3 +636,13 @@ def test_word_forms_join_irregular_verbs_and_agent_nouns(annotator: Annotator) -
     assert "direct" in word_forms("director", bases)
     assert word_forms("attack", bases) == {"attack"}  # must not change a regular word
     assert Annotator("rules").stem_bases() == {}  # no pipeline, no tables: stems alone
+
+
+def test_snippet_chars_zero_never_takes_a_passage_to_be_about_the_entity(
+    annotator: Annotator,
+) -> None:
+    sents = [_sent("Strikes killed 40 people on Tuesday.")]
+    ev = _ev("How many were killed in Aleppo?", sents, annotator)
+    assert entity_absent(ev) == sents
+    ev.cfg = AnswerSettings(snippet_chars=0)
+    assert _fires(entity_absent(ev))
