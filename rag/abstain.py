@@ -54,6 +54,7 @@ from rag.nlp import (
     Annotator,
     Predication,
     has_answer_type,
+    headless,
     names_asked,
 )
 from rag.questions import ROLE_NOUNS, names_asked_day, period_fit, published_date
@@ -557,16 +558,7 @@ def _gives_type(ev: Evidence, s: SentenceHit) -> bool:
     if spec.answer_type == "date":
         return date_precision(s.text) > 0 or s.hit.published_at is not None
     who = spec.answer_type in ("person", "organisation")
-    return not (who and _headless(s.text, ev.annotator))
-
-
-def _headless(text: str, annotator: Annotator) -> bool:
-    """A fragment opening with its verb: the snippet lost the subject."""
-    opening = text.lstrip(" .…-–—'\"“‘([")
-    if not opening[:1].islower():
-        return False
-    doc = annotator.parse(opening)
-    return doc is not None and len(doc) > 0 and doc[0].pos_ in ("VERB", "AUX")
+    return not (who and headless(s.text, ev.annotator))
 
 
 _FACTOID_WORDS = 6

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 
 import blingfire
 
-from rag.nlp import SPECIFIC_TYPES, TYPE_LABELS, Annotator, has_answer_type, names_asked
+from rag.nlp import (
+    SPECIFIC_TYPES,
+    TYPE_LABELS,
+    Annotator,
+    has_answer_type,
+    headless,
+    names_asked,
+)
 from rag.settings import AnswerSettings
 from rag.text import content_terms, debris_prefix, weighted_terms
 from rag.types import AnswerSentence, Citation, Hit, QuestionSpec, SentenceHit, Verdict
@@ -140,20 +147,15 @@ def lead_span(
     full = _covered(terms, sent.text)
     named = bool(names_asked(spec, sent.text))
 
-    # A "who" lead keeps the person the sentence names, when it names one: the tagger
-    # also counts organisations as answers ("Avatar"), and a clause holding only the film
-    # in "James Cameron … directed Titanic and Avatar" has lost who did it.
-    people = (
-        [e.text for e in annotator.entities(sent.text) if e.label == "PERSON"]
-        if spec.answer_type == "person"
-        else []
-    )
-    people = [p for p in people if not set(content_terms(p)) <= set(terms)]
+    who = spec.answer_type in ("person", "organisation")
 
     def answers(piece: str) -> bool:
         if named:  # the sentence names the asked thing: the lead must keep the name
             return bool(names_asked(spec, piece))
-        if people and not any(p in piece for p in people):
+        # A "who" lead keeps its subject: "directed Titanic and Avatar", the relative
+        # clause of "James Cameron, who directed Titanic and Avatar", has lost who did it
+        # (the tagger takes "Avatar" for an organisation, which would answer "who").
+        if who and headless(piece, annotator):
             return False
         return has_answer_type(spec, piece, annotator)
 

@@ -384,6 +384,16 @@ def names_asked(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
     ]
 
 
+def headless(text: str, annotator: Annotator) -> bool:
+    """True when ``text`` is a fragment opening with its verb: a snippet or a clause that
+    lost its subject ("directed Titanic and Avatar"). Never with rules (no parser)."""
+    opening = text.lstrip(" .…-–—'\"“‘([")
+    if not opening[:1].islower():
+        return False
+    doc = annotator.parse(opening)
+    return doc is not None and len(doc) > 0 and doc[0].pos_ in ("VERB", "AUX")
+
+
 def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> bool:
     """True when ``sentence`` holds an entity of ``spec.answer_type`` the question lacks."""
     kind = spec.answer_type

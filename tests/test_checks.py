@@ -646,3 +646,16 @@ def test_snippet_chars_zero_never_takes_a_passage_to_be_about_the_entity(
     assert entity_absent(ev) == sents
     ev.cfg = AnswerSettings(snippet_chars=0)
     assert _fires(entity_absent(ev))
+
+
+def test_a_who_lead_need_not_hold_a_person_the_sentence_names(annotator: Annotator) -> None:
+    """The countries that supported the rebels lead, not the clause naming Assad."""
+    text = (
+        "The conflict, which has drawn in Western countries, Arab states, and Turkey supporting "
+        "the rebels, while Russia, Iran, and Iranian-backed militias have supported Assad, has "
+        "turned into a battleground for various proxy conflicts."
+    )
+    spec = parse_question("Who supported the rebels in the Syrian conflict?")
+    lead = lead_span(spec, _sent(text), annotator, has_type=True)
+    assert "Western countries, Arab states, and Turkey" in lead.text
+    assert text[lead.start : lead.end] == lead.text
