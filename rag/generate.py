@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from rag.answer import NOT_ANSWERED, Draft, compose, split_marked_sentences
 from rag.guard import instruction_spans
 from rag.llm import ChatMessage, ChatModel
+from rag.text import content_terms
 from rag.types import AnswerSentence, Citation, Hit, Span, Verdict
 
 SYSTEM_PROMPT = """You answer questions about news articles, using only the numbered passages \
@@ -164,7 +165,7 @@ class LLMAnswerer:
         """Give each (sentence, cited passage) pair its own citation of the best sentence."""
         draft = Draft(passages=list(given))
         keys: dict[tuple[int, int], int] = {}
-        for sentence, cited in split_marked_sentences(text):
+        for sentence, cited in without_remarks(split_marked_sentences(text)):
             numbers: list[int] = []
             for p in dict.fromkeys(cited):  # keep order, drop repeats
                 hit = given[p - 1]
@@ -180,6 +181,35 @@ class LLMAnswerer:
             [s.text + "".join(f" [{n}]" for n in s.citations) for s in draft.sentences]
         )
         return draft
+
+
+# "This is supported by passage. [1]", "This can be found in Passage 2.": a sentence about
+# the passages, not the news. Small models put their marker there instead of on the claim.
+_REMARK_WORDS = frozenset(
+    content_terms(
+        "this that it is can be supported stated found mentioned cited given shown according "
+        "based confirmed provided passage passages source sources information text above"
+    )
+)
+_REMARK_TOPIC = ("passag", "sourc")
+
+
+def without_remarks(pairs: list[tuple[str, list[int]]]) -> list[tuple[str, list[int]]]:
+    """The (sentence, markers) pairs without remarks about the passages; a remark's markers
+    go to the sentence before it when that one has none, the claim they were meant for."""
+    out: list[tuple[str, list[int]]] = []
+    for sentence, cited in pairs:
+        terms = content_terms(sentence)
+        remark = (
+            bool(terms)
+            and all(t in _REMARK_WORDS for t in terms)
+            and any(t.startswith(_REMARK_TOPIC) for t in terms)
+        )
+        if not remark:
+            out.append((sentence, list(cited)))
+        elif out and not out[-1][1]:
+            out[-1] = (out[-1][0], list(cited))
+    return out
 
 
 def reattribute(

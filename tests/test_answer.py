@@ -1,8 +1,12 @@
-"""Flagging or dropping unsupported sentences keeps markers and sources consistent."""
+"""Flagging or dropping unsupported sentences keeps markers and sources consistent; an LLM
+reply's remarks about the passages are dropped."""
 
 from __future__ import annotations
 
-from rag.answer import NOT_ANSWERED, Draft, apply_verdicts
+import pytest
+
+from rag.answer import NOT_ANSWERED, Draft, apply_verdicts, split_marked_sentences
+from rag.generate import without_remarks
 from rag.types import AnswerSentence, Citation, Verdict
 
 
@@ -57,3 +61,29 @@ def test_dropping_every_sentence_abstains_as_not_answered() -> None:
     bad = [s.model_copy(update={"verdict": Verdict.unsupported}) for s in draft.sentences]
     result = apply_verdicts(draft, bad, drop=True)
     assert result.abstain_code == NOT_ANSWERED and result.citations == [] and result.text == ""
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        # a remark about the passages goes; its marker goes to the claim it was meant for
+        (
+            "The US team faced Ghana at GEODIS Park. This can be found in Passage. [1]",
+            [("The US team faced Ghana at GEODIS Park.", [1])],
+        ),
+        (
+            "Russia backed Assad [1]. This is supported by passage 2. [2]",
+            [("Russia backed Assad.", [1])],
+        ),
+        # must not go: a sentence that says something, even about the passages
+        (
+            "The passage says Russia backed Assad. [1]",
+            [("The passage says Russia backed Assad.", [1])],
+        ),
+        ("Sources differ on the toll. [1][2]", [("Sources differ on the toll.", [1, 2])]),
+    ],
+)
+def test_remarks_about_the_passages_are_dropped(
+    reply: str, expected: list[tuple[str, list[int]]]
+) -> None:
+    assert without_remarks(split_marked_sentences(reply)) == expected
