@@ -525,13 +525,14 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
     """
     question = set(content_terms(ev.spec.question))
     owner = set(content_terms(role.of or ""))
-    places = {e.text for e in ev.annotator.entities(text) if e.label in _NOT_PERSON}
+    entities = ev.annotator.entities(text)
+    places = {e.text for e in entities if e.label in _NOT_PERSON}
 
     def fresh(name: str) -> bool:
         terms = set(content_terms(name))
         return bool(terms) and not terms <= question and not terms & owner
 
-    tagged = [e.text for e in ev.annotator.entities(text) if e.label == "PERSON"]
+    tagged = [e.text for e in entities if e.label == "PERSON"]
     return any(fresh(n) for n in tagged) or any(
         fresh(n) and n not in places and not set(words(n)) & ROLE_NOUNS for n in names(text)
     )

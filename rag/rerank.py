@@ -138,8 +138,11 @@ class SentenceScorer:
         texts = [_span_text(h, i) for h, i in items]
         self._prime(hits)
         dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
-        q_terms = weighted_terms(spec.question)
         bases = self.bases() if self.bases else {}
+        # Each question term's forms once, not once per scored sentence.
+        q_forms = [
+            (frozenset(word_forms(t, bases)), w) for t, w in weighted_terms(spec.question).items()
+        ]
         weights = self.settings.sentence_weights
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
@@ -153,7 +156,7 @@ class SentenceScorer:
             parts = {
                 "dense": float(sim),
                 "context": float(hit.scores.get("dense", hit.score)),
-                "coverage": _coverage(q_terms, sent.text, _neighbours(hit, i), bases),
+                "coverage": _coverage(q_forms, sent.text, _neighbours(hit, i), bases),
                 "cue": cue(spec, sent, self.settings.cue_weights, self.periods),
             }
             total = sum(w * parts.get(k, 0.0) for k, w in weights.items()) + parts["cue"]
@@ -310,14 +313,18 @@ def _neighbours(hit: Hit, i: int) -> str:
     return " ".join(_span_text(hit, j) for j in (i - 1, i + 1) if 0 <= j < len(hit.sentences))
 
 
-def _coverage(q_terms: dict[str, float], text: str, around: str, bases: Mapping[str, str]) -> float:
-    total = sum(q_terms.values())
+def _coverage(
+    q_forms: list[tuple[frozenset[str], float]], text: str, around: str, bases: Mapping[str, str]
+) -> float:
+    """Weighted share of the question's terms (each in any of its forms, ``q_forms`` made
+    once per question) in ``text``; a term only in ``around`` counts half."""
+    total = sum(w for _, w in q_forms)
     if not total:
         return 0.0
     own = {f for t in content_terms(text) for f in word_forms(t, bases)}
     near = {f for t in content_terms(around) for f in word_forms(t, bases)} - own
-    found = sum(w for t, w in q_terms.items() if word_forms(t, bases) & own)
-    found += 0.5 * sum(w for t, w in q_terms.items() if word_forms(t, bases) & near)
+    found = sum(w for forms, w in q_forms if forms & own)
+    found += 0.5 * sum(w for forms, w in q_forms if forms & near)
     return found / total
 
 
