@@ -428,7 +428,8 @@ class Pipeline:
             ranked = self.reranker.rerank(spec.question, ranked)
         if spec.latest:  # "latest", "as of": newer reports supersede older ones
             ranked = prefer_recent(ranked, self.settings.news.recency_weight)
-        hits = collapse(reserve(rerank_hits(pool, ranked), steered, cfg.k))  # one per wire story
+        passages = rerank_hits(pool, ranked, keep=cfg.retrieval_rank, rrf_k=cfg.rrf_k)
+        hits = collapse(reserve(passages, steered, cfg.k))  # one per wire story
         ranked = self.scorer.rescore_clauses(ranked, found.query_vector)
         # Every passage retrieved, once: what the names and unknown-words checks read.
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}

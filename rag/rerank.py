@@ -30,6 +30,7 @@ from rag.embeddings import Embedder, Vectors
 from rag.guard import is_instruction
 from rag.nlp import names_asked
 from rag.questions import period_fit
+from rag.retrieve import reciprocal_rank_fusion
 from rag.settings import RetrievalSettings
 from rag.text import (
     bare_stamp,
@@ -287,12 +288,31 @@ def make_reranker(spec: str) -> Reranker | None:
     return build(spec)
 
 
-def rerank_hits(hits: list[Hit], sentences: list[SentenceHit]) -> list[Hit]:
-    """Passages reordered by their best sentence; returns new Hit objects."""
+def rerank_hits(
+    hits: list[Hit], sentences: list[SentenceHit], *, keep: float = 0.0, rrf_k: int = 60
+) -> list[Hit]:
+    """Passages reordered by their best sentence; returns new Hit objects.
+
+    ``hits`` come in retrieval order. With ``keep`` > 0 that order is not thrown away:
+    the new order fuses the two ranks (reciprocal rank fusion, retrieval's counting
+    ``keep`` times). Retrieval matched the whole passage, its title and its exact
+    words (BM25); the best sentence often matches one clause of a long question only.
+    A multi-hop question's passage that is right for its title and its second half
+    ("… the Steam Deck OLED arrives November 16", "Valve has announced …") otherwise
+    falls behind a passage whose one generic sentence is close to the question's
+    wording ("This week, we cover Sam Altman …").
+    """
     best: dict[str, float] = {}
     for s in sentences:
         best[s.hit.chunk_id] = max(best.get(s.hit.chunk_id, -1.0), s.score)
-    ranked = sorted(hits, key=lambda h: -best.get(h.chunk_id, h.score))
+    by_sentence = sorted(hits, key=lambda h: -best.get(h.chunk_id, h.score))
+    if keep > 0:
+        fused = reciprocal_rank_fusion(
+            [[h.chunk_id for h in by_sentence], [h.chunk_id for h in hits]], rrf_k, [1.0, keep]
+        )
+        ranked = sorted(by_sentence, key=lambda h: -fused[h.chunk_id])
+    else:
+        ranked = by_sentence
     return [
         h.model_copy(update={"score": best.get(h.chunk_id, h.score), "scores": {**h.scores}})
         for h in ranked

@@ -183,12 +183,15 @@ def reserve(ranked: list[Hit], steered: list[list[Hit]], k: int) -> list[Hit]:
     return top
 
 
-def reciprocal_rank_fusion(rankings: list[list[str]], k: int) -> dict[str, float]:
-    """RRF score per id: sum over rankings of 1 / (k + rank), rank starting at 1."""
+def reciprocal_rank_fusion(
+    rankings: list[list[str]], k: int, weights: Sequence[float] | None = None
+) -> dict[str, float]:
+    """RRF score per id: sum over rankings of weight / (k + rank), rank starting at 1."""
     fused: dict[str, float] = {}
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        weight = weights[n] if weights is not None else 1.0
         for rank, key in enumerate(ranking, start=1):
-            fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
+            fused[key] = fused.get(key, 0.0) + weight / (k + rank)
     return fused
 
 

@@ -130,6 +130,13 @@ class RetrievalSettings(_Section):
     steer_take: int = Field(
         default=3, ge=0, description="Passages each steered retrieval adds to the pool."
     )
+    retrieval_rank: float = Field(
+        default=1.0,
+        ge=0,
+        description="How much the retrieval order counts when passages are reordered by "
+        "their best sentence (the weight of its rank in a reciprocal rank fusion with the "
+        "sentence order, which counts 1). 0 orders passages by best sentence alone.",
+    )
 
 
 class AnswerSettings(_Section):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
+from rag.rerank import rerank_hits
 from rag.retrieve import diversify, reciprocal_rank_fusion
-from rag.types import Answer, Filters, Hit
+from rag.types import Answer, Filters, Hit, SentenceHit
 
 
 def _write(path: Path, title: str, body: str, date: str, source: str) -> None:
@@ -19,6 +22,46 @@ def test_rrf_rewards_agreement() -> None:
     fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], k=60)
     assert max(fused, key=lambda key: fused[key]) == "b"
     assert fused["a"] == 1 / 61 and fused["d"] == 1 / 62
+
+
+def test_rrf_weights_scale_each_ranking() -> None:
+    fused = reciprocal_rank_fusion([["a", "b"], ["b", "a"]], k=60, weights=[1.0, 2.0])
+    assert fused["b"] > fused["a"]
+    assert fused["a"] == 1 / 61 + 2 / 62
+
+
+def _passage(cid: str, text: str) -> Hit:
+    return Hit(
+        article_id=cid, chunk_id=cid, title=cid, text=text, start=0, end=len(text), score=0.1
+    )
+
+
+def _sentence(hit: Hit, score: float) -> SentenceHit:
+    return SentenceHit(hit=hit, text=hit.text, start=0, end=len(hit.text), score=score)
+
+
+@pytest.mark.parametrize(
+    ("sentence_scores", "keep", "expected"),
+    [
+        # By best sentence alone, retrieval's order is thrown away.
+        ({"a": 0.40, "b": 0.30, "c": 0.45, "d": 0.50}, 0.0, ["d", "c", "a", "b"]),
+        # Fused: retrieval's first passage, second by its sentence, keeps its place; the
+        # best sentence's passage, last retrieved, comes next.
+        ({"a": 0.40, "b": 0.30, "c": 0.45, "d": 0.50}, 1.0, ["a", "d", "c", "b"]),
+        # Retrieval counting more keeps more of its order.
+        ({"a": 0.40, "b": 0.30, "c": 0.45, "d": 0.50}, 3.0, ["a", "b", "c", "d"]),
+        # Must not fire: when both orders agree, nothing moves.
+        ({"a": 0.50, "b": 0.40, "c": 0.30, "d": 0.20}, 1.0, ["a", "b", "c", "d"]),
+    ],
+)
+def test_rerank_hits_fuses_retrieval_and_sentence_order(
+    sentence_scores: dict[str, float], keep: float, expected: list[str]
+) -> None:
+    hits = [_passage(c, f"passage {c}") for c in "abcd"]  # retrieval order
+    sentences = [_sentence(h, sentence_scores[h.chunk_id]) for h in hits]
+    ranked = rerank_hits(hits, sentences, keep=keep, rrf_k=60)
+    assert [h.chunk_id for h in ranked] == expected
+    assert [h.score for h in ranked] == [sentence_scores[c] for c in expected]
 
 
 def test_diversify_caps_passages_per_article() -> None:
