@@ -245,7 +245,8 @@ def _rewrite(
     if article is None or digest is None:
         return False
     chunks = chunk_article(article, settings.chunking)
-    vectors, sentence_vectors = embed_chunks(embedder, chunks)
+    late = settings.embedding.sentence_vectors == "late"
+    vectors, sentence_vectors = embed_chunks(embedder, chunks, late=late)
     store.write_article(article, chunks, vectors, digest, sentence_vectors)
     return True
 

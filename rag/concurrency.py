@@ -125,6 +125,15 @@ class SerialEmbedder:
         with self._lock:
             return self.inner.embed_query(text)
 
+    def embed_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[Vectors, list[list[Vectors | None]]]:
+        """``inner.embed_spans``, one call at a time (AttributeError when it has none)."""
+        inner = self.inner.embed_spans  # type: ignore[attr-defined]  # optional capability
+        with self._lock:
+            result: tuple[Vectors, list[list[Vectors | None]]] = inner(texts, spans)
+            return result
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 

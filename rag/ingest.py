@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from rag.chunking import chunk_article
 from rag.embeddings import Embedder, Vectors
 from rag.guard import instruction_spans, is_instruction
@@ -39,24 +41,59 @@ INSTRUCTION_SENTENCES = "instruction_sentences"
 _EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode() call
 
 
-def embed_chunks(embedder: Embedder, chunks: list[Chunk]) -> tuple[Vectors, list[Vectors]]:
-    """Each chunk's vector and its sentences' vectors, from one call to the embedder.
+def embed_chunks(
+    embedder: Embedder, chunks: list[Chunk], *, late: bool = False
+) -> tuple[Vectors, list[Vectors]]:
+    """Each chunk's vector and its sentences' vectors.
 
     A question is scored against every sentence of the passages it retrieves; storing
-    their vectors at ingest means a question embeds one string, not a hundred. Chunks
-    overlap by whole sentences, so each distinct sentence of an article is embedded once.
-    The chunk text is embedded too: the mean of its sentence vectors would save that, but
-    lost the quoted passage from the top 10 in 2 of 22 `time_dev` questions (README, 'Speed').
+    their vectors at ingest means a question embeds one string, not a hundred.
+
+    Separately (the default), each distinct sentence of an article is embedded once, in
+    the same call as the chunks (chunks overlap by whole sentences). The chunk text is
+    embedded too: the mean of its sentence vectors would save that, but lost the quoted
+    passage from the top 10 in 2 of 22 `time_dev` questions (README, 'Speed').
+
+    ``late`` (an embedder with ``embed_spans``): a chunk's sentence vectors are pooled from
+    the chunk's own pass through the model, so sentences cost no extra pass; a sentence
+    cut off by the model's token limit is embedded on its own.
     """
     spans = {(c.article_id, s.start, s.end): c.text[s.start - c.start : s.end - c.start]
              for c in chunks for s in c.sentences}  # fmt: skip
-    keys = list(spans)
-    vectors = embedder.embed([c.text for c in chunks] + [spans[k] for k in keys])
-    row = {k: len(chunks) + i for i, k in enumerate(keys)}
+    # A SerialEmbedder passes the call on to the model it wraps, which may not have it.
+    can_pool = hasattr(getattr(embedder, "inner", embedder), "embed_spans")
+    embed_spans = getattr(embedder, "embed_spans", None) if late and can_pool else None
+    if embed_spans is None:
+        keys = list(spans)
+        vectors = embedder.embed([c.text for c in chunks] + [spans[k] for k in keys])
+        row = {k: len(chunks) + i for i, k in enumerate(keys)}
+        per_chunk = [
+            vectors[[row[(c.article_id, s.start, s.end)] for s in c.sentences]] for c in chunks
+        ]
+        return vectors[: len(chunks)], per_chunk
+    offsets = [[(s.start - c.start, s.end - c.start) for s in c.sentences] for c in chunks]
+    vectors, pieces = embed_spans([c.text for c in chunks], offsets)
+    missing = list(
+        dict.fromkeys(
+            (c.article_id, s.start, s.end)
+            for c, found in zip(chunks, pieces, strict=True)
+            for s, vec in zip(c.sentences, found, strict=True)
+            if vec is None
+        )
+    )
+    alone = dict(zip(missing, embedder.embed([spans[k] for k in missing]), strict=True))
     per_chunk = [
-        vectors[[row[(c.article_id, s.start, s.end)] for s in c.sentences]] for c in chunks
+        np.stack(
+            [
+                vec if vec is not None else alone[(c.article_id, s.start, s.end)]
+                for s, vec in zip(c.sentences, found, strict=True)
+            ]
+        )
+        if c.sentences
+        else np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        for c, found in zip(chunks, pieces, strict=True)
     ]
-    return vectors[: len(chunks)], per_chunk
+    return vectors, per_chunk
 
 
 def content_hash(article: Article, settings: Settings) -> str:
@@ -182,7 +219,9 @@ class Ingester:
         todo = self.wire.assign(todo)  # after hashing: a group change is no content change
         chunked = [(a, chunks) for a in todo if (chunks := self._chunk(a)) is not None]
         vectors, sentence_vectors = embed_chunks(
-            self.embedder, [c for _, chunks in chunked for c in chunks]
+            self.embedder,
+            [c for _, chunks in chunked for c in chunks],
+            late=self.settings.embedding.sentence_vectors == "late",
         )
         writes: list[ArticleWrite] = []
         offset = 0

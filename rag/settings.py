@@ -58,6 +58,18 @@ class EmbeddingSettings(_Section):
         "built there on first use, ~20 s, and reused).",
     )
     batch_size: int = Field(default=64, ge=1, description="Texts per encode() batch.")
+    batch_tokens: int = Field(
+        default=1024,
+        ge=1,
+        description="ONNX backend: a batch holds at most this many tokens, counting each "
+        "text as long as the batch's longest (short sentences go many at once, passages few).",
+    )
+    sentence_vectors: Literal["late", "separate"] = Field(
+        default="late",
+        description="How a passage's sentence vectors are made at ingest: 'late' pools them "
+        "from the passage's own pass through the model (ONNX backend; other backends embed "
+        "each sentence), 'separate' embeds each sentence on its own (a second pass).",
+    )
     device: str = Field(default="cpu", description="torch device.")
 
 

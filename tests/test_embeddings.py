@@ -53,6 +53,54 @@ def test_onnx_query_is_the_same_vector_as_in_a_batch(onnx_embedder: OnnxEmbedder
     assert onnx_embedder.embed([]).shape == (0, 384)
 
 
+def test_late_chunking_pools_each_span_from_the_passage_pass(
+    onnx_embedder: OnnxEmbedder, torch_embedder: Embedder
+) -> None:
+    seed = SEED.read_text("utf-8")
+    text = seed[seed.index("Syrian leader Ahmed Sharaa") :][:900]  # prose, not the header lines
+    spans = [(s.start, s.end) for s in split_sentences(text)]
+    whole, pieces = onnx_embedder.embed_spans([text, "Aleppo"], [spans, []])
+    # The passage's own vector is exactly what embed() gives it.
+    assert float(whole[0] @ onnx_embedder.embed([text])[0]) > 0.9999
+    assert pieces[1] == []
+    alone = torch_embedder.embed([text[a:b] for a, b in spans])
+    got = [v for v in pieces[0] if v is not None]
+    assert len(got) == len(spans)  # 900 characters fit in the model's 256 tokens
+    sims = np.stack(got) @ alone.T
+    assert np.allclose(np.linalg.norm(np.stack(got), axis=1), 1.0, atol=1e-5)
+    # Read in context, each sentence's vector is still closest to that sentence alone
+    # (a very short line such as "Published: 2025-03-09" would take after its passage).
+    assert list(np.argmax(sims, axis=1)) == list(range(len(spans)))
+
+
+def test_late_chunking_gives_no_vector_to_a_span_past_the_token_limit(
+    onnx_embedder: OnnxEmbedder,
+) -> None:
+    text = "Aid convoys reached eastern Aleppo on Monday. " * 40 + "Talks resumed in Geneva."
+    tail = (len(text) - len("Talks resumed in Geneva."), len(text))
+    _, pieces = onnx_embedder.embed_spans([text], [[(0, 45), tail]])
+    assert pieces[0][0] is not None and pieces[0][1] is None
+
+
+def test_batches_hold_at_most_the_token_budget(model_cache: Path) -> None:
+    embedder = OnnxEmbedder(
+        EmbeddingSettings(batch_size=64, batch_tokens=200, cache_dir=model_cache),
+        "minilm-int8-pertoken",
+    )
+    texts = ["Short one."] * 30 + ["A longer sentence about the siege of Aleppo. " * 3] * 10
+    encodings = embedder._tokenizer.encode_batch(texts)
+    batches = embedder._batches(encodings)
+    assert sorted(i for b in batches for i in b) == list(range(len(texts)))
+    for batch in batches:
+        width = max(len(encodings[i].ids) for i in batch)
+        assert len(batch) == 1 or len(batch) * width <= 200
+    assert len(batches) > 2  # the budget, not batch_size, cut them
+    # Batching never changes a vector.
+    batched = embedder.embed(texts)
+    assert float(batched[0] @ embedder.embed_query(texts[0])) > 0.9999
+    assert float(batched[-1] @ embedder.embed_query(texts[-1])) > 0.9999
+
+
 def test_onnx_model_that_does_not_exist_is_a_clear_error(tmp_path: object) -> None:
     with pytest.raises(ConfigError, match=r"tokenizer\.json"):
         OnnxEmbedder(EmbeddingSettings(), f"{tmp_path}/none.onnx")

@@ -121,3 +121,23 @@ def test_a_store_without_sentence_vectors_still_answers_the_same(
     assert repaired.problems and not repaired.remaining
     hits = old.retrieve("who backed Assad?")
     assert set(old.store.sentence_vectors(hits)) == {h.chunk_id for h in hits}
+
+
+def test_late_sentence_vectors_fill_in_what_the_token_limit_cut(
+    embedder: Embedder, settings: Settings
+) -> None:
+    from rag.types import Article
+
+    body = "Aid convoys reached eastern Aleppo on Monday. " * 40 + "Talks resumed in Geneva."
+    one_chunk = settings.chunking.model_copy(update={"target_chars": 5000})
+    chunks = chunk_article(Article(id="a", title="t", text=body), one_chunk)
+    assert len(chunks) == 1
+    separate, per_separate = embed_chunks(embedder, chunks)
+    late, per_late = embed_chunks(embedder, chunks, late=True)
+    assert np.allclose(separate, late, atol=1e-4)  # the chunk's own vector is unchanged
+    assert per_late[0].shape == per_separate[0].shape
+    # The last sentence lies past the model's 256 tokens: embedded on its own instead.
+    assert float(per_late[0][-1] @ per_separate[0][-1]) > 0.9999
+    # The first ones come from the chunk's pass: close to, but not, the separate vectors.
+    first = float(per_late[0][0] @ per_separate[0][0])
+    assert 0.5 < first < 0.9999
