@@ -25,16 +25,19 @@ the survivors that name more of the question's entities in the sentence itself l
 6. ``wrong_period`` → ``time_mismatch``: when the question names a time, candidates whose
    own dates, or whose article's publication date, lie in another period are dropped;
    the reason says which periods the corpus does cover on the topic.
-7. ``predicate_absent`` → ``not_answered``: for short factoid questions, candidates
+7. ``other_instance`` → ``not_answered``: when the question asks about one of a numbered
+   series ("the first season", "stage 13", "the third president"), candidates that
+   number only other ones of it ("the tenth and final season") are dropped.
+8. ``predicate_absent`` → ``not_answered``: for short factoid questions, candidates
    without enough of the words saying what is asked (besides the names), in any of their
    forms ("won", "wins", "winner"), are dropped.
-8. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
+9. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
    expected type beyond those the question names are dropped (a person for "who", a
    number of the counted thing for "how many", a date for "when").
-9. ``role_unfilled`` → ``not_answered``: for "who is the CEO of Tesla?", candidates that
-   name no person, or name the position only as someone's former one ("Eric Schmidt,
-   former CEO of Google"), another owner's ("the CEO of Panasonic") or an award ("best
-   director"), are dropped.
+10. ``role_unfilled`` → ``not_answered``: for "who is the CEO of Tesla?", candidates that
+    name no person, or name the position only as someone's former one ("Eric Schmidt,
+    former CEO of Google"), another owner's ("the CEO of Panasonic") or an award ("best
+    director"), are dropped.
 
 ``filtered_out`` is decided by the pipeline: the filters excluded evidence that the
 unfiltered corpus has. Thresholds are settings (``answer.*``) and part of the settings
@@ -67,6 +70,7 @@ from rag.text import (
     expands,
     found,
     names,
+    ordinals_of,
     weighted_terms,
     word_forms,
     words,
@@ -566,6 +570,44 @@ _FACTOID_WORDS = 6
 _TAG_BATCH = 4
 
 
+def other_instance(ev: Evidence) -> CheckResult:
+    """Drop candidates about another one of the numbered series the question asks about.
+
+    "When will the first season of The Blacklist premiere?" is not answered by "The tenth
+    and final season … premiered on February 26", nor "the third president" by "the
+    second president". A sentence that names the asked one too ("seasons 1 and 2")
+    stays, as does one that numbers nothing.
+    """
+    inst = ev.spec.instance
+    if inst is None:
+        return None
+    others: set[str] = set()
+    kept = []
+    for s in ev.candidates:
+        named = ordinals_of(inst.noun, s.text)
+        if named and inst.ordinal not in named:
+            others |= named
+        else:
+            kept.append(s)
+    if kept:
+        return kept
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but their "
+        f"relevant sentences are about another {inst.noun} "
+        f"({', '.join(_nth(o) for o in sorted(others))}), not the {_nth(inst.ordinal)}.",
+    )
+
+
+def _nth(ordinal: str) -> str:
+    """ "1" → "1st", "12" → "12th", "last" → "final"."""
+    if not ordinal.isdigit():
+        return "final"
+    n = int(ordinal)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def predicate_absent(ev: Evidence) -> CheckResult:
     """Keep candidates that say what is asked, not only whom it is about.
 
@@ -668,6 +710,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("entity_absent", entity_absent),
     ("other_actor", other_actor),
     ("wrong_period", wrong_period),
+    ("other_instance", other_instance),
     # The predicate's words first: answer_type_absent tags candidates (the costly part)
     # only until it has enough, so the ones it keeps must already say what is asked.
     ("predicate_absent", predicate_absent),

@@ -14,7 +14,7 @@ quotes and markers stays as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from rag.answer import citation_for
 from rag.conflicts import find_conflicts
@@ -30,6 +30,7 @@ SOURCES_DISAGREE = "sources_disagree"
 """Abstention code: the sources give different values and nothing else can be said."""
 
 Members = dict[str, list[tuple[str, str | None]]]
+"""Wire group → [(article id, outlet)] of its stored articles."""
 
 
 def supports(claim: str, sentence: str, overlap: float) -> bool:
@@ -96,10 +97,17 @@ def _short(title: str, limit: int = 40) -> str:
 class NewsLens:
     """Adds wire copies, outlet counts, resolved dates and conflicts to answers."""
 
-    def __init__(self, settings: NewsSettings, annotator: Annotator, members: Members) -> None:
+    def __init__(
+        self,
+        settings: NewsSettings,
+        annotator: Annotator,
+        copies: Callable[[Sequence[str]], Members],
+    ) -> None:
+        """``copies`` gives the stored members of wire groups (``Store.wire_copies``); it
+        is asked once per answer, for the groups of the passages the answer shows."""
         self.settings = settings
         self.annotator = annotator
-        self.members = members
+        self.copies = copies
 
     def enrich(
         self, answer: Answer, answers: Sequence[SentenceHit], ranked: Sequence[SentenceHit]
@@ -107,7 +115,9 @@ class NewsLens:
         """``answer`` with the fields above; ``answers`` passed the checks, ``ranked`` is
         every scored sentence."""
         passages = {(s.hit.article_id, s.hit.start): s.hit for s in ranked}
-        citations = [self._citation(c, passages) for c in answer.citations]
+        groups = [h.wire_group or h.article_id for h in [*passages.values(), *answer.retrieved]]
+        members = self.copies(groups)
+        citations = [self._citation(c, passages, members) for c in answer.citations]
         by_n = {c.n: c for c in citations}
         sentences = [self._backing(s, by_n, ranked) for s in answer.sentences]
         conflicts = []
@@ -133,15 +143,17 @@ class NewsLens:
                 "sentences": sentences,
                 "conflicts": conflicts,
                 "as_of": max(newest, default=None),
-                "retrieved": [self._with_copies(h) for h in answer.retrieved],
+                "retrieved": [self._with_copies(h, members) for h in answer.retrieved],
             }
         )
 
-    def _with_copies(self, hit: Hit) -> Hit:
-        copies = carried_by(hit.article_id, hit.wire_group, self.members)
+    def _with_copies(self, hit: Hit, members: Members) -> Hit:
+        copies = carried_by(hit.article_id, hit.wire_group, members)
         return hit.model_copy(update={"also_carried_by": copies}) if copies else hit
 
-    def _citation(self, c: Citation, passages: dict[tuple[str, int], Hit]) -> Citation:
+    def _citation(
+        self, c: Citation, passages: dict[tuple[str, int], Hit], members: Members
+    ) -> Citation:
         hit = passages.get((c.article_id, c.context_start))
         group = hit.wire_group if hit is not None else None
         dates = []
@@ -151,7 +163,7 @@ class NewsLens:
         return c.model_copy(
             update={
                 "wire_group": group,
-                "also_carried_by": carried_by(c.article_id, group, self.members),
+                "also_carried_by": carried_by(c.article_id, group, members),
                 "event_dates": dates,
             }
         )

@@ -28,7 +28,7 @@ from rag.questions import parse_question, published_date
 from rag.rerank import Reranker, SentenceScorer, rerank_hits
 from rag.retrieve import Retriever, diversify, reserve, steer_filters, widen
 from rag.settings import Settings
-from rag.store import ArticleInfo, Store
+from rag.store import Store
 from rag.timeline import build_timeline
 from rag.types import (
     Answer,
@@ -41,7 +41,7 @@ from rag.types import (
     Turn,
 )
 from rag.verify import Verifier
-from rag.wire import collapse, wire_members
+from rag.wire import collapse
 
 if TYPE_CHECKING:  # ingest pulls in the loaders and MinHash: loaded by the commands that ingest
     from rag.ingest import ProgressCallback
@@ -130,24 +130,11 @@ class Pipeline:
         return Annotator(self.settings.answer.nlp_model)
 
     @shared_property
-    def article_infos(self) -> list[ArticleInfo]:
-        """Every stored article's metadata, read once per store generation: the corpus facts
-        and the wire members both need it, and at 10,000 articles a read costs ~0.5 s of a
-        cold ``rag ask``."""
-        return self.store.articles()
-
-    @shared_property
     def corpus_facts(self) -> tuple[list[str], dt.date | None]:
-        """The corpus's outlet names and latest publication date (for question parsing)."""
-        outlets: set[str] = set()
-        latest: dt.date | None = None
-        for info in self.article_infos:
-            if info.get("source"):
-                outlets.add(str(info["source"]))
-            day = published_date(str(info.get("published_at") or "") or None)
-            if day is not None and (latest is None or day > latest):
-                latest = day
-        return sorted(outlets), latest
+        """The corpus's outlet names and latest publication date (for question parsing),
+        as the last writer recorded them (``Store.corpus_facts``)."""
+        facts = self.store.corpus_facts()
+        return facts.outlets, published_date(facts.latest)
 
     def parse(self, question: str, *, as_of: dt.date | None = None) -> QuestionSpec:
         """The question as every stage reads it: ``rag.questions.parse_question``.
@@ -160,14 +147,13 @@ class Pipeline:
 
     def _changed(self) -> None:
         """Forget everything derived from the stored corpus (after a write)."""
-        for name in ("retriever", "article_infos", "corpus_facts", "news"):
+        for name in ("retriever", "corpus_facts", "news"):
             self.__dict__.pop(name, None)
 
     @shared_property
     def news(self) -> NewsLens:
         """Wire copies, outlet counts, resolved dates and conflicts (``rag.news``)."""
-        members = wire_members(self.article_infos)
-        return NewsLens(self.settings.news, self.annotator, members)
+        return NewsLens(self.settings.news, self.annotator, self.store.wire_copies)
 
     @shared_property
     def reranker(self) -> Reranker | None:

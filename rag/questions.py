@@ -27,8 +27,18 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rag.text import STOPWORDS, content_terms, months, names, words, years
-from rag.types import Period, QuestionSpec, Role, SentenceHit
+from rag.text import (
+    ORDINAL,
+    SEQUENCE_NOUNS,
+    STOPWORDS,
+    content_terms,
+    months,
+    names,
+    ordinal_value,
+    words,
+    years,
+)
+from rag.types import Instance, Period, QuestionSpec, Role, SentenceHit
 
 # Nouns that name what a "which …" / "what …" question wants. The first of them after the
 # wh-word decides, whatever modifiers come before it ("which Texas-based publisher",
@@ -116,11 +126,12 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"^when\b|\b(what|which) (year|date|day|month|week)\b|\bon what (date|day)\b|"
-            r"^(in )?what year\b|"
+            # "(?!-)": "men's year-end No 1" is no year
+            r"^when\b|\b(what|which) (year|date|day|month|week)\b(?!-)|\bon what (date|day)\b|"
+            r"^(in )?what year\b(?!-)|"
             # "What is the release date of …", "What is the date of the 2021 NBA Draft?"
             r"^(what|which) (is|was|are|were) (the |its |their )?([\w'’-]+ ){0,2}?"
-            r"(date|year|day)\b|"
+            r"(date|year|day)\b(?!-)|"
             # A keyword query: "Xenoblade Chronicles 2 release date"
             r"^(?!(what|which|who|how|why)\b)[^?]*\b(release|premiere|launch|air) date\??$"
         ),
@@ -268,6 +279,7 @@ def parse_question(
         latest=bool(LATEST.search(q)),
         asked=asked,
         role=asked_role(q),
+        instance=asked_instance(q),
     )
 
 
@@ -356,6 +368,22 @@ def asked_role(question: str) -> Role | None:
             )
             owner = (m.group("of") or "").strip(" ,'’\"“”") or None
             return Role(noun=m.group("role").lower(), of=owner, past=past)
+    return None
+
+
+def asked_instance(question: str) -> Instance | None:
+    """The one of a numbered series ``question`` asks about: "the *first season* of The
+    Blacklist", "*stage 13*", "the *third president*". "The final season" names no number
+    (it may be the tenth), so it is not one."""
+    # A common noun only: in a name ("20th Century Fox", "21st Century Fox") the
+    # number is part of the name, and the other name may still be the answer's subject.
+    m = re.search(rf"\b(?i:({ORDINAL}))\s+([a-z][\w-]*)", question)
+    if m and ordinal_value(m.group(1)) != "last" and m.group(2) not in STOPWORDS:
+        return Instance(noun=m.group(2), ordinal=ordinal_value(m.group(1)))
+    nouns = "|".join(SEQUENCE_NOUNS)
+    m = re.search(rf"\b(?i:({nouns}))\s+(\d{{1,3}})(?![\d,.]\d)\b", question)
+    if m:
+        return Instance(noun=m.group(1).lower(), ordinal=m.group(2))
     return None
 
 
@@ -659,7 +687,8 @@ def period_fit(
 
     For an event period, the sentence's own dates decide first: a year inside the period
     (a 2017 article recalling "the 2013 attack" fits 2013), or the period's month named
-    with no other year; a year outside it conflicts. Without dates, the article's
+    with no year, when the publication date puts that month in the period; a year outside
+    it conflicts. Without dates, the article's
     publication date decides: from the period's start to ``slack_days`` after its end
     fits; before the start conflicts (a report cannot precede its event); up to
     ``recall_days`` after the end is unknown (background told later); later conflicts.
@@ -687,7 +716,15 @@ def period_fit(
             fits.append(1 if any(p.start.year <= y <= p.end.year for y in named) else -1)
             continue
         if p.granularity in ("day", "month") and p.start.month in months(sentence.text):
-            fits.append(1)
+            # A month named without a year is its latest one by the publication date (or
+            # the next month's: "in April" in a March article): "a March 16 airstrike" in
+            # an April 2017 article is March 2017, not the March 2025 asked about.
+            if published is None:
+                fits.append(1)
+            else:
+                ahead = p.start.month <= published.month + 1
+                year = published.year if ahead else published.year - 1
+                fits.append(1 if p.start.year <= year <= p.end.year else -1)
             continue
         if published is None:
             fits.append(0)

@@ -20,7 +20,7 @@ import sqlite3
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -63,6 +63,28 @@ class ArticleInfo(dict[str, Any]):
     """Article metadata as stored (no text): id, title, source, url, published_at, chunks…"""
 
 
+class CorpusFacts(NamedTuple):
+    """What question parsing needs to know of the whole corpus."""
+
+    outlets: list[str]
+    """Every outlet name, sorted."""
+    latest: str | None
+    """The newest publication date (ISO ``YYYY-MM-DD``), None when no article is dated."""
+
+
+def facts_of(infos: Iterable[dict[str, Any]]) -> CorpusFacts:
+    """The corpus facts of these article records (``Store.articles()`` rows)."""
+    outlets: set[str] = set()
+    latest: str | None = None
+    for info in infos:
+        if info.get("source"):
+            outlets.add(str(info["source"]))
+        day = str(info.get("published_at") or "")[:10]  # ISO dates sort as text
+        if day and (latest is None or day > latest):
+            latest = day
+    return CorpusFacts(sorted(outlets), latest)
+
+
 class Store(Protocol):
     """What the pipeline needs from a vector store."""
 
@@ -90,6 +112,14 @@ class Store(Protocol):
 
     def articles(self) -> list[ArticleInfo]:
         """Metadata of every stored article."""
+        ...
+
+    def corpus_facts(self) -> CorpusFacts:
+        """The outlets and the newest publication date of the stored articles."""
+        ...
+
+    def wire_copies(self, groups: Sequence[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """Group id → [(article id, outlet)] of the stored articles of those wire groups."""
         ...
 
     def write_articles(self, items: Sequence[ArticleWrite]) -> None:
@@ -241,15 +271,49 @@ class ChromaStore:
             return _State(0, f"{self._prefix}-chunks", f"{self._prefix}-articles")
         return _State(int(meta["generation"]), str(meta["chunks"]), str(meta["articles"]))
 
-    def _write_manifest(self, state: _State) -> None:
-        self._manifest().modify(
-            metadata={
-                "kind": "manifest",
-                "generation": state.generation,
-                "chunks": state.chunks,
-                "articles": state.articles,
-            }
+    def _write_manifest(self, state: _State, facts: CorpusFacts | None = None) -> None:
+        meta: dict[str, Any] = {
+            "kind": "manifest",
+            "generation": state.generation,
+            "chunks": state.chunks,
+            "articles": state.articles,
+        }
+        if facts is not None:
+            meta["facts"] = json.dumps(facts._asdict())
+        self._manifest().modify(metadata=meta)
+
+    def corpus_facts(self) -> CorpusFacts:
+        """The outlets and the newest publication date of the stored articles.
+
+        Writers record them in the manifest when they commit, so a reader (a cold ``rag
+        ask``) does not read every article's metadata for them: at 10,000 articles that
+        read is half a second, and it grows with the corpus. A store written before that
+        (or by a write that failed half way) has none; they are then worked out from the
+        articles.
+        """
+        meta = self._read(lambda: self._manifest().metadata or {})
+        if int(meta.get("generation", -1)) == self._state.generation and "facts" in meta:
+            with contextlib.suppress(ValueError, TypeError, KeyError):
+                found = json.loads(str(meta["facts"]))
+                return CorpusFacts([str(o) for o in found["outlets"]], found["latest"])
+        return facts_of(self.articles())
+
+    def wire_copies(self, groups: Sequence[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """Group id → [(article id, outlet)] of the stored articles of those wire groups
+        (``rag.wire``): one read for the few groups an answer cites, not the whole corpus."""
+        wanted = sorted(set(groups))
+        if not wanted:
+            return {}
+        got = self._read(
+            lambda: self._articles.get(where={"wire_group": {"$in": wanted}}, include=["metadatas"])
         )
+        out: dict[str, list[tuple[str, str | None]]] = {}
+        for article_id, meta in sorted(zip(got["ids"], got["metadatas"], strict=True)):
+            source = meta.get("source")
+            out.setdefault(str(meta["wire_group"]), []).append(
+                (article_id, str(source) if source else None)
+            )
+        return out
 
     def _open_collections(self, *, check_model: bool = True, create: bool = False) -> None:
         """Open the collections the state names; only a writer (or a new store) creates them.
@@ -337,7 +401,10 @@ class ChromaStore:
                     yield write
                 finally:  # also after a failure: part of the write may be stored
                     if write.changed:
-                        self._commit(self._state._replace(generation=write.generation))
+                        self._commit(
+                            self._state._replace(generation=write.generation),
+                            _facts_or_none(self),
+                        )
                 return
             token = f"g{self._state.generation + 1}-{uuid.uuid4().hex[:6]}"
             aside = _State(
@@ -355,16 +422,16 @@ class ChromaStore:
                 self._drop_collections([aside.chunks, aside.articles])
                 raise
             old = self._state
-            self._commit(aside)
+            self._commit(aside, _facts_or_none(staged))
             self._drop_collections([old.chunks, old.articles])
 
     def _drop_strays(self) -> None:
         """Drop collections a killed rebuild left half-built (we hold the lock: none is live)."""
         self._drop_collections(self.stray_collections())
 
-    def _commit(self, state: _State) -> None:
+    def _commit(self, state: _State, facts: CorpusFacts | None = None) -> None:
         self._packed.clear()  # chunk ids are reused when an article changes
-        self._write_manifest(state)
+        self._write_manifest(state, facts)
         self._state = state
         self._open_collections(check_model=False)
 
@@ -660,6 +727,15 @@ class ChromaStore:
         ours = re.compile(rf"^{re.escape(self._prefix)}-(chunks|articles)-g\d+-[0-9a-f]+$")
         names = (c if isinstance(c, str) else c.name for c in self._client.list_collections())
         return sorted(n for n in names if ours.match(n) and n not in live)
+
+
+def _facts_or_none(store: ChromaStore) -> CorpusFacts | None:
+    """The facts of what ``store`` holds; None when they cannot be read (the write that
+    is committing may have failed for the same reason, and its error is the one to see)."""
+    try:
+        return facts_of(store._all_articles())
+    except Exception:  # noqa: BLE001 - chromadb raises a bare Exception for a lost connection
+        return None
 
 
 def _parse_iso(value: str) -> dt.date | dt.datetime:

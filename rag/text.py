@@ -124,6 +124,51 @@ def names(text: str, *, initial: bool = False) -> set[str]:
     return found
 
 
+_ORDINAL_WORDS = {
+    w: i
+    for i, w in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
+        "twentieth".split(),
+        start=1,
+    )
+}
+ORDINAL = r"(?:\d{1,3}(?:st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS) + r"|final|last)"
+"""An ordinal as news writes it: "92nd", "tenth", "final"."""
+SEQUENCE_NOUNS = frozenset(
+    "season episode series stage round leg week game match chapter volume part phase "
+    "edition book day".split()
+)
+"""Nouns whose instances are numbered after them: "season 3", "stage 21", "Game 7"."""
+
+
+def ordinal_value(token: str) -> str:
+    """ "92nd" → "92", "tenth" → "10", "final" and "last" → "last"."""
+    low = token.lower()
+    if low in ("final", "last"):
+        return "last"
+    if low in _ORDINAL_WORDS:
+        return str(_ORDINAL_WORDS[low])
+    return low.rstrip("stndrh") or low
+
+
+def ordinals_of(noun: str, text: str) -> set[str]:
+    """Which instances of ``noun`` ``text`` names by number: "the tenth and final season"
+    → {"10", "last"}; "Season 3" → {"3"}; "the 91st Academy Awards" (noun "academy") →
+    {"91"}. Empty when ``noun`` is not numbered there."""
+    name = re.escape(noun)
+    out: set[str] = set()
+    chain = rf"({ORDINAL}(?:\s*(?:,|and|or|&)\s*{ORDINAL})*)"
+    before = re.compile(rf"\b{chain}\s+(?:[a-z-]+\s+)?{name}s?\b", re.I)
+    for m in before.finditer(text):
+        out |= {ordinal_value(t) for t in re.findall(ORDINAL, m.group(1), re.I)}
+    if noun.lower() in SEQUENCE_NOUNS:
+        number = r"\d{1,3}(?![\d,.]\d)\b"
+        after = re.compile(rf"\b{name}s?\s+({number}(?:\s*(?:,|and|or|&)\s*{number})*)", re.I)
+        out |= {n for m in after.finditer(text) for n in re.findall(r"\d+", m.group(1))}
+    return out
+
+
 def years(text: str) -> set[int]:
     """Four-digit years (1900–2099) mentioned in the text."""
     return {int(y) for y in _YEAR.findall(text)}

@@ -125,6 +125,13 @@ class Role(_Record):
     )
 
 
+class Instance(_Record):
+    """Which one of a numbered series a question asks about ("the first season")."""
+
+    noun: str = Field(description="The numbered thing, as written ('season', 'stage').")
+    ordinal: str = Field(description="Its number: 'first' and '1st' are '1', 'season 3' is '3'.")
+
+
 class QuestionSpec(_Record):
     """A question parsed once (``rag.questions.parse_question``); every later stage reads it."""
 
@@ -180,6 +187,12 @@ class QuestionSpec(_Record):
         default=None,
         description="The position whose holder a 'who is the <position> of …' question asks "
         "for: the answer names a person holding it, not a former holder or another's.",
+    )
+    instance: Instance | None = Field(
+        default=None,
+        description="The one of a numbered series the question asks about ('the first "
+        "season of The Blacklist', 'stage 13'): a sentence about another one of them ('the "
+        "tenth season') is about something else.",
     )
 
 

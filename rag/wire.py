@@ -105,17 +105,6 @@ def _ints(sig: MinHash) -> list[int]:
     return [int(v) for v in sig.hashvalues]
 
 
-def wire_members(stored: Iterable[dict[str, Any]]) -> dict[str, list[tuple[str, str | None]]]:
-    """Group id → [(article id, outlet)] of every stored article, from ``Store.articles()``."""
-    members: dict[str, list[tuple[str, str | None]]] = {}
-    for info in stored:
-        meta = json.loads(str(info.get("meta_json") or "{}"))
-        group = str(meta.get(WIRE_GROUP) or info["id"])
-        source = info.get("source")
-        members.setdefault(group, []).append((str(info["id"]), str(source) if source else None))
-    return members
-
-
 def collapse(hits: Sequence[Hit]) -> list[Hit]:
     """One article per wire group: later copies are dropped, their outlets noted.
 

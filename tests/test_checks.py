@@ -20,6 +20,7 @@ from rag.abstain import (
     mentions,
     names_absent,
     other_actor,
+    other_instance,
     predicate_absent,
     role_unfilled,
     wrong_period,
@@ -35,6 +36,7 @@ from rag.text import (
     debris_prefix,
     expands,
     named_instances,
+    ordinals_of,
     word_forms,
 )
 from rag.types import Hit, SentenceHit, Span
@@ -78,10 +80,64 @@ def test_checks_are_named_and_ordered() -> None:
         "entity_absent",
         "other_actor",
         "wrong_period",
+        "other_instance",
         "predicate_absent",
         "answer_type_absent",
         "role_unfilled",
     ]
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        (
+            "When will the first season of The Blacklist premiere?",
+            "The tenth and final season of The Blacklist premiered on February 26.",
+            True,
+        ),
+        (
+            "Who was the third president of the United States?",
+            "John Adams was the second president of the United States.",
+            True,
+        ),
+        ("Who won stage 13 of the Tour de France?", "Van Aert won stage 21 in Paris.", True),
+        # must not fire: the asked one is named, alone or among others
+        (
+            "When will the first season of The Blacklist premiere?",
+            "The first season of The Blacklist premiered on September 23, 2013.",
+            False,
+        ),
+        ("Who won stage 13 of the Tour?", "Cavendish won stages 13 and 14.", False),
+        ("Who was the third president?", "Jefferson, the third president, died in 1826.", False),
+        # a number inside a name is the name's
+        ("Who acquired 20th Century Fox?", "Disney acquired 21st Century Fox in 2019.", False),
+        # nothing numbered in the sentence, or nothing numbered in the question
+        ("When did the first season air?", "The show premiered on NBC in 2013.", False),
+        ("When does the final season air?", "The tenth season airs in February.", False),
+        ("Who won the 2021 Tour de France?", "Pogacar won the 2020 Tour de France.", False),
+    ],
+)
+def test_other_instance(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    result = other_instance(_ev(question, [_sent(text)], annotator))
+    assert _fires(result) is fires
+    if fires:
+        assert isinstance(result, Draft) and "not the" in (result.abstain_reason or "")
+
+
+@pytest.mark.parametrize(
+    ("noun", "text", "named"),
+    [
+        ("season", "The tenth and final season of The Blacklist", {"10", "last"}),
+        ("season", "Seasons 2 and 3 are streaming", {"2", "3"}),
+        ("academy", "the 91st Academy Awards", {"91"}),
+        ("stage", "the final stage of the 2021 Tour", {"last"}),
+        ("season", "Season 3, 2021", {"3"}),  # a year after a comma is no season
+        ("season", "a season of 30 games in 2021", set()),
+        ("week", "the first full week of talks", {"1"}),
+    ],
+)
+def test_ordinals_of(noun: str, text: str, named: set[str]) -> None:
+    assert ordinals_of(noun, text) == named
 
 
 @pytest.mark.parametrize(
@@ -178,6 +234,24 @@ def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotat
             "2016-10-20",
             False,
         ),
+        (
+            "How many civilians were killed in the March 2025 violence?",
+            "A March 16 airstrike killed dozens of civilians in Aleppo.",
+            "2017-04-05",
+            True,
+        ),  # a month without a year is the article's: March 2017
+        (
+            "How many civilians were killed in the March 2025 violence?",
+            "The violence that began on March 6 killed 745 civilians.",
+            "2025-04-20",
+            False,
+        ),  # the same month without a year, in an article of the time
+        (
+            "What happened in December 2024?",
+            "In December, rebels entered Damascus.",
+            "2025-01-15",
+            False,
+        ),  # last December, from a January article
         (
             "What happened in March 2025?",
             "Clashes broke out on the coast.",

@@ -17,6 +17,7 @@ from rag.errors import EmbeddingModelMismatch, RagError
 from rag.loaders import load_file
 from rag.pipeline import Pipeline
 from rag.settings import EmbeddingSettings
+from rag.store import facts_of
 
 pytestmark = pytest.mark.server
 
@@ -146,3 +147,58 @@ def test_article_text_round_trips_through_the_store(pipeline: Pipeline, seed_dir
     assert str(stored.published_at) == "2025-03-09"
     for hit in pipeline.store.iter_chunks():
         assert stored.text[hit.start : hit.end] == hit.text
+
+
+def _article(path: Path, title: str, body: str, date: str, source: str) -> Path:
+    path.write_text(f"Title: {title}\nPublished: {date}\nSource: {source}\n\n{body}\n", "utf-8")
+    return path
+
+
+def test_corpus_facts_are_recorded_by_each_write(pipeline: Pipeline, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    _article(folder / "a.txt", "Dam", "Engineers inspected the Tabqa dam.", "2017-03-01", "SANA")
+    _article(folder / "b.txt", "Bread", "Bread prices doubled in Aleppo.", "2016-05-02", "Reuters")
+    pipeline.ingest([folder])
+    store = pipeline.store
+    assert json.loads(store._manifest().metadata["facts"]) == {
+        "outlets": ["Reuters", "SANA"],
+        "latest": "2017-03-01",
+    }
+    assert store.corpus_facts() == facts_of(store.articles())
+    assert str(pipeline.parse("What happened last year?").reference_date) == "2017-03-01"
+    # A delete records them again: the newest article and its outlet are gone.
+    (sana,) = [a["id"] for a in store.articles() if a["source"] == "SANA"]
+    pipeline.delete_articles([sana])
+    assert pipeline.store.corpus_facts() == (["Reuters"], "2016-05-02")
+    # A store whose manifest has none (written by an older version) works them out.
+    state = pipeline.store._state
+    pipeline.store._write_manifest(state)
+    assert "facts" not in (pipeline.store._manifest().metadata or {})
+    assert pipeline.store.corpus_facts() == (["Reuters"], "2016-05-02")
+
+
+def test_wire_copies_are_read_for_the_cited_groups(pipeline: Pipeline, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    story = (
+        "Government forces retook the town of Palmyra from Islamic State fighters on Sunday, "
+        "killing 40 of them, a military source told state media, after weeks of fighting around "
+        "the ancient city. Engineers began clearing mines from the ruins on Monday."
+    )
+    _article(folder / "a.txt", "Palmyra retaken", story, "2017-03-02", "SANA")
+    _article(folder / "b.txt", "Army retakes Palmyra", story, "2017-03-02", "Ahram")
+    _article(folder / "c.txt", "Bread", "Bread prices doubled in Aleppo.", "2016-05-02", "Reuters")
+    pipeline.ingest([folder])
+    infos = {a["source"]: a for a in pipeline.store.articles()}
+    group = infos["SANA"]["wire_group"]
+    assert infos["Ahram"]["wire_group"] == group != infos["Reuters"]["wire_group"]
+    copies = pipeline.store.wire_copies([group, infos["Reuters"]["wire_group"], "no-such-group"])
+    assert sorted(source for _, source in copies[group]) == ["Ahram", "SANA"]
+    assert len(copies[infos["Reuters"]["wire_group"]]) == 1
+    assert "no-such-group" not in copies
+    answer = pipeline.ask("How many Islamic State fighters were killed in Palmyra?")
+    assert answer.citations, answer.abstain_reason
+    cited = answer.citations[0]
+    other = "Ahram" if cited.source == "SANA" else "SANA"
+    assert cited.also_carried_by == [other]

@@ -372,7 +372,7 @@ def test_nothing_verified_but_values_differ_abstains_with_sources_disagree() -> 
         sent("a", "reuters", "The chemical attack killed 72 people in the town."),
         sent("b", "sana", "The chemical attack killed 20 people in the town."),
     ]
-    lens = NewsLens(NewsSettings(), annotator(), {})
+    lens = NewsLens(NewsSettings(), annotator(), lambda groups: {})
     abstained = Answer(question="q", answer="", abstained=True, abstain_code="not_answered")
     out = lens.enrich(abstained, answers, answers)
     assert out.abstain_code == SOURCES_DISAGREE and out.abstained

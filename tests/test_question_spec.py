@@ -51,6 +51,7 @@ REF = dt.date(2025, 3, 9)  # a Sunday
         # must not fire: a date or place word that is not what is asked
         ("What was the outcome of the vote?", "other"),
         ("Why was the release date moved?", "other"),
+        ("What is men's year-end No 1 in tennis in 2019?", "other"),  # "year-end" is no year
         # must not fire: no answer type cue at all
         ("Describe the humanitarian situation in Idlib.", "other"),
         ("What happened to the city?", "other"),
@@ -284,3 +285,27 @@ def test_ordinal_suffixes_are_not_predicate_words() -> None:
     spec = parse_question("Which actor won Best Actor at the 92nd Academy Awards?")
     assert "nd" not in spec.predicate
     assert parse_question("Who acquired 20th Century Fox?").predicate == ["acquir"]
+
+
+@pytest.mark.parametrize(
+    ("question", "instance"),
+    [
+        ("When will the first season of The Blacklist premiere?", ("season", "1")),
+        ("Who won stage 13?", ("stage", "13")),
+        ("Who won stage 13 of the Tour de France?", ("stage", "13")),
+        ("Who won Game 7 of the 2016 World Series?", ("game", "7")),
+        ("Who was the third president of the United States?", ("president", "3")),
+        # must not fire: "final" may be any number; an ordinal before a function word;
+        # a year or a count is no instance
+        ("When does the final season of Ozark air?", None),
+        ("Who came first in the 2021 Tour de France?", None),
+        ("How many people died in 2016?", None),
+        ("Who won season 2021?", None),
+        # a number inside a name is part of the name
+        ("Who acquired 20th Century Fox?", None),
+        ("Which actor won Best Actor at the 92nd Academy Awards?", None),
+    ],
+)
+def test_instance(question: str, instance: tuple[str, str] | None) -> None:
+    spec = parse_question(question)
+    assert (spec.instance and (spec.instance.noun, spec.instance.ordinal)) == instance
