@@ -24,6 +24,12 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 FAKES = SHARED_DATA / "fa_kes_syria" / "articles_dev.jsonl"
 
 
+def write_article(path: Path, title: str, body: str, date: str, source: str) -> Path:
+    """A plain-text article file with its header lines, as `rag ingest` reads them."""
+    path.write_text(f"Title: {title}\nPublished: {date}\nSource: {source}\n\n{body}\n", "utf-8")
+    return path
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--chroma-server HOST:PORT``: run the store tests against that `chroma run`."""
     parser.addoption(

@@ -18,6 +18,7 @@ from rag.loaders import load_file
 from rag.pipeline import Pipeline
 from rag.settings import EmbeddingSettings
 from rag.store import facts_of
+from tests.conftest import write_article
 
 pytestmark = pytest.mark.server
 
@@ -149,16 +150,15 @@ def test_article_text_round_trips_through_the_store(pipeline: Pipeline, seed_dir
         assert stored.text[hit.start : hit.end] == hit.text
 
 
-def _article(path: Path, title: str, body: str, date: str, source: str) -> Path:
-    path.write_text(f"Title: {title}\nPublished: {date}\nSource: {source}\n\n{body}\n", "utf-8")
-    return path
-
-
 def test_corpus_facts_are_recorded_by_each_write(pipeline: Pipeline, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
-    _article(folder / "a.txt", "Dam", "Engineers inspected the Tabqa dam.", "2017-03-01", "SANA")
-    _article(folder / "b.txt", "Bread", "Bread prices doubled in Aleppo.", "2016-05-02", "Reuters")
+    write_article(
+        folder / "a.txt", "Dam", "Engineers inspected the Tabqa dam.", "2017-03-01", "SANA"
+    )
+    write_article(
+        folder / "b.txt", "Bread", "Bread prices doubled in Aleppo.", "2016-05-02", "Reuters"
+    )
     pipeline.ingest([folder])
     store = pipeline.store
     assert json.loads(store._manifest().metadata["facts"]) == {
@@ -186,9 +186,11 @@ def test_wire_copies_are_read_for_the_cited_groups(pipeline: Pipeline, tmp_path:
         "killing 40 of them, a military source told state media, after weeks of fighting around "
         "the ancient city. Engineers began clearing mines from the ruins on Monday."
     )
-    _article(folder / "a.txt", "Palmyra retaken", story, "2017-03-02", "SANA")
-    _article(folder / "b.txt", "Army retakes Palmyra", story, "2017-03-02", "Ahram")
-    _article(folder / "c.txt", "Bread", "Bread prices doubled in Aleppo.", "2016-05-02", "Reuters")
+    write_article(folder / "a.txt", "Palmyra retaken", story, "2017-03-02", "SANA")
+    write_article(folder / "b.txt", "Army retakes Palmyra", story, "2017-03-02", "Ahram")
+    write_article(
+        folder / "c.txt", "Bread", "Bread prices doubled in Aleppo.", "2016-05-02", "Reuters"
+    )
     pipeline.ingest([folder])
     infos = {a["source"]: a for a in pipeline.store.articles()}
     group = infos["SANA"]["wire_group"]

@@ -12,10 +12,7 @@ from rag.pipeline import Pipeline
 from rag.rerank import rerank_hits
 from rag.retrieve import diversify, reciprocal_rank_fusion
 from rag.types import Answer, Filters, Hit, SentenceHit
-
-
-def _write(path: Path, title: str, body: str, date: str, source: str) -> None:
-    path.write_text(f"Title: {title}\nPublished: {date}\nSource: {source}\n\n{body}\n", "utf-8")
+from tests.conftest import write_article
 
 
 def test_rrf_rewards_agreement() -> None:
@@ -86,14 +83,14 @@ def test_diversify_drops_wire_copies_of_one_story() -> None:
 def test_bm25_follows_ingest_update_and_prune(pipeline: Pipeline, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
-    _write(
+    write_article(
         folder / "a.txt",
         "Dam",
         "Engineers inspected the Tabqa dam on Monday.",
         "2017-03-01",
         "SANA",
     )
-    _write(
+    write_article(
         folder / "b.txt",
         "Bread",
         "Bread prices doubled in Aleppo markets.",
@@ -105,7 +102,7 @@ def test_bm25_follows_ingest_update_and_prune(pipeline: Pipeline, tmp_path: Path
     assert index.load() and index.size == 2
     top_id = index.search("Tabqa dam", 5, Filters())[0][0]
     assert pipeline.store.get_chunks([top_id])[0][0].title == "Dam"
-    _write(
+    write_article(
         folder / "a.txt",
         "Dam",
         "Engineers drained the Mosul reservoir on Monday.",
@@ -123,8 +120,10 @@ def test_bm25_follows_ingest_update_and_prune(pipeline: Pipeline, tmp_path: Path
 def test_bm25_applies_the_same_filters(pipeline: Pipeline, tmp_path: Path) -> None:
     folder = tmp_path / "news"
     folder.mkdir()
-    _write(folder / "a.txt", "A", "Aid trucks entered Idlib province.", "2017-03-01", "SANA")
-    _write(folder / "b.txt", "B", "Aid trucks were blocked outside Idlib.", "2019-06-01", "Reuters")
+    write_article(folder / "a.txt", "A", "Aid trucks entered Idlib province.", "2017-03-01", "SANA")
+    write_article(
+        folder / "b.txt", "B", "Aid trucks were blocked outside Idlib.", "2019-06-01", "Reuters"
+    )
     pipeline.ingest([folder])
     index = LexicalIndex(pipeline.settings.lexical_folder())
     index.load()
@@ -147,14 +146,14 @@ def test_lexical_only_match_is_retrieved_with_a_dense_score(
     folder = tmp_path / "news"
     folder.mkdir()
     for i in range(30):
-        _write(
+        write_article(
             folder / f"n{i}.txt",
             f"Note {i}",
             f"Shelling hit district {i} of the city overnight.",
             "2016-01-01",
             "X",
         )
-    _write(
+    write_article(
         folder / "code.txt",
         "Codes",
         "The operation was code-named Euphrates Shield XK-77.",
