@@ -324,7 +324,9 @@ class Pipeline:
             settings_hash=self.settings.settings_hash(),
             timings_ms=timings,
         )
-        yield self.news.enrich(final, decision.answers, ranked)  # rag.news
+        with self.gate.reading():  # enrich reads the wire copies of what the answer shows
+            enriched = self.news.enrich(final, decision.answers, ranked)  # rag.news
+        yield enriched
 
     def _standalone(self, question: str, history: Sequence[Turn]) -> str:
         uses_llm = self.settings.answer.backend != "extractive"
