@@ -115,7 +115,13 @@ class NewsLens:
         """``answer`` with the fields above; ``answers`` passed the checks, ``ranked`` is
         every scored sentence."""
         passages = {(s.hit.article_id, s.hit.start): s.hit for s in ranked}
-        groups = [h.wire_group or h.article_id for h in [*passages.values(), *answer.retrieved]]
+        # Only the groups the answer shows: its cited passages and its retrieved ones.
+        cited = [passages.get((c.article_id, c.context_start)) for c in answer.citations]
+        groups = [h.wire_group or h.article_id for h in answer.retrieved]
+        groups += [
+            h.wire_group or h.article_id if h is not None else c.article_id
+            for c, h in zip(answer.citations, cited, strict=True)
+        ]
         members = self.copies(groups)
         citations = [self._citation(c, passages, members) for c in answer.citations]
         by_n = {c.n: c for c in citations}
