@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 import chromadb
 import numpy as np
+from filelock import FileLock, Timeout
 
 from rag.embeddings import Vectors, pack_vectors, unpack_vectors
 from rag.errors import EmbeddingModelMismatch, StoreError
@@ -220,12 +221,15 @@ class ChromaStore:
             self.location = f"{'https' if cfg.ssl else 'http'}://{cfg.host}:{cfg.port}"
         else:
             self.location = str(settings.store.resolve())
-        self._client = self._open_client()
         self._prefix = cfg.collection
         self._pinned = False
         self._refresh_lock = threading.RLock()
         # Packed sentence vectors of chunks read lately, by chunk id (see _remember).
         self._packed: OrderedDict[str, str] = OrderedDict()
+        with self._opening():
+            self._client = self._open_client()
+            self._state = self._read_manifest()
+            self._open_collections(check_model=not rebuild, create=self._state.generation == 0)
         # A file lock excludes writers on one machine only; a server's writers may be
         # anywhere, so its lock lives on the server (rag/lock.py, README "several processes").
         self.lock: StoreLock | ServerLock
@@ -240,8 +244,41 @@ class ChromaStore:
             self.lock = StoreLock(
                 settings.lock_path(), timeout=cfg.lock_timeout, store=self.location
             )
-        self._state = self._read_manifest()
-        self._open_collections(check_model=not rebuild, create=self._state.generation == 0)
+
+    @contextlib.contextmanager
+    def _opening(self) -> Iterator[None]:
+        """Serialise opening an embedded store between processes (a short file lock).
+
+        The first client to open a new folder creates Chroma's SQLite tables; two processes
+        doing it at once (two ingests started together into a new store) race, and the
+        loser fails with "table collections already exists". The lock is held for the open
+        only (well under a second), not for the write, which ``self.lock`` guards. A server
+        serialises this itself.
+        """
+        if self._settings.chroma.host:
+            yield
+            return
+        store = self._settings.store
+        try:
+            store.mkdir(parents=True, exist_ok=True)
+            opening = FileLock(store / ".open.lock", timeout=120, thread_local=False)
+            opening.acquire()
+        except PermissionError:
+            if not (store / "chroma.sqlite3").exists():
+                raise StoreError(
+                    f"cannot open the Chroma store at {store}: the folder is not writable."
+                ) from None
+            yield  # a read-only copy of a finished store: nothing to create, no race
+            return
+        except (OSError, Timeout) as exc:
+            raise StoreError(
+                f"cannot open the Chroma store at {store}: {exc}. Check the folder is "
+                "writable, and whether another process is stuck opening it."
+            ) from exc
+        try:
+            yield
+        finally:
+            opening.release()
 
     def _open_client(self) -> Any:
         cfg, store = self._settings.chroma, self._settings.store

@@ -200,3 +200,43 @@ def test_rag_serve_answers_from_a_new_article_and_through_a_rebuild(tmp_path: Pa
         assert code == 0 and "added 2" in out, err
         assert asked > 0
         assert "600 passengers" in client.predict(question=question, api_name="/ask")["answer"]
+
+
+_OPEN_AT_ONCE = """
+import sys
+from pathlib import Path
+from rag.settings import Settings
+from rag.store import ChromaStore
+print("ready", flush=True)
+sys.stdin.readline()  # the start line: the race is in the first open of the folder
+ChromaStore(Settings(store=Path(sys.argv[1])), "test-model")
+"""
+
+
+def test_processes_opening_a_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    # Chroma creates its tables on the first open of a folder; unserialised, processes
+    # doing that together often fail ("table collections already exists"): without the
+    # open lock this test failed two runs in three here.
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for round_ in range(6):
+        store = tmp_path / f"store{round_}"
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPEN_AT_ONCE, str(store)],
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        for proc in procs:
+            _, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
