@@ -454,7 +454,9 @@ def role_unfilled(ev: Evidence) -> CheckResult:
     named in it or the sentences beside it, at least once as the current one of the
     question's owner: "In March 2021, the outgoing CEO of Panasonic stated …" does not
     say who is the CEO of Tesla, nor does "Sepp Blatter, the former president of FIFA"
-    say who is its president (unless the question asks for a former one).
+    say who is its president (unless the question asks for a former one). The owner must
+    be the one asked, not a longer name holding it: "The LEGO Foundation names new CEO"
+    is not about the CEO of Lego, nor "Google Cloud CEO Thomas Kurian" about Google's.
     """
     role = ev.spec.role
     if role is None or ev.spec.parts:
@@ -513,6 +515,8 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> bool:
             owner = m.group("of") or m.group("pre")
             if owner and role.of and not (mentions(owner, role.of) or mentions(role.of, owner)):
                 continue
+            if role.of and _other_owner(role.of, owner or text):
+                continue
             return True
         if found_any:  # the sentence names the position, never as the one asked about
             return False
@@ -528,7 +532,8 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
     a place, a nationality or the owner ("the LEGO Group" for Lego) counts.
     """
     question = set(content_terms(ev.spec.question))
-    owner = set(content_terms(role.of or ""))
+    # The owners the text gives the position ("CEO of Google and Alphabet") are not people.
+    owner = set(content_terms(" ".join([role.of or "", *_owners_named(role, text)])))
     entities = ev.annotator.entities(text)
     places = {e.text for e in entities if e.label in _NOT_PERSON}
 
@@ -536,10 +541,79 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
         terms = set(content_terms(name))
         return bool(terms) and not terms <= question and not terms & owner
 
-    tagged = [e.text for e in entities if e.label == "PERSON"]
+    tagged = [e.text for e in entities if e.label == "PERSON" and not _thing(e.text)]
     return any(fresh(n) for n in tagged) or any(
-        fresh(n) and n not in places and not set(words(n)) & ROLE_NOUNS for n in names(text)
+        fresh(n) and n not in places and not set(words(n)) & ROLE_NOUNS and not _thing(n)
+        for n in names(text)
     )
+
+
+def _thing(name: str) -> bool:
+    """A name that is never a person's ("Performance Award", which the small tagger
+    calls a person)."""
+    tokens = words(name)
+    return bool(tokens) and tokens[-1] in _THING_HEADS
+
+
+# Words after an owner's name that leave it the same owner: "the LEGO Group", "Tesla Inc".
+_DESIGNATORS = frozenset(
+    content_terms(
+        "inc incorporated corp corporation co company ltd limited llc plc group holdings "
+        "ag sa nv gmbh se"
+    )
+)
+_QUALIFIERS = frozenset(content_terms(" ".join(_SAME_POSITION | _STALE)))
+# Last words of names that are never a person's: "the 2018 CEO Performance Award".
+_THING_HEADS = frozenset(
+    """award awards prize medal trophy cup plan program programme fund foundation institute
+    act bill report summit conference index board council committee department office
+    agency university school league association club union party ministry bank museum
+    festival series tour championship championships games""".split()
+)
+
+
+def _owners_named(role: Role, text: str) -> list[str]:
+    """The names ``text`` gives as the position's owners: "CEO of Google and Alphabet"."""
+    word = _ROLE_ALIASES.get(role.noun, re.escape(role.noun))
+    owner = rf"{_OWNER}(?:\s+(?:and|&)\s+{_OWNER})*"
+    found: list[str] = []
+    for m in re.finditer(rf"(?i:\b(?:{word})s?\s+(?:of|at|for)\s+(?:the\s+)?)({owner})", text):
+        found += [n.strip() for n in re.split(r"\band\b|&", m.group(1)) if n.strip()]
+    return found
+
+
+def _other_owner(asked: str, text: str) -> bool:
+    """True when ``text`` names ``asked`` only inside a longer name of another owner.
+
+    "The LEGO Foundation" is not Lego, nor "Google Cloud" Google; "the LEGO Group" and
+    "Tesla, Inc." are (``_DESIGNATORS``). A run of capitalised words is cut at position
+    nouns ("Google CEO Sundar Pichai" names Google). Headlines in title case capitalise
+    every word, so they are left alone.
+    """
+    if _title_case(text):
+        return False
+    own = set(content_terms(asked))
+    seen = False
+    for run in names(text, initial=True):
+        segment: list[str] = []
+        for token in [*run.split(), ""]:
+            if token and token.lower() not in ROLE_NOUNS:
+                segment.append(token)
+                continue
+            part = " ".join(segment)
+            segment = []
+            if not part or not mentions(asked, part):
+                continue
+            seen = True
+            if not set(content_terms(part)) - own - _DESIGNATORS - _QUALIFIERS:
+                return False  # the owner itself is named ("New Vanguard CEO …" too)
+    return seen
+
+
+def _title_case(text: str) -> bool:
+    """A headline written in title case ("Tesla Names New CEO")."""
+    alpha = [w for w in text.split() if w[:1].isalpha() and w.lower() not in STOPWORDS]
+    return len(alpha) >= 4 and all(w[0].isupper() for w in alpha)
 
 
 _NOT_PERSON = frozenset({"GPE", "NORP", "LOC", "FAC", "DATE", "TIME", "EVENT", "LAW"})

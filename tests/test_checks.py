@@ -14,6 +14,7 @@ import pytest
 from rag.abstain import (
     CHECKS,
     Evidence,
+    _other_owner,
     answer_type_absent,
     decide,
     entity_absent,
@@ -435,6 +436,28 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
             True,
         ),
         ("Who is the CEO of Lego?", "CEO, the LEGO Group.", True),  # no person named
+        # another owner whose name holds the asked one
+        (
+            "Who is the CEO of Lego?",
+            "The LEGO Foundation names new CEO: Anne-Birgitte Albrectsen takes over.",
+            True,
+        ),
+        ("Who is the CEO of Google?", "Google Cloud CEO Thomas Kurian spoke.", True),
+        # ... but a company designator, or a position word cutting the name, is the owner
+        ("Who is the CEO of Lego?", "Niels Christiansen, CEO of the LEGO Group, said.", False),
+        ("Who is the CEO of Google?", "Google CEO Sundar Pichai spoke on Monday.", False),
+        # owners and awards are not people
+        ("Who is the CEO of Google?", "CEO of Google and Alphabet ...", True),
+        (
+            "Who is the CEO of Tesla?",
+            "Tesla shares rose after the board approved the 2018 CEO Performance Award.",
+            True,
+        ),
+        (
+            "Who is the CEO of Tesla?",
+            "As the co-founder and CEO of Tesla, Elon leads all product design.",
+            False,
+        ),
         # a former holder is what a past question asks for
         (
             "Who was the president of FIFA in 2010?",
@@ -447,6 +470,24 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
 )
 def test_role_unfilled(question: str, text: str, fires: bool, annotator: Annotator) -> None:
     assert _fires(role_unfilled(_ev(question, [_sent(text)], annotator))) is fires
+
+
+@pytest.mark.parametrize(
+    ("asked", "text", "other"),
+    [
+        ("Lego", "The LEGO Foundation names new CEO.", True),
+        ("Google", "Google Cloud CEO Thomas Kurian spoke.", True),
+        ("Lego", "The LEGO Group named a new CEO.", False),
+        ("Tesla", "Tesla, Inc. named a new chief.", False),
+        ("Google", "Google CEO Sundar Pichai spoke.", False),  # the position cuts the name
+        ("Vanguard", "New Vanguard CEO Tim Buckley spoke.", False),  # a qualifier
+        ("Google", "Google Cloud and Google both grew.", False),  # named on its own too
+        ("Tesla", "Tesla Names Elon Musk As New CEO", False),  # a title-case headline
+        ("Tesla", "Shares fell on Monday.", False),  # not named at all
+    ],
+)
+def test_other_owner(asked: str, text: str, other: bool) -> None:
+    assert _other_owner(asked, text) is other
 
 
 @pytest.mark.parametrize(
