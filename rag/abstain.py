@@ -28,16 +28,23 @@ the survivors that name more of the question's entities in the sentence itself l
 7. ``other_instance`` → ``not_answered``: when the question asks about one of a numbered
    series ("the first season", "stage 13", "the third president"), candidates that
    number only other ones of it ("the tenth and final season") are dropped.
-8. ``predicate_absent`` → ``not_answered``: for short factoid questions, candidates
+8. ``part_of_whole`` → ``not_answered``: candidates that name the asked thing only as
+   the whole a part belongs to ("won the final stage of the 2021 Tour de France" for
+   who won the Tour) are dropped.
+9. ``predicate_absent`` → ``not_answered``: for short factoid questions, candidates
    without enough of the words saying what is asked (besides the names), in any of their
    forms ("won", "wins", "winner"), are dropped.
-9. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
-   expected type beyond those the question names are dropped (a person for "who", a
-   number of the counted thing for "how many", a date for "when").
-10. ``role_unfilled`` → ``not_answered``: for "who is the CEO of Tesla?", candidates that
+10. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
+    expected type beyond those the question names are dropped (a person for "who", a
+    number of the counted thing for "how many", a date for "when").
+11. ``role_unfilled`` → ``not_answered``: for "who is the CEO of Tesla?", candidates that
     name no person, or name the position only as someone's former one ("Eric Schmidt,
-    former CEO of Google"), another owner's ("the CEO of Panasonic") or an award ("best
-    director"), are dropped.
+    former CEO of Google"), another owner's ("the CEO of Panasonic"), an award ("best
+    director") or a longer name holding the owner's ("The LEGO Foundation" for Lego),
+    are dropped.
+
+When the filters reject every candidate, the sentences below ``candidate_ratio`` down to
+``fallback_ratio`` of the best get the same filters (``decide``).
 
 ``filtered_out`` is decided by the pipeline: the filters excluded evidence that the
 unfiltered corpus has. Thresholds are settings (``answer.*``) and part of the settings
@@ -112,22 +119,47 @@ def decide(
     cfg: AnswerSettings,
     annotator: Annotator,
 ) -> Decision:
-    """Run ``CHECKS`` in order; the first abstention wins, else the surviving candidates."""
+    """Run ``CHECKS`` in order; the first abstention wins, else the surviving candidates.
+
+    The candidates are the top sentences within ``candidate_ratio`` of the best. When the
+    filters reject them all, the next tier (down to ``fallback_ratio`` of the best) gets
+    the same filters: "Toy Story 4 … won Best Animated Feature" may score below a
+    headline that only announces the nominations. If that tier has no answer either,
+    the first tier's abstention stands (its reason is about the closest evidence).
+    """
     best = ranked[0].score if ranked else 0.0
+    window = ranked[: cfg.candidate_window]
     floor = max(cfg.min_relevance, cfg.candidate_ratio * best)
-    candidates = [s for s in ranked[: cfg.candidate_window] if s.score >= floor]
-    ev = Evidence(spec, pool, ranked, candidates, cfg, annotator)
-    for name, check in CHECKS:
+    first = _run(
+        CHECKS,
+        Evidence(spec, pool, ranked, [s for s in window if s.score >= floor], cfg, annotator),
+    )
+    if first.abstention is None or first.check in _GATES:
+        return first
+    low = max(cfg.min_relevance, cfg.fallback_ratio * best)
+    lower = [s for s in window if low <= s.score < floor]
+    if not lower:
+        return first
+    filters = [(name, check) for name, check in CHECKS if name not in _GATES]
+    second = _run(filters, Evidence(spec, pool, ranked, lower, cfg, annotator))
+    return first if second.abstention is not None else second
+
+
+def _run(checks: list[tuple[str, Check]], ev: Evidence) -> Decision:
+    for name, check in checks:
         result = check(ev)
         if isinstance(result, Draft):
             return Decision(result, [], name)
         if result is not None:
             ev.candidates = result
-    return Decision(None, _naming_first(spec, ev.candidates, annotator))
+    return Decision(None, _naming_first(ev.spec, ev.candidates, ev.annotator, ev.cfg))
 
 
 def _naming_first(
-    spec: QuestionSpec, answers: list[SentenceHit], annotator: Annotator
+    spec: QuestionSpec,
+    answers: list[SentenceHit],
+    annotator: Annotator,
+    cfg: AnswerSettings | None = None,
 ) -> list[SentenceHit]:
     """Survivors that name more of the question's entities in the sentence itself first.
 
@@ -152,9 +184,24 @@ def _naming_first(
     first = {id(s): s.text.lstrip(" .…-–—'\"“‘([") for s in answers}
     fragment = {id(s): first[id(s)][:1].islower() for s in answers}
     exact = {id(s): date_precision(s.text) if spec.answer_type == "date" else 0 for s in answers}
+    # "What was Tesla's revenue in Q1 2021?": the sentence that says "in Q1 2021" itself
+    # ("… $10.4 billion in revenue in Q1 2021") before one that fits only through its
+    # article ("Tesla posts record net income of $438 million, revenue surges by 74%").
+    cfg = cfg or AnswerSettings()
+    stated = {
+        id(s): bool(spec.periods)
+        and period_fit(spec.periods, _undated(s), cfg.period_slack_days, cfg.period_recall_days) > 0
+        for s in answers
+    }
 
-    def order(s: SentenceHit) -> tuple[bool, bool, bool, int]:
-        return (not instance[id(s)], not says[id(s)], fragment[id(s)], -exact[id(s)])
+    def order(s: SentenceHit) -> tuple[bool, bool, bool, bool, int]:
+        return (
+            not instance[id(s)],
+            not says[id(s)],
+            not stated[id(s)],
+            fragment[id(s)],
+            -exact[id(s)],
+        )
 
     if not spec.entities:
         return sorted(answers, key=order)
@@ -171,6 +218,11 @@ def _naming_first(
     }
     named = {id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) for s in answers}
     return sorted(answers, key=lambda s: (*order(s), -named[id(s)]))
+
+
+def _undated(s: SentenceHit) -> SentenceHit:
+    """``s`` as if its article had no publication date: what its own words say."""
+    return s.model_copy(update={"hit": s.hit.model_copy(update={"published_at": None})})
 
 
 def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
@@ -300,9 +352,15 @@ def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
     possible answer (a person for "who"): the small
     tagger's labels are too unreliable ("Aleppo" comes out a LANGUAGE, "Homs" an ORG) to
     ask for a rival of the entity's own kind.
+
+    The owner of a position the question asks about is never implied: "Chris
+    Blackwell-Frost will succeed current CEO David Cole" says nothing of Vanguard's CEO.
     """
     hit = s.hit
     if hit.start != 0 or len(hit.text) > ev.cfg.snippet_chars:
+        return False
+    role = ev.spec.role
+    if role is not None and role.of and mentions(entity, role.of):
         return False
     answers = _ANSWER_NAMES.get(ev.spec.answer_type, frozenset())
     mine = set(content_terms(entity)) | set(content_terms(ev.spec.question))
@@ -673,6 +731,59 @@ def other_instance(ev: Evidence) -> CheckResult:
     )
 
 
+# Parts of a contest or a work that are won, played or aired on their own.
+_PARTS = "stage|round|leg|heat|game|match|episode|chapter"
+
+
+def part_of_whole(ev: Evidence) -> CheckResult:
+    """Drop candidates that name the asked thing only as the whole a part belongs to.
+
+    "Who won the 2021 Tour de France?" is not answered by "Wout van Aert … won the final
+    stage of the 2021 Tour de France", nor by "Cavendish wins stage 13 of the Tour". A
+    question that names the part itself ("Who won stage 13 …?") is left alone, as is a
+    sentence that also names the whole on its own.
+    """
+    spec = ev.spec
+    if not spec.entities or re.search(rf"\b(?:{_PARTS})s?\b", spec.question, re.I):
+        return None
+    parts: set[str] = set()
+    kept = []
+    for s in ev.candidates:
+        part = next((p for e in spec.entities if (p := _only_as_whole(e, s.text))), None)
+        if part:
+            parts.add(part)
+        else:
+            kept.append(s)
+    if kept:
+        return kept
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but their "
+        f"relevant sentences are about a {' or '.join(sorted(parts))} of "
+        f"{ev.spec.entities[0]}, not the whole of it.",
+    )
+
+
+def _only_as_whole(entity: str, text: str) -> str | None:
+    """The part noun when every mention of ``entity`` in ``text`` follows "<part> … of"."""
+    name = re.escape(entity)
+    mentions_ = list(re.finditer(rf"\b{name}\b", text, re.I))
+    if not mentions_:
+        return None
+    part_of = re.compile(
+        rf"\b({_PARTS})s?(?:\s+\d{{1,3}})?\s+(?:of|in)\s+(?:the\s+|this\s+year's\s+)?"
+        rf"(?:\d{{4}}\s+)?$",
+        re.I,
+    )
+    found = None
+    for m in mentions_:
+        before = part_of.search(text[max(0, m.start() - 60) : m.start()])
+        if before is None:
+            return None
+        found = before.group(1).lower()
+    return found
+
+
 def _nth(ordinal: str) -> str:
     """ "1" → "1st", "12" → "12th", "last" → "final"."""
     if not ordinal.isdigit():
@@ -777,6 +888,7 @@ def around(s: SentenceHit, pool: list[Hit] | None = None) -> str:
     return " ".join([s.hit.title, *(pieces[k] for k in sorted(pieces))])
 
 
+_GATES = frozenset({"names_absent", "topic_unknown", "nothing_relevant"})
 CHECKS: list[tuple[str, Check]] = [
     ("names_absent", names_absent),
     ("topic_unknown", topic_unknown),
@@ -785,6 +897,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("other_actor", other_actor),
     ("wrong_period", wrong_period),
     ("other_instance", other_instance),
+    ("part_of_whole", part_of_whole),
     # The predicate's words first: answer_type_absent tags candidates (the costly part)
     # only until it has enough, so the ones it keeps must already say what is asked.
     ("predicate_absent", predicate_absent),

@@ -223,6 +223,20 @@ _RELATIVE = re.compile(
 _WORD_NUM = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _WORD_NUM["ten"] = 10
 
+# Words a question may add after a name that the text need not repeat: "the 92nd Academy
+# Awards Ceremony" is answered by "Joaquin Phoenix wins Best Actor at the 92nd Academy Awards".
+_GENERIC_TAIL = frozenset("ceremony ceremonies event tournament competition match".split())
+
+
+def _without_generic_tail(name: str) -> str:
+    """``name`` without trailing generic words ("Academy Awards Ceremony" → "Academy
+    Awards"); a name that is nothing else is kept ("The Event")."""
+    tokens = name.split()
+    while len(tokens) > 1 and tokens[-1].lower() in _GENERIC_TAIL:
+        tokens.pop()
+    return " ".join(tokens)
+
+
 _WH_SPLIT = re.compile(
     r",?\s+and\s+(?=(?:who|whom|what|when|where|which|how|why)\b)|;\s*(?=\w)", re.I
 )
@@ -256,6 +270,7 @@ def parse_question(
         and n.lower() not in ROLE_NOUNS  # "CEO" is the position asked about, not a name
     ]
     entity_terms = {t for e in entities for t in content_terms(e)}
+    entities = list(dict.fromkeys(_without_generic_tail(e) for e in entities))
     asked = asked_noun(q)
     frame = {t for w in [*_FRAME_WORDS, asked or ""] for t in content_terms(w)}
     predicate = [

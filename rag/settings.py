@@ -194,6 +194,15 @@ class AnswerSettings(_Section):
     candidate_window: int = Field(
         default=15, ge=1, description="At most this many top sentences are candidate answers."
     )
+    fallback_ratio: float = Field(
+        default=0.50,
+        ge=0,
+        le=1,
+        description="When the checks reject every candidate, the sentences of the window "
+        "scoring at least this fraction of the best one (below candidate_ratio) are checked "
+        "next: an on-topic near-miss that scores high must not hide a plainer answer below "
+        "it. Equal to candidate_ratio turns this off.",
+    )
     period_slack_days: int = Field(
         default=31,
         ge=0,

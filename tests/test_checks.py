@@ -22,6 +22,7 @@ from rag.abstain import (
     names_absent,
     other_actor,
     other_instance,
+    part_of_whole,
     predicate_absent,
     role_unfilled,
     wrong_period,
@@ -82,6 +83,7 @@ def test_checks_are_named_and_ordered() -> None:
         "other_actor",
         "wrong_period",
         "other_instance",
+        "part_of_whole",
         "predicate_absent",
         "answer_type_absent",
         "role_unfilled",
@@ -763,6 +765,26 @@ def test_snippet_chars_zero_never_takes_a_passage_to_be_about_the_entity(
     assert _fires(entity_absent(ev))
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        # a snippet naming no rival is about the asked film ...
+        ("Who is the lead actress in La La Land?", "Emma Stone plays Mia, the lead.", False),
+        # ... but never about the asked position's owner: this CEO may be anyone's
+        (
+            "Who is the new CEO of Vanguard?",
+            "Chris Blackwell-Frost will succeed current CEO David Cole.",
+            True,
+        ),
+        ("Who is the new CEO of Vanguard?", "Tim Buckley succeeds Bill McNabb at Vanguard.", False),
+    ],
+)
+def test_a_snippet_is_about_the_asked_entity_unless_it_owns_the_position(
+    question: str, text: str, fires: bool, annotator: Annotator
+) -> None:
+    assert _fires(entity_absent(_ev(question, [_sent(text)], annotator))) is fires
+
+
 def test_a_who_lead_need_not_hold_a_person_the_sentence_names(annotator: Annotator) -> None:
     """The countries that supported the rebels lead, not the clause naming Assad."""
     text = (
@@ -774,3 +796,87 @@ def test_a_who_lead_need_not_hold_a_person_the_sentence_names(annotator: Annotat
     lead = lead_span(spec, _sent(text), annotator, has_type=True)
     assert "Western countries, Arab states, and Turkey" in lead.text
     assert text[lead.start : lead.end] == lead.text
+
+
+def test_a_lower_tier_answers_when_every_top_candidate_is_a_near_miss(
+    annotator: Annotator,
+) -> None:
+    """Below the headline announcing the nominations (rejected: nobody 'won') lies the
+    sentence that answers; it is checked only because the top tier had no answer."""
+    headline = _sent(
+        "The Oscars 2020 Animated Feature Film nominations have been announced!",
+        title="Nominees",
+    ).model_copy(update={"score": 0.8})
+    answer = _sent(
+        "Toy Story 4 won Best Animated Feature at the Academy Awards ceremony.", title="Oscars"
+    ).model_copy(update={"score": 0.5})
+    spec = parse_question("What movie won the Oscar for Best Animated Film in 2020?")
+    ranked, pool = [headline, answer], [headline.hit, answer.hit]
+    decision = decide(spec, pool, ranked, AnswerSettings(), annotator)
+    assert decision.abstention is None and decision.answers[0] is answer
+    # the tier is bounded: switched off, or the answer below fallback_ratio, it abstains
+    for cfg in (AnswerSettings(fallback_ratio=0.7), AnswerSettings(fallback_ratio=0.65)):
+        decision = decide(spec, pool, ranked, cfg, annotator)
+        assert decision.abstention is not None and decision.check == "predicate_absent"
+    # a lower tier without an answer keeps the top tier's reason, about the closest evidence
+    near = _sent("Five films compete for the award.", title="Race").model_copy(
+        update={"score": 0.5}
+    )
+    decision = decide(spec, [headline.hit, near.hit], [headline, near], AnswerSettings(), annotator)
+    assert decision.abstention is not None
+    assert "Nominees" in (decision.abstention.abstain_reason or "")
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        (
+            "Who won the 2021 Tour de France?",
+            "Wout van Aert sprinted to win the final stage of the 2021 Tour de France.",
+            True,
+        ),
+        (
+            "Who won the Tour de France?",
+            "Mark Cavendish wins stage 13 of the Tour de France.",
+            True,
+        ),
+        ("Who won the 2014 World Cup?", "Brazil lost a round of the World Cup.", True),
+        # must not fire: the whole named on its own, the part asked, no part at all
+        (
+            "Who won the 2021 Tour de France?",
+            "Tadej Pogačar won the 2021 Tour de France after the final stage of the Tour de "
+            "France in Paris.",
+            False,
+        ),
+        (
+            "Who won stage 13 of the Tour de France?",
+            "Mark Cavendish wins stage 13 of the Tour de France.",
+            False,
+        ),
+        ("Who won the 2021 Tour de France?", "Tadej Pogačar won the 2021 Tour de France.", False),
+        ("Who won the 2014 World Cup?", "Germany won the final of the 2014 World Cup.", False),
+    ],
+)
+def test_part_of_whole(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    assert _fires(part_of_whole(_ev(question, [_sent(text)], annotator))) is fires
+
+
+def test_a_sentence_stating_the_asked_period_leads(annotator: Annotator) -> None:
+    """Both fit Q1 2021 through their article's date; the one saying "in Q1 2021" leads.
+    Without a period asked, the order is retrieval's."""
+    vague = _sent(
+        "Tesla posts record net income of $438 million, revenue surges by 74%.",
+        published="2021-04-27",
+    )
+    stated = _sent(
+        "That compares with $10.4 billion in revenue in Q1 2021.",
+        title="Tesla",
+        published="2021-04-27",
+    )
+    spec = parse_question("What was Tesla's revenue in Q1 2021?", reference=dt.date(2025, 3, 9))
+    ranked = [vague, stated]
+    decision = decide(spec, [s.hit for s in ranked], ranked, AnswerSettings(), annotator)
+    assert decision.answers[0] is stated
+    spec = parse_question("What was Tesla's revenue?", reference=dt.date(2025, 3, 9))
+    decision = decide(spec, [s.hit for s in ranked], ranked, AnswerSettings(), annotator)
+    assert decision.answers[0] is vague

@@ -218,6 +218,24 @@ def test_a_title_cut_off_by_its_full_stop_is_no_entity() -> None:
     assert spec.entities == ["Aleppo", "Patrick McHenry", "Smith"]
 
 
+@pytest.mark.parametrize(
+    ("question", "entities"),
+    [
+        # a generic word after a name need not be in the text ...
+        ("Which actor won Best Actor at the 92nd Academy Awards Ceremony?", ["Academy Awards"]),
+        ("Who won the US Open Tennis Tournament in 2019?", ["US Open Tennis"]),
+        # ... but a name that is nothing else stays, as does a word that is part of it
+        ("When did The Event air?", ["Event"]),
+        ("Who hosted The Tonight Show in 2010?", ["Tonight Show"]),
+        ("Who won the World Cup Final in 2014?", ["World Cup Final"]),
+    ],
+)
+def test_generic_words_after_a_name_are_not_part_of_it(question: str, entities: list[str]) -> None:
+    spec = parse_question(question, reference=REF)
+    assert [e for e in spec.entities if e != "Best Actor"] == entities
+    assert "ceremoni" not in spec.predicate  # nor what the question asks
+
+
 def test_long_question_splits_into_claims_each_with_its_outlet() -> None:
     question = (
         "Who is the individual whose trial is approaching, as reported by TechCrunch, who faced "
