@@ -355,12 +355,20 @@ def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
 
     The owner of a position the question asks about is never implied: "Chris
     Blackwell-Frost will succeed current CEO David Cole" says nothing of Vanguard's CEO.
+    Nor is a name when the snippet names none of the question's two or more others:
+    silence on one of "Big Ten", "Ohio State" and "Ryan Day" is brevity, silence on all
+    three is another topic ("more than 9,000 people in video games were laid off this
+    year"). With one other name ("Super Mario Odyssey" on "the Switch"), "It was released
+    on October 27, 2017" is still taken to be about it.
     """
     hit = s.hit
     if hit.start != 0 or len(hit.text) > ev.cfg.snippet_chars:
         return False
     role = ev.spec.role
     if role is not None and role.of and mentions(entity, role.of):
+        return False
+    others = [e for e in ev.spec.entities if e != entity]
+    if len(others) >= 2 and not any(mentions(e, _context_text([hit])) for e in others):
         return False
     answers = _ANSWER_NAMES.get(ev.spec.answer_type, frozenset())
     mine = set(content_terms(entity)) | set(content_terms(ev.spec.question))

@@ -12,6 +12,11 @@ A small model often puts the wrong number on a sentence it took from the passage
 After verification, ``reattribute`` gives a sentence its markers do not support the
 citation of the one given passage that does support it, judged by the same verifier;
 a sentence no single passage supports keeps its markers and its flag.
+
+It also often copies the question's time into a sentence whose passage does not state it
+("At least 745 civilians were killed in March 2025 [1]" from a passage that says "at
+least 745 civilians were killed"). ``trim_unstated_times`` takes such a time out of a
+flagged sentence when what is left is supported, and says so in the sentence's reason.
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from collections.abc import Callable, Iterator
 from rag.answer import NOT_ANSWERED, Draft, compose, split_marked_sentences
 from rag.guard import instruction_spans
 from rag.llm import ChatMessage, ChatModel
-from rag.text import content_terms
+from rag.questions import find_period_spans
+from rag.text import content_terms, months, numbers
 from rag.types import AnswerSentence, Citation, Hit, Span, Verdict
 
 SYSTEM_PROMPT = """You answer questions about news articles, using only the numbered passages \
@@ -295,3 +301,79 @@ def _citation(n: int, hit: Hit, span: Span) -> Citation:
         context_start=hit.start,
         context_end=hit.end,
     )
+
+
+def trim_unstated_times(
+    sentences: list[AnswerSentence], evidence: dict[int, str], judge: SupportJudge
+) -> list[AnswerSentence]:
+    """Take out of each unsupported sentence the times its cited passages do not state,
+    when the rest is supported by them; other sentences are returned unchanged.
+
+    The answer then claims only what the passage says: "At least 745 civilians were
+    killed [1]", not "… in March 2025 [1]" over a passage without a date. Whether the
+    passage is about March 2025 is what the time checks decided before the model wrote.
+    """
+    out = []
+    for sentence in sentences:
+        cited = [evidence[n] for n in sentence.citations if n in evidence]
+        trimmed = (
+            _without_unstated_times(sentence.text, " ".join(cited))
+            if sentence.verdict == Verdict.unsupported and cited
+            else None
+        )
+        if trimmed is None:
+            out.append(sentence)
+            continue
+        text, dropped = trimmed
+        verdict, reason, score = judge(text, cited)
+        if verdict != Verdict.supported:
+            out.append(sentence)
+            continue
+        said = ", ".join(repr(d) for d in dropped)
+        out.append(
+            sentence.model_copy(
+                update={
+                    "text": text,
+                    "verdict": verdict,
+                    "reason": f"took out {said}, which the cited passage does not state: "
+                    f"{reason} (as written: {sentence.reason})",
+                    "support_score": round(score, 4),
+                }
+            )
+        )
+    return out
+
+
+# "in", "on", "during" … before a time, and "the" ("in the first quarter of 2021").
+_TIME_LEAD_IN = re.compile(
+    r"(?:,\s*)?\b(?:in|on|during|since|by|as of|for|throughout|from|of)\s+(?:the\s+)?$", re.I
+)
+
+
+def _without_unstated_times(text: str, passage: str) -> tuple[str, list[str]] | None:
+    """``text`` without the times the passage does not state, and those times; None
+    when there is none to take out, or nothing would be left."""
+    have_numbers, have_months = numbers(passage), months(passage)
+    cut: list[tuple[int, int]] = []
+    dropped: list[str] = []
+    for start, end, _ in sorted(find_period_spans(text, None)):
+        phrase = text[start:end]
+        if numbers(phrase) <= have_numbers and months(phrase) <= have_months:
+            continue  # the passage states it
+        lead = _TIME_LEAD_IN.search(text[:start])
+        comma = re.match(r"\s*,", text[end:])  # "on March 6, 2025, on the coast"
+        cut.append((lead.start() if lead else start, end + (comma.end() if comma else 0)))
+        dropped.append(phrase.strip())
+    if not cut:
+        return None
+    kept, at = [], 0
+    for start, end in cut:
+        kept.append(text[max(at, 0) : start])
+        at = end
+    kept.append(text[at:])
+    rest = re.sub(r"\s+", " ", "".join(kept))
+    rest = re.sub(r"\s+([,.;:!?])", r"\1", rest).strip(" ,;")
+    rest = re.sub(r",([.!?])$", r"\1", rest)
+    if len(content_terms(rest)) < 2:
+        return None
+    return rest[0].upper() + rest[1:], dropped

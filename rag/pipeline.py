@@ -18,7 +18,7 @@ from rag.concurrency import ReadWriteLock, serial, shared_property
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
-from rag.generate import LLMAnswerer, reattribute
+from rag.generate import LLMAnswerer, reattribute, trim_unstated_times
 from rag.guard import is_instruction
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel
@@ -303,6 +303,8 @@ class Pipeline:
             draft, verified = reattribute(
                 draft, verified, self.verifier.judge, self.scorer.best_sentence
             )
+            # … and a time copied from the question that its passage does not state goes.
+            verified = trim_unstated_times(verified, draft.evidence, self.verifier.judge)
             draft = apply_verdicts(draft, verified, self.settings.verify.unsupported == "drop")
             timings["verify"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000

@@ -777,6 +777,17 @@ def test_snippet_chars_zero_never_takes_a_passage_to_be_about_the_entity(
             True,
         ),
         ("Who is the new CEO of Vanguard?", "Tim Buckley succeeds Bill McNabb at Vanguard.", False),
+        # silent on every name of the question: another topic; on one of them: brevity
+        (
+            "For how many games did the Big Ten suspend Ohio State coach Ryan Day?",
+            "More than 9,000 people in video games were laid off this year.",
+            True,
+        ),
+        (
+            "For how many games did the Big Ten suspend Ohio State coach Ryan Day?",
+            "The Big Ten suspended Ryan Day for two games.",
+            False,
+        ),
     ],
 )
 def test_a_snippet_is_about_the_asked_entity_unless_it_owns_the_position(

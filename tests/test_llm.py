@@ -24,12 +24,14 @@ from rag.generate import (
     build_messages,
     clean_markers,
     reattribute,
+    trim_unstated_times,
 )
 from rag.llm import ChatMessage, ChatModel, make_chat_model
 from rag.pipeline import Pipeline
 from rag.settings import LLMSettings, Settings
 from rag.text import content_terms
-from rag.types import Answer, Hit, Span, Turn, Verdict
+from rag.types import Answer, AnswerSentence, Hit, Span, Turn, Verdict
+from rag.verify import Verifier
 from tests.conftest import CORPUS
 from tests.test_eval_judges import assert_verdict_follows_reply
 
@@ -198,6 +200,45 @@ def test_a_sentence_under_the_wrong_marker_is_recited_to_the_passage_that_suppor
         assert verifier.judge(sentence, [after.evidence[cite]])[0] == Verdict.supported
 
 
+PASSAGE = (
+    "At least 745 civilians were killed in the violence on Syria's coast, the Syrian "
+    "Observatory for Human Rights said on Saturday."
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "trimmed"),
+    [
+        # the question's time, copied into a sentence whose passage does not state it
+        (
+            "At least 745 civilians were killed on Syria's coast in March 2025.",
+            "At least 745 civilians were killed on Syria's coast.",
+        ),
+        (
+            "In March 2025, at least 745 civilians were killed on Syria's coast.",
+            "At least 745 civilians were killed on Syria's coast.",
+        ),
+        # must not change: a time the passage states, a claim still unsupported once the
+        # time is out, a sentence already supported
+        ("At least 745 civilians were killed on Saturday.", None),
+        ("At least 900 civilians were killed on Syria's coast in March 2025.", None),
+        ("At least 745 civilians were killed in the violence on Syria's coast.", None),
+    ],
+)
+def test_a_time_the_cited_passage_does_not_state_is_taken_out(
+    embedder: Embedder, written: str, trimmed: str | None
+) -> None:
+    verifier = Verifier(embedder, Settings().verify)
+    (before,) = verifier.verify([AnswerSentence(text=written, citations=[1])], {1: PASSAGE})
+    (after,) = trim_unstated_times([before], {1: PASSAGE}, verifier.judge)
+    if trimmed is None:
+        assert after == before
+        return
+    assert before.verdict == Verdict.unsupported
+    assert after.text == trimmed and after.verdict == Verdict.supported
+    assert (after.reason or "").startswith("took out 'March 2025', which the cited passage")
+
+
 def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> None:
     hit = _hit("Fighting eased in Latakia.")
     events = list(
@@ -338,7 +379,6 @@ def test_llm_judge_in_verification(llama_server: str, embedder: Embedder, tmp_pa
         store=tmp_path / "s", verify={"judge": f"llm:openai:{llama_server}#smollm2"}
     )
     pipeline = Pipeline(settings, embedder=embedder)
-    from rag.types import AnswerSentence
 
     checked = pipeline.verifier.verify(
         [
