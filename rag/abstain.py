@@ -124,8 +124,10 @@ def decide(
     The candidates are the top sentences within ``candidate_ratio`` of the best. When the
     filters reject them all, the next tier (down to ``fallback_ratio`` of the best) gets
     the same filters: "Toy Story 4 … won Best Animated Feature" may score below a
-    headline that only announces the nominations. If that tier has no answer either,
-    the first tier's abstention stands (its reason is about the closest evidence).
+    headline that only announces the nominations. When the question names a time, that
+    weaker evidence must place itself in it (its dates or its article's), not merely not
+    contradict it. If that tier has no answer either, the first tier's abstention stands
+    (its reason is about the closest evidence).
     """
     best = ranked[0].score if ranked else 0.0
     window = ranked[: cfg.candidate_window]
@@ -138,6 +140,10 @@ def decide(
         return first
     low = max(cfg.min_relevance, cfg.fallback_ratio * best)
     lower = [s for s in window if low <= s.score < floor]
+    if spec.periods and not spec.parts:
+        # Weaker evidence must place itself in the asked time, not merely not contradict it.
+        slack, recall = cfg.period_slack_days, cfg.period_recall_days
+        lower = [s for s in lower if period_fit(spec.periods, s, slack, recall) > 0]
     if not lower:
         return first
     filters = [(name, check) for name, check in CHECKS if name not in _GATES]

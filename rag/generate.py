@@ -304,21 +304,25 @@ def _citation(n: int, hit: Hit, span: Span) -> Citation:
 
 
 def trim_unstated_times(
-    sentences: list[AnswerSentence], evidence: dict[int, str], judge: SupportJudge
+    sentences: list[AnswerSentence],
+    evidence: dict[int, str],
+    judge: SupportJudge,
+    in_time: Callable[[str], bool] = lambda passage: True,
 ) -> list[AnswerSentence]:
     """Take out of each unsupported sentence the times its cited passages do not state,
     when the rest is supported by them; other sentences are returned unchanged.
 
     The answer then claims only what the passage says: "At least 745 civilians were
-    killed [1]", not "… in March 2025 [1]" over a passage without a date. Whether the
-    passage is about March 2025 is what the time checks decided before the model wrote.
+    killed [1]", not "… in March 2025 [1]" over a passage without a date. Only when every
+    cited passage is ``in_time`` (not from another period than the question asks about):
+    a 2016 death toll stays flagged under "in 2025" rather than pass for a 2025 one.
     """
     out = []
     for sentence in sentences:
         cited = [evidence[n] for n in sentence.citations if n in evidence]
         trimmed = (
             _without_unstated_times(sentence.text, " ".join(cited))
-            if sentence.verdict == Verdict.unsupported and cited
+            if sentence.verdict == Verdict.unsupported and cited and all(map(in_time, cited))
             else None
         )
         if trimmed is None:

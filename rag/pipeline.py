@@ -7,7 +7,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from rag.lexical import LexicalIndex
 from rag.llm import ChatModel
 from rag.news import NewsLens, prefer_recent
 from rag.nlp import Annotator
-from rag.questions import parse_question, published_date
+from rag.questions import parse_question, period_fit, published_date
 from rag.rerank import Reranker, SentenceScorer, rerank_hits
 from rag.retrieve import Retriever, diversify, reserve, steer_filters, widen
 from rag.settings import Settings
@@ -304,7 +304,9 @@ class Pipeline:
                 draft, verified, self.verifier.judge, self.scorer.best_sentence
             )
             # … and a time copied from the question that its passage does not state goes.
-            verified = trim_unstated_times(verified, draft.evidence, self.verifier.judge)
+            verified = trim_unstated_times(
+                verified, draft.evidence, self.verifier.judge, self._in_time(spec, draft.passages)
+            )
             draft = apply_verdicts(draft, verified, self.settings.verify.unsupported == "drop")
             timings["verify"] = (time.perf_counter() - t2) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
@@ -425,6 +427,28 @@ class Pipeline:
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}
         candidates = list(seen.values())
         return hits, candidates, ranked
+
+    def _in_time(self, spec: QuestionSpec, passages: list[Hit]) -> Callable[[str], bool]:
+        """Whether a passage the model was given (by its text) is not from another period
+        than ``spec`` asks about.
+
+        Judged on its article's publication date: a passage recalls other years ("since
+        2011") as background, so its own dates do not date it.
+        """
+        by_text = {h.text: h for h in passages}
+        slack, recall = (
+            self.settings.answer.period_slack_days,
+            self.settings.answer.period_recall_days,
+        )
+
+        def fits(text: str) -> bool:
+            hit = by_text.get(text)
+            if hit is None:
+                return False
+            undated = SentenceHit(hit=hit, text="", start=hit.start, end=hit.start, score=0.0)
+            return not spec.periods or period_fit(spec.periods, undated, slack, recall) >= 0
+
+        return fits
 
     def _find_names(
         self, spec: QuestionSpec, filters: Filters, retrieved: list[list[Hit]]

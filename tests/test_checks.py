@@ -819,7 +819,8 @@ def test_a_lower_tier_answers_when_every_top_candidate_is_a_near_miss(
         title="Nominees",
     ).model_copy(update={"score": 0.8})
     answer = _sent(
-        "Toy Story 4 won Best Animated Feature at the Academy Awards ceremony.", title="Oscars"
+        "Toy Story 4 won Best Animated Feature at the 2020 Academy Awards ceremony.",
+        title="Oscars",
     ).model_copy(update={"score": 0.5})
     spec = parse_question("What movie won the Oscar for Best Animated Film in 2020?")
     ranked, pool = [headline, answer], [headline.hit, answer.hit]
@@ -829,6 +830,12 @@ def test_a_lower_tier_answers_when_every_top_candidate_is_a_near_miss(
     for cfg in (AnswerSettings(fallback_ratio=0.7), AnswerSettings(fallback_ratio=0.65)):
         decision = decide(spec, pool, ranked, cfg, annotator)
         assert decision.abstention is not None and decision.check == "predicate_absent"
+    # weaker evidence must place itself in the asked time: undated and silent on 2020, no
+    undated = answer.model_copy(
+        update={"text": "Toy Story 4 won Best Animated Feature at the Academy Awards ceremony."}
+    )
+    decision = decide(spec, pool, [headline, undated], AnswerSettings(), annotator)
+    assert decision.abstention is not None
     # a lower tier without an answer keeps the top tier's reason, about the closest evidence
     near = _sent("Five films compete for the award.", title="Race").model_copy(
         update={"score": 0.5}

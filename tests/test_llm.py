@@ -239,6 +239,15 @@ def test_a_time_the_cited_passage_does_not_state_is_taken_out(
     assert (after.reason or "").startswith("took out 'March 2025', which the cited passage")
 
 
+def test_no_time_is_taken_out_over_a_passage_from_another_period(embedder: Embedder) -> None:
+    """A 2016 toll under "in 2025" stays flagged: trimmed, it would pass for a 2025 one."""
+    verifier = Verifier(embedder, Settings().verify)
+    written = "At least 745 civilians were killed on Syria's coast in March 2025."
+    (before,) = verifier.verify([AnswerSentence(text=written, citations=[1])], {1: PASSAGE})
+    kept = trim_unstated_times([before], {1: PASSAGE}, verifier.judge, lambda passage: False)
+    assert kept == [before] and before.verdict == Verdict.unsupported
+
+
 def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> None:
     hit = _hit("Fighting eased in Latakia.")
     events = list(
@@ -410,3 +419,16 @@ def test_in_process_gguf_backend(embedder: Embedder, tmp_path: Path, smollm2_ggu
     answer = pipeline.ask("How many civilians died?")
     if not answer.abstained:
         _check_llm_answer(answer, pipeline)
+
+
+def test_a_passage_is_in_time_unless_it_is_from_another_period(seed_pipeline: Pipeline) -> None:
+    hit = seed_pipeline.retrieve("How many civilians were killed on Syria's coast?")[0]
+    assert hit.published_at and hit.published_at.startswith("2025")
+    for question, fits in [
+        ("How many civilians were killed on Syria's coast in March 2025?", True),
+        ("How many civilians were killed on Syria's coast in 2016?", False),
+        ("How many civilians were killed on Syria's coast?", True),  # no time asked
+    ]:
+        spec = seed_pipeline.parse(question)
+        assert seed_pipeline._in_time(spec, [hit])(hit.text) is fits, question
+    assert seed_pipeline._in_time(spec, [hit])("a passage the model was not given") is False
