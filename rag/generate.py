@@ -354,6 +354,10 @@ _TIME_LEAD_IN = re.compile(
 )
 
 
+# The year of a day or month ("August 31, 2023", "March 2025"), with its comma.
+_YEAR_IN_DATE = re.compile(r"(?<=[A-Za-z0-9.])\s*,?\s+(\d{4})\b")
+
+
 def _without_unstated_times(text: str, passage: str) -> tuple[str, list[str]] | None:
     """``text`` without the times the passage does not state, and those times; None
     when there is none to take out, or nothing would be left."""
@@ -364,6 +368,16 @@ def _without_unstated_times(text: str, passage: str) -> tuple[str, list[str]] | 
         phrase = text[start:end]
         if numbers(phrase) <= have_numbers and months(phrase) <= have_months:
             continue  # the passage states it
+        year = _YEAR_IN_DATE.search(phrase)
+        if (
+            year
+            and months(phrase) <= have_months
+            and numbers(phrase) - {year.group(1)} <= have_numbers
+        ):
+            # "ended August 31, 2023" over "… ended August 31": only the year goes.
+            cut.append((start + year.start(), start + year.end()))
+            dropped.append(year.group(1))
+            continue
         lead = _TIME_LEAD_IN.search(text[:start])
         comma = re.match(r"\s*,", text[end:])  # "on March 6, 2025, on the coast"
         cut.append((lead.start() if lead else start, end + (comma.end() if comma else 0)))

@@ -204,39 +204,50 @@ PASSAGE = (
     "At least 745 civilians were killed in the violence on Syria's coast, the Syrian "
     "Observatory for Human Rights said on Saturday."
 )
+DAY_PASSAGE = "At least 745 civilians were killed on Syria's coast on March 6, the monitor said."
 
 
 @pytest.mark.parametrize(
-    ("written", "trimmed"),
+    ("written", "passage", "trimmed"),
     [
         # the question's time, copied into a sentence whose passage does not state it
         (
             "At least 745 civilians were killed on Syria's coast in March 2025.",
+            PASSAGE,
             "At least 745 civilians were killed on Syria's coast.",
         ),
         (
             "In March 2025, at least 745 civilians were killed on Syria's coast.",
+            PASSAGE,
             "At least 745 civilians were killed on Syria's coast.",
+        ),
+        # only the year, when the passage gives the day without it
+        (
+            "At least 745 civilians were killed on Syria's coast on March 6, 2025, the monitor "
+            "said.",
+            DAY_PASSAGE,
+            "At least 745 civilians were killed on Syria's coast on March 6, the monitor said.",
         ),
         # must not change: a time the passage states, a claim still unsupported once the
         # time is out, a sentence already supported
-        ("At least 745 civilians were killed on Saturday.", None),
-        ("At least 900 civilians were killed on Syria's coast in March 2025.", None),
-        ("At least 745 civilians were killed in the violence on Syria's coast.", None),
+        ("At least 745 civilians were killed on Saturday.", PASSAGE, None),
+        ("At least 900 civilians were killed on Syria's coast in March 2025.", PASSAGE, None),
+        ("At least 745 civilians were killed in the violence on Syria's coast.", PASSAGE, None),
     ],
 )
 def test_a_time_the_cited_passage_does_not_state_is_taken_out(
-    embedder: Embedder, written: str, trimmed: str | None
+    embedder: Embedder, written: str, passage: str, trimmed: str | None
 ) -> None:
     verifier = Verifier(embedder, Settings().verify)
-    (before,) = verifier.verify([AnswerSentence(text=written, citations=[1])], {1: PASSAGE})
-    (after,) = trim_unstated_times([before], {1: PASSAGE}, verifier.judge)
+    (before,) = verifier.verify([AnswerSentence(text=written, citations=[1])], {1: passage})
+    (after,) = trim_unstated_times([before], {1: passage}, verifier.judge)
     if trimmed is None:
         assert after == before
         return
     assert before.verdict == Verdict.unsupported
     assert after.text == trimmed and after.verdict == Verdict.supported
-    assert (after.reason or "").startswith("took out 'March 2025', which the cited passage")
+    assert (after.reason or "").startswith("took out '")
+    assert "which the cited passage does not state" in (after.reason or "")
 
 
 def test_no_time_is_taken_out_over_a_passage_from_another_period(embedder: Embedder) -> None:
