@@ -240,15 +240,7 @@ def reattribute(
             out.append(sentence)
             continue
         hit, reason, score = found
-        span = _verbatim_sentence(sentence.text, hit) or find_quote(sentence.text, hit)
-        n = next(
-            (c.n for c in citations if c.start == span.start and evidence.get(c.n) == hit.text),
-            None,
-        )
-        if n is None:
-            n = max((c.n for c in citations), default=0) + 1
-            citations.append(_citation(n, hit, span))
-            evidence[n] = hit.text
+        n = _cite(citations, evidence, hit, sentence.text, find_quote)
         out.append(
             sentence.model_copy(
                 update={
@@ -260,6 +252,23 @@ def reattribute(
             )
         )
     return dataclasses.replace(draft, citations=citations, evidence=evidence), out
+
+
+def _cite(
+    citations: list[Citation], evidence: dict[int, str], hit: Hit, text: str, find: QuoteFinder
+) -> int:
+    """The number of the citation quoting ``hit``'s sentence that best supports ``text``;
+    a new one (added to ``citations`` and ``evidence``) when there is none yet."""
+    span = _verbatim_sentence(text, hit) or find(text, hit)
+    n = next(
+        (c.n for c in citations if c.start == span.start and evidence.get(c.n) == hit.text),
+        None,
+    )
+    if n is None:
+        n = max((c.n for c in citations), default=0) + 1
+        citations.append(_citation(n, hit, span))
+        evidence[n] = hit.text
+    return n
 
 
 def _verbatim_sentence(text: str, hit: Hit) -> Span | None:
@@ -304,48 +313,66 @@ def _citation(n: int, hit: Hit, span: Span) -> Citation:
 
 
 def trim_unstated_times(
+    draft: Draft,
     sentences: list[AnswerSentence],
-    evidence: dict[int, str],
     judge: SupportJudge,
+    find_quote: QuoteFinder,
     in_time: Callable[[str], bool] = lambda passage: True,
-) -> list[AnswerSentence]:
-    """Take out of each unsupported sentence the times its cited passages do not state,
-    when the rest is supported by them; other sentences are returned unchanged.
+) -> tuple[Draft, list[AnswerSentence]]:
+    """Take out of each unsupported sentence the times its passage does not state, when
+    the rest is supported by it; other sentences are returned unchanged.
 
     The answer then claims only what the passage says: "At least 745 civilians were
-    killed [1]", not "… in March 2025 [1]" over a passage without a date. Only when every
-    cited passage is ``in_time`` (not from another period than the question asks about):
-    a 2016 death toll stays flagged under "in 2025" rather than pass for a 2025 one.
+    killed [1]", not "… in March 2025 [1]" over a passage without a date. The passages
+    the sentence cites are tried first, then each passage the model was given, alone
+    (re-cited as ``reattribute`` does). Only passages that are ``in_time`` (not from
+    another period than the question asks about) count: a 2016 death toll stays flagged
+    under "in 2025" rather than pass for a 2025 one. Returns the draft with any new
+    citations added.
     """
+    citations, evidence = list(draft.citations), dict(draft.evidence)
+    given = [h for h in draft.passages if in_time(h.text)]
     out = []
     for sentence in sentences:
         cited = [evidence[n] for n in sentence.citations if n in evidence]
-        trimmed = (
-            _without_unstated_times(sentence.text, " ".join(cited))
-            if sentence.verdict == Verdict.unsupported and cited and all(map(in_time, cited))
-            else None
-        )
-        if trimmed is None:
+        if sentence.verdict != Verdict.unsupported:
             out.append(sentence)
             continue
-        text, dropped = trimmed
-        verdict, reason, score = judge(text, cited)
-        if verdict != Verdict.supported:
+        tries: list[tuple[list[str], Hit | None]] = []
+        if cited and all(map(in_time, cited)):
+            tries.append((cited, None))
+        tries += [([h.text], h) for h in given if h.text not in cited]
+        fixed = None
+        for passages, hit in tries:
+            trimmed = _without_unstated_times(sentence.text, " ".join(passages))
+            if trimmed is None:
+                continue
+            verdict, reason, score = judge(trimmed[0], passages)
+            if verdict == Verdict.supported:
+                fixed = (trimmed, hit, reason, score)
+                break
+        if fixed is None:
             out.append(sentence)
             continue
+        (text, dropped), hit, reason, score = fixed
+        marks = sentence.citations
+        if hit is not None:
+            marks = [_cite(citations, evidence, hit, text, find_quote)]
+            reason = f"re-cited: {reason}"
         said = ", ".join(repr(d) for d in dropped)
         out.append(
             sentence.model_copy(
                 update={
                     "text": text,
-                    "verdict": verdict,
-                    "reason": f"took out {said}, which the cited passage does not state: "
+                    "citations": marks,
+                    "verdict": Verdict.supported,
+                    "reason": f"took out {said}, which the cited passage does not state; "
                     f"{reason} (as written: {sentence.reason})",
                     "support_score": round(score, 4),
                 }
             )
         )
-    return out
+    return dataclasses.replace(draft, citations=citations, evidence=evidence), out
 
 
 # "in", "on", "during" … before a time, and "the" ("in the first quarter of 2021").

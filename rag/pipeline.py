@@ -304,8 +304,12 @@ class Pipeline:
                 draft, verified, self.verifier.judge, self.scorer.best_sentence
             )
             # … and a time copied from the question that its passage does not state goes.
-            verified = trim_unstated_times(
-                verified, draft.evidence, self.verifier.judge, self._in_time(spec, draft.passages)
+            draft, verified = trim_unstated_times(
+                draft,
+                verified,
+                self.verifier.judge,
+                self.scorer.best_sentence,
+                self._in_time(spec, draft.passages),
             )
             draft = apply_verdicts(draft, verified, self.settings.verify.unsupported == "drop")
             timings["verify"] = (time.perf_counter() - t2) * 1000

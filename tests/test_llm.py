@@ -240,7 +240,8 @@ def test_a_time_the_cited_passage_does_not_state_is_taken_out(
 ) -> None:
     verifier = Verifier(embedder, Settings().verify)
     (before,) = verifier.verify([AnswerSentence(text=written, citations=[1])], {1: passage})
-    (after,) = trim_unstated_times([before], {1: passage}, verifier.judge)
+    draft = Draft(evidence={1: passage}, passages=[_hit(passage)])
+    _, (after,) = trim_unstated_times(draft, [before], verifier.judge, _first_sentence)
     if trimmed is None:
         assert after == before
         return
@@ -255,8 +256,33 @@ def test_no_time_is_taken_out_over_a_passage_from_another_period(embedder: Embed
     verifier = Verifier(embedder, Settings().verify)
     written = "At least 745 civilians were killed on Syria's coast in March 2025."
     (before,) = verifier.verify([AnswerSentence(text=written, citations=[1])], {1: PASSAGE})
-    kept = trim_unstated_times([before], {1: PASSAGE}, verifier.judge, lambda passage: False)
+    draft = Draft(evidence={1: PASSAGE}, passages=[_hit(PASSAGE)])
+    _, kept = trim_unstated_times(
+        draft, [before], verifier.judge, _first_sentence, lambda passage: False
+    )
     assert kept == [before] and before.verdict == Verdict.unsupported
+
+
+def test_a_trimmed_sentence_is_recited_to_the_given_passage_that_supports_it(
+    embedder: Embedder,
+) -> None:
+    """The model cited a passage about something else; once the question's time is out,
+    another passage it was given says the rest: the sentence is re-cited to it."""
+    verifier = Verifier(embedder, Settings().verify)
+    other = "Fighting eased in Latakia on Sunday, residents said."
+    written = "At least 745 civilians were killed on Syria's coast in March 2025."
+    (before,) = verifier.verify([AnswerSentence(text=written, citations=[1])], {1: other})
+    draft = Draft(evidence={1: other}, passages=[_hit(other, "a"), _hit(PASSAGE, "b")])
+    after_draft, (after,) = trim_unstated_times(draft, [before], verifier.judge, _first_sentence)
+    assert after.text == "At least 745 civilians were killed on Syria's coast."
+    assert after.verdict == Verdict.supported and after.citations == [1 + len(draft.citations)]
+    (cite,) = [c for c in after_draft.citations if c.n == after.citations[0]]
+    assert cite.article_id == "b" and after_draft.evidence[cite.n] == PASSAGE
+    assert "re-cited" in (after.reason or "")
+
+
+def _first_sentence(text: str, hit: Hit) -> Span:
+    return hit.sentences[0]
 
 
 def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> None:
