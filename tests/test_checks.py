@@ -904,9 +904,7 @@ def test_a_clause_that_is_nearly_the_whole_run_on_sentence_is_narrowed(
     annotator: Annotator,
 ) -> None:
     """The parser's clause drops only the quote marks of this scraped run-on sentence; the
-    lead is the window around the answer. A short sentence is left whole, and a punctuated
-    one to the parser (tests/test_questions.py: the seed's "745 civilians, 125 members of
-    the Syrian security forces, and 148 pro-Assad fighters" keeps its count)."""
+    lead is the window around the answer. A short sentence is left whole."""
     text = (
         '"The toll increased after removing the debris in a long day of rescue operation" Rami '
         "Abdel Rahman head of the Syrian Observatory for Human Rights told AFP adding the "
