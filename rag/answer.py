@@ -173,11 +173,7 @@ def lead_span(
 
     whole = (0, len(sent.text))
     span = shortest([c for c in annotator.clauses(sent.text) if c != whole])
-    size = span[1] - span[0] if span else len(sent.text)
-    # Long, or a clause that is nearly the whole run-on sentence (only its quote marks
-    # dropped): then the tightest window around the answer may lead instead.
-    run_on = size > _LONG_LEAD // 2 and size >= 0.9 * len(sent.text)
-    if has_type and (size > _LONG_LEAD or run_on):
+    if has_type and (span[1] - span[0] if span else len(sent.text)) > _LONG_LEAD:
         windows = _entity_windows(spec, sent.text, annotator, terms)
         windows += _widen(names_asked(spec, sent.text), sent.text, terms)
         span = shortest(windows + ([span] if span else []))

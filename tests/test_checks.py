@@ -898,21 +898,3 @@ def test_a_sentence_stating_the_asked_period_leads(annotator: Annotator) -> None
     spec = parse_question("What was Tesla's revenue?", reference=dt.date(2025, 3, 9))
     decision = decide(spec, [s.hit for s in ranked], ranked, AnswerSettings(), annotator)
     assert decision.answers[0] is vague
-
-
-def test_a_clause_that_is_nearly_the_whole_run_on_sentence_is_narrowed(
-    annotator: Annotator,
-) -> None:
-    """The parser's clause drops only the quote marks of this scraped run-on sentence; the
-    lead is the window around the answer. A short sentence is left whole."""
-    text = (
-        '"The toll increased after removing the debris in a long day of rescue operation" Rami '
-        "Abdel Rahman head of the Syrian Observatory for Human Rights told AFP adding the "
-        'strikes hit "residential buildings".'
-    )
-    spec = parse_question("Who is the head of the Syrian Observatory for Human Rights?")
-    lead = lead_span(spec, _sent(text), annotator, has_type=True)
-    assert lead.text == "Rami Abdel Rahman head of the Syrian Observatory for Human Rights"
-    assert text[lead.start : lead.end] == lead.text
-    short = "Rami Abdel Rahman heads the Syrian Observatory for Human Rights."
-    assert lead_span(spec, _sent(short), annotator, has_type=True).text == short.rstrip(".")
