@@ -341,7 +341,9 @@ def trim_unstated_times(
         tries: list[tuple[list[str], Hit | None]] = []
         if cited and all(map(in_time, cited)):
             tries.append((cited, None))
-        tries += [([h.text], h) for h in given if h.text not in cited]
+        # Each given passage alone, the cited ones too: "[1][2]" where [2] is a 2016 report
+        # leaves [1], the one that says it, to stand alone.
+        tries += [([h.text], h) for h in given if [h.text] != cited]
         fixed = None
         for passages, hit in tries:
             trimmed = _without_unstated_times(sentence.text, " ".join(passages))

@@ -281,6 +281,24 @@ def test_a_trimmed_sentence_is_recited_to_the_given_passage_that_supports_it(
     assert "re-cited" in (after.reason or "")
 
 
+def test_a_trimmed_sentence_drops_the_cited_passage_from_another_period(
+    embedder: Embedder,
+) -> None:
+    """Cited to [1][2], where [2] is out of time: [1] alone supports the trimmed sentence."""
+    verifier = Verifier(embedder, Settings().verify)
+    old = "In December 2016 three police officers were killed in a bombing in Damascus."
+    written = "At least 745 civilians were killed on Syria's coast in March 2025."
+    evidence = {1: PASSAGE, 2: old}
+    (before,) = verifier.verify([AnswerSentence(text=written, citations=[1, 2])], evidence)
+    draft = Draft(evidence=evidence, passages=[_hit(PASSAGE, "a"), _hit(old, "b")])
+    after_draft, (after,) = trim_unstated_times(
+        draft, [before], verifier.judge, _first_sentence, lambda passage: passage != old
+    )
+    assert after.verdict == Verdict.supported
+    (cite,) = [c for c in after_draft.citations if c.n == after.citations[0]]
+    assert cite.article_id == "a" and len(after.citations) == 1
+
+
 def _first_sentence(text: str, hit: Hit) -> Span:
     return hit.sentences[0]
 
