@@ -761,20 +761,23 @@ def part_of_whole(ev: Evidence) -> CheckResult:
     if not spec.entities or re.search(rf"\b(?:{_PARTS})s?\b", spec.question, re.I):
         return None
     parts: set[str] = set()
+    wholes: list[str] = []
     kept = []
     for s in ev.candidates:
-        part = next((p for e in spec.entities if (p := _only_as_whole(e, s.text))), None)
-        if part:
-            parts.add(part)
+        found = next(((e, p) for e in spec.entities if (p := _only_as_whole(e, s.text))), None)
+        if found:
+            wholes.append(found[0])
+            parts.add(found[1])
         else:
             kept.append(s)
     if kept:
         return kept
+    whole = wholes[0]
     return _abstain(
         NOT_ANSWERED,
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but their "
-        f"relevant sentences are about a {' or '.join(sorted(parts))} of "
-        f"{ev.spec.entities[0]}, not the whole of it.",
+        f"relevant sentences are about a {' or '.join(sorted(parts))} of {whole!r}, not "
+        f"{whole!r} itself.",
     )
 
 
