@@ -165,7 +165,7 @@ def _naming_first(
     spec: QuestionSpec,
     answers: list[SentenceHit],
     annotator: Annotator,
-    cfg: AnswerSettings | None = None,
+    cfg: AnswerSettings,
 ) -> list[SentenceHit]:
     """Survivors that name more of the question's entities in the sentence itself first.
 
@@ -193,7 +193,6 @@ def _naming_first(
     # "What was Tesla's revenue in Q1 2021?": the sentence that says "in Q1 2021" itself
     # ("… $10.4 billion in revenue in Q1 2021") before one that fits only through its
     # article ("Tesla posts record net income of $438 million, revenue surges by 74%").
-    cfg = cfg or AnswerSettings()
     stated = {
         id(s): bool(spec.periods)
         and period_fit(spec.periods, _undated(s), cfg.period_slack_days, cfg.period_recall_days) > 0

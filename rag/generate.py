@@ -415,7 +415,7 @@ def _without_unstated_times(text: str, passage: str) -> tuple[str, list[str]] | 
         return None
     kept, at = [], 0
     for start, end in cut:
-        kept.append(text[max(at, 0) : start])
+        kept.append(text[at:start])  # empty when two cuts overlap
         at = end
     kept.append(text[at:])
     rest = re.sub(r"\s+", " ", "".join(kept))
