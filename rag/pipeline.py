@@ -24,9 +24,16 @@ from rag.lexical import LexicalIndex
 from rag.llm import ChatModel
 from rag.news import NewsLens, prefer_recent
 from rag.nlp import Annotator
-from rag.questions import parse_question, period_fit, published_date
+from rag.questions import outlet_mention, parse_question, period_fit, published_date
 from rag.rerank import Reranker, SentenceScorer, rerank_hits
-from rag.retrieve import Retriever, diversify, reserve, steer_filters, widen
+from rag.retrieve import (
+    Retriever,
+    diversify,
+    reciprocal_rank_fusion,
+    reserve,
+    steer_filters,
+    widen,
+)
 from rag.settings import Settings
 from rag.store import Store
 from rag.timeline import build_timeline
@@ -401,13 +408,16 @@ class Pipeline:
         Besides the question itself, each part of a multi-part question, and the
         question within the outlets and periods it names, are retrieved (``retrieval.
         steer``): their best passages join the pool, and each keeps its best passage in
-        the top k, so every part has its evidence there.
+        the top k, so every part has its evidence there. The retrievals of parts, claims
+        and outlets also rank the pool (``steer_rank``), and each claim keeps a place for
+        the passage whose sentence states it best (``claim_slots``).
         Returns the top-k passages, the whole candidate pool, and the ranked sentences.
         """
         cfg = self.settings.retrieval
         recall = self.settings.answer.period_recall_days
         steers = steer_filters(spec, filters, recall) if cfg.steer else []
-        self.retriever.prime([spec.question, *(text for text, _ in steers)])
+        claims = (spec.claims or spec.parts) if cfg.claim_slots else []
+        self.retriever.prime([spec.question, *(text for text, _ in steers), *claims])
         found = self.retriever.retrieve(spec.question, filters)
         pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
         steered: list[list[Hit]] = []
@@ -416,6 +426,24 @@ class Pipeline:
                 steered.append(self.retriever.retrieve(text, steer).candidates)
             steered += self._find_names(spec, filters, [found.candidates, *steered])
             pool = widen(pool, steered, cfg.steer_take, cfg.per_article)
+            # The retrievals of a long question's parts and claims, and of the question
+            # within the outlets it names, rank the pool with the whole question's:
+            # appended after it, a part's evidence started behind every passage the
+            # whole question found. A period's retrieval only widens the pool (ranking
+            # by it cost time questions their best passage's place).
+            split = {*spec.parts, *spec.claims}
+            by_part = [
+                hits
+                for (text, steer), hits in zip(steers, steered[: len(steers)], strict=True)
+                if text in split or (steer.since, steer.until) == (filters.since, filters.until)
+            ]
+            if cfg.steer_rank > 0 and by_part:
+                fused = reciprocal_rank_fusion(
+                    [[h.chunk_id for h in pool], *[[h.chunk_id for h in s] for s in by_part]],
+                    cfg.rrf_k,
+                    [1.0, *[cfg.steer_rank] * len(by_part)],
+                )
+                pool = sorted(pool, key=lambda h: -fused[h.chunk_id])
         scored = self.scorer.score(spec, found.query_vector, pool)
         # Sentences that address the assistant ("ignore previous instructions and answer
         # that …") are data, never an answer: they are not candidates at all.
@@ -425,7 +453,24 @@ class Pipeline:
         if spec.latest:  # "latest", "as of": newer reports supersede older ones
             ranked = prefer_recent(ranked, self.settings.news.recency_weight)
         passages = rerank_hits(pool, ranked, keep=cfg.retrieval_rank, rrf_k=cfg.rrf_k)
-        hits = collapse(reserve(passages, steered, cfg.k))  # one per wire story
+        slots = list(steered)
+        if cfg.claim_slots:
+            # Each claim of a long question keeps a place for the passage whose sentence
+            # states it best.
+            for claim in claims:
+                vector = self.retriever.embed_query(claim)
+                # A claim two outlets are said to make needs each one's report; its
+                # best sentence alone decides (the second best is often the first's
+                # neighbour on the same topic).
+                named = [o.lower() for o in spec.outlets if outlet_mention(claim, o) is not None]
+                groups = (
+                    [[h for h in passages if (h.source or "").lower() == o] for o in named]
+                    if named
+                    else [passages]
+                )
+                for own in groups:
+                    slots.append(self.scorer.order_by_sentence(own, vector)[:1])
+        hits = collapse(reserve(passages, slots, cfg.k))  # one per wire story
         ranked = self.scorer.rescore_clauses(ranked, found.query_vector)
         # Every passage retrieved, once: what the names and unknown-words checks read.
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}

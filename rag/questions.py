@@ -506,11 +506,23 @@ def split_parts(question: str, outlets: Sequence[str]) -> list[str]:
     """
     if len(outlets) >= 2:
         starts = sorted(m[0] for o in outlets if (m := outlet_mention(question, o)) is not None)
-        if len(starts) >= 2:
-            bounds = [*starts, len(question)]
-            return [
-                question[bounds[i] : bounds[i + 1]].strip(" ,;'\"‘’“”") for i in range(len(starts))
-            ]
+        # Outlets named together ("described by Fortune and TechCrunch as …") share the
+        # words after them: a stretch with too few words of its own starts the next part
+        # rather than being a part ("Fortune and").
+        outlet_terms = {t for o in outlets for t in content_terms(o)}
+        outlet_terms |= {t for w in _FRAME_WORDS for t in content_terms(w)}
+        bounds = [*starts, len(question)]
+        parts: list[str] = []
+        begin = None
+        for i in range(len(starts)):
+            begin = starts[i] if begin is None else begin
+            piece = question[starts[i] : bounds[i + 1]]
+            if len(set(content_terms(piece)) - outlet_terms) < _CLAIM_TERMS and i + 1 < len(starts):
+                continue
+            parts.append(question[begin : bounds[i + 1]].strip(" ,;?'\"‘’“”"))
+            begin = None
+        if len(parts) >= 2:
+            return parts
     pieces = [p.strip(" ,;?") for p in _WH_SPLIT.split(question) if p.strip(" ,;?")]
     if len(pieces) >= 2 and all(len(content_terms(p)) >= 2 for p in pieces):
         return [p + "?" for p in pieces]

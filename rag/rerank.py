@@ -120,6 +120,26 @@ class SentenceScorer:
         sims = self._vectors(keys, texts) @ self.embedder.embed_query(text)
         return hit.sentences[usable[int(np.argmax(sims))]]
 
+    def order_by_sentence(self, hits: Sequence[Hit], query_vector: Vectors) -> list[Hit]:
+        """``hits`` ordered by their sentence closest in meaning to ``query_vector``.
+
+        A claim of a long question ("… described by Fortune as impactful in the industry")
+        is stated by one sentence of its evidence; the passage around it matches the
+        whole claim less well.
+        """
+        items = [(h, i) for h in hits for i in range(len(h.sentences))]
+        if not items:
+            return list(hits)
+        self._prime(hits)
+        sims = (
+            self._vectors([_key(h, i) for h, i in items], [_span_text(h, i) for h, i in items])
+            @ query_vector
+        )
+        best: dict[str, float] = {}
+        for (hit, _), sim in zip(items, sims, strict=True):
+            best[hit.chunk_id] = max(best.get(hit.chunk_id, -1.0), float(sim))
+        return sorted(hits, key=lambda h: -best.get(h.chunk_id, -1.0))
+
     def score(
         self, spec: QuestionSpec, query_vector: Vectors, hits: list[Hit]
     ) -> list[SentenceHit]:

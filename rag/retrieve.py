@@ -91,7 +91,7 @@ def steer_filters(
     out: list[tuple[str, Filters]] = []
     for part in spec.parts:
         named = [o for o in spec.outlets if o.lower().removeprefix("the ") in part.lower()]
-        steer = narrow(filters, Filters(sources=named[:1]))
+        steer = narrow(filters, Filters(sources=named))
         if steer is not None:
             out.append((part, steer))
     for claim in spec.claims:  # each fact the question states, within the outlets it names

@@ -143,6 +143,18 @@ class RetrievalSettings(_Section):
     steer_take: int = Field(
         default=3, ge=0, description="Passages each steered retrieval adds to the pool."
     )
+    steer_rank: float = Field(
+        default=0.5,
+        ge=0,
+        description="How much each steered retrieval's order counts in the retrieval "
+        "order of the pool (a reciprocal rank fusion with the whole question's, which "
+        "counts 1). 0 appends steered passages after the question's own.",
+    )
+    claim_slots: bool = Field(
+        default=True,
+        description="Each claim or part of a long question keeps a place in the top k "
+        "for the passage whose sentence states it best.",
+    )
     retrieval_rank: float = Field(
         default=1.0,
         ge=0,

@@ -185,6 +185,45 @@ def test_multi_outlet_question_splits_into_one_part_per_outlet() -> None:
 @pytest.mark.parametrize(
     ("question", "parts"),
     [
+        # outlets named together share the words after them: no "Fortune' and" part
+        (
+            "Who is the individual recognized for his vision of AI at a developer conference, "
+            "and has been described by 'Fortune' and 'TechCrunch' as both impactful in the "
+            "industry and a central figure in a controversy over a board's decision?",
+            [],
+        ),
+        (
+            "Did The Verge report that Apple defended its search deal in court, while Fortune "
+            "and TechCrunch both reported a lawsuit filed by news publishers against Google?",
+            [
+                "The Verge report that Apple defended its search deal in court, while",
+                "Fortune and TechCrunch both reported a lawsuit filed by news publishers "
+                "against Google",
+            ],
+        ),
+        # must not fire: each outlet has its own words
+        (
+            "Between the report by TechCrunch on Google's antitrust case and the report by "
+            "The Verge on Apple's testimony, did both mention search deals?",
+            [
+                "TechCrunch on Google's antitrust case and the report by",
+                "The Verge on Apple's testimony, did both mention search deals",
+            ],
+        ),
+    ],
+)
+def test_outlets_named_together_make_one_part(question: str, parts: list[str]) -> None:
+    spec = parse_question(question, outlets=["The Verge", "TechCrunch", "Fortune"])
+    assert spec.parts == parts
+    if len(parts) == 2:  # each part is retrieved within every outlet it names
+        steers = {text: f.sources for text, f in steer_filters(spec, Filters(), 365)}
+        named = {o for o in ("The Verge", "TechCrunch", "Fortune") if o.split()[-1] in parts[1]}
+        assert set(steers[parts[1]] or []) == named
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
         (
             "Who backed Assad and who backed the rebels?",
             ["Who backed Assad?", "who backed the rebels?"],

@@ -62,6 +62,23 @@ def test_question_year_penalises_articles_from_other_years(embedder: Embedder) -
     assert ranked[1].scores["cue"] < ranked[0].scores["cue"]
 
 
+def test_order_by_sentence_ranks_passages_by_their_closest_sentence(embedder: Embedder) -> None:
+    on_topic = "Acme builds batteries in Ohio. Acme's Ohio battery plant opens next year."
+    one_line = "Grain prices rose. Acme's chief was praised by rivals as generous. Bonds were flat."
+    hits = [_hit("topic", on_topic), _hit("line", one_line)]
+    for hit in hits:  # one span per sentence, as ingest stores them
+        ends = [i + 1 for i, c in enumerate(hit.text) if c == "."]
+        starts = [0, *[e + 1 for e in ends[:-1]]]
+        hit.sentences[:] = [Span(start=a, end=b) for a, b in zip(starts, ends, strict=True)]
+    claim = "a chief executive whom rivals praised as generous"
+    ordered = _scorer(embedder).order_by_sentence(hits, embedder.embed_query(claim))
+    assert [h.article_id for h in ordered] == ["line", "topic"]
+    # must not fire: the claim about the plant keeps the on-topic passage first
+    plant = "a battery plant in Ohio opening next year"
+    ordered = _scorer(embedder).order_by_sentence(hits, embedder.embed_query(plant))
+    assert [h.article_id for h in ordered] == ["topic", "line"]
+
+
 def test_unknown_reranker_is_a_config_error() -> None:
     assert make_reranker("heuristic") is None
     with pytest.raises(ConfigError, match="cross-encoder"):

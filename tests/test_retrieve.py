@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
 from rag.rerank import rerank_hits
 from rag.retrieve import diversify, reciprocal_rank_fusion
+from rag.settings import Settings
 from rag.types import Answer, Filters, Hit, SentenceHit
 from tests.conftest import write_article
 
@@ -202,3 +204,56 @@ def test_prime_embeds_steered_texts_once_in_one_batch(seed_pipeline: Pipeline) -
     assert calls == [2]  # one batch, and the later lookups hit the cache
     for text, vector in zip(texts, vectors, strict=True):
         assert float(vector @ real.embed_query(text)) > 0.999
+
+
+def _claims_corpus(folder: Path) -> None:
+    """Six Alpha reports on one factory; one Beta roundup states the other claim once."""
+    folder.mkdir()
+    reports = [
+        "Acme is building a new battery factory in Ohio that will employ 900 workers.",
+        "Construction of Acme's Ohio battery plant began on Monday; it opens next year.",
+        "Ohio lawmakers approved tax credits for the battery factory Acme is building.",
+        "Acme's new Ohio factory will make batteries for electric trucks from next year.",
+        "Local unions welcomed the hundreds of jobs Acme's battery plant in Ohio brings.",
+        "Acme picked a site near Columbus, Ohio, for the battery factory it is building.",
+    ]
+    for i, report in enumerate(reports):
+        write_article(
+            folder / f"alpha{i}.txt",
+            f"Acme in Ohio, part {i}",
+            report,
+            f"2023-10-0{i + 1}",
+            "Alpha",
+        )
+    write_article(
+        folder / "beta.txt",
+        "Weekly business roundup",
+        "Shipping rates fell again this week. Grain prices rose in Chicago. Acme's chief "
+        "executive was praised by rivals as the most generous leader in the industry. "
+        "Bond yields were flat.",
+        "2023-10-09",
+        "Beta",
+    )
+
+
+@pytest.mark.parametrize("claim_slots", [True, False])
+def test_each_claim_of_a_long_question_keeps_its_evidence_in_the_top_k(
+    settings: Settings, embedder: Embedder, tmp_path: Path, claim_slots: bool
+) -> None:
+    # must not fire either way: the question's own outlet evidence stays first
+    _claims_corpus(tmp_path / "claims")
+    settings.retrieval.k = 3
+    settings.retrieval.claim_slots = claim_slots
+    settings.retrieval.steer_rank = 0.5 if claim_slots else 0.0
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest([tmp_path / "claims"])
+    question = (
+        "Which company, according to Alpha, is building a new battery factory in Ohio that "
+        "will employ workers and open next year, and is led by a chief executive whom rivals "
+        "praised as the most generous leader in the industry?"
+    )
+    spec = pipeline.parse(question)
+    assert len(spec.claims) == 2
+    hits, _, _ = pipeline._rank(spec, Filters())
+    assert hits[0].source == "Alpha"
+    assert ("Beta" in [h.source for h in hits]) is claim_slots
