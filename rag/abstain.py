@@ -956,6 +956,10 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     if len(parts) == 1:
         return False
     capital = _capitals(text)
+    if strict and re.search(r"\bof\b", name):
+        # "Teacher of the Year", "Bank of America": the last word is not the name; a
+        # "State Teacher of the Year" is another honour.
+        return False
     return parts[-1] in capital if strict else bool(set(parts) & capital)
 
 

@@ -237,6 +237,31 @@ def _without_generic_tail(name: str) -> str:
     return " ".join(tokens)
 
 
+# "Teacher of the Year", "Player of the Match": an honour's name runs over "of the".
+_TITLE_TAIL = re.compile(
+    r"\b([A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)\s+of\s+the\s+"
+    r"(Year|Season|Decade|Month|Week|Match|Game|Series|Tournament|Championship)\b"
+)
+
+
+def _award_titles(found: set[str], question: str) -> set[str]:
+    """``found`` names with an honour's title joined over its "of the": "National
+    Teacher of the Year" is one name, not "National Teacher" and "Year". A name that only
+    ends in "of the Year" elsewhere in the question is unaffected."""
+    out = set(found)
+    for m in _TITLE_TAIL.finditer(question):
+        head, tail = m.group(1), m.group(2)
+        whole = f"{head} of the {tail}"
+        for name in found:
+            if name.endswith(head):
+                out.discard(name)
+                # "The 2021 National Teacher …": the run's own start, as names() cut it
+                out.add(f"{name} of the {tail}")
+        if tail in out and not re.search(rf"\b{tail}\b", question.replace(whole, "")):
+            out.discard(tail)
+    return out
+
+
 _WH_SPLIT = re.compile(
     r",?\s+and\s+(?=(?:who|whom|what|when|where|which|how|why)\b)|;\s*(?=\w)", re.I
 )
@@ -263,7 +288,7 @@ def parse_question(
     period_terms = {t for p in periods for t in content_terms(p.text)}
     entities = [
         n
-        for n in sorted({n.strip("'’\"“”") for n in names(q)} - {""})
+        for n in sorted({n.strip("'’\"“”") for n in _award_titles(names(q), q)} - {""})
         if not _is_outlet(n, named_outlets)
         and not set(content_terms(n)) <= period_terms
         and n.lower().rstrip(".") not in _HONORIFICS

@@ -620,6 +620,12 @@ def test_named_instance_span_keeps_a_whole_list() -> None:
         ("World Health Organization", "Who said the toll was 70?", False),
         ("WHO", "The world health officials met.", False),
         ("NATO", "Nato allies met in Brussels.", True),
+        # a name with "of" is not found through its last word alone
+        ("National Teacher of the Year", "She was named Hawaii State Teacher of the Year.", False),
+        ("Bank of America", "America voted on Tuesday.", False),
+        # must not fire: the whole name, and a person found through the last word
+        ("National Teacher of the Year", "She is the 2021 National Teacher of the Year.", True),
+        ("Patrick Mahomes", "Mahomes threw two touchdowns.", True),
     ],
 )
 def test_names_and_their_initials(name: str, text: str, found: bool) -> None:

@@ -252,6 +252,20 @@ def test_period_dates_the_report_or_the_event(question: str, about: str) -> None
     assert [p.about for p in spec.periods] == [about]
 
 
+@pytest.mark.parametrize(
+    ("question", "entities"),
+    [
+        ("Who was named the 2021 National Teacher of the Year?", ["National Teacher of the Year"]),
+        ("Who won the AP Player of the Year award in 2020?", ["AP Player of the Year"]),
+        # must not fire: "of" between names that are no honour's title
+        ("Who backed the Government of Syria?", ["Government", "Syria"]),
+        ("Which team won the Year of the Dragon cup?", ["Dragon", "Year"]),
+    ],
+)
+def test_an_honours_title_is_one_name_over_its_of_the(question: str, entities: list[str]) -> None:
+    assert parse_question(question, reference=REF).entities == entities
+
+
 def test_a_title_cut_off_by_its_full_stop_is_no_entity() -> None:
     spec = parse_question("Did Rep. Patrick McHenry meet Dr. Smith in Aleppo?", reference=REF)
     assert spec.entities == ["Aleppo", "Patrick McHenry", "Smith"]
