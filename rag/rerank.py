@@ -39,6 +39,7 @@ from rag.text import (
     months,
     names,
     numbers,
+    page_chrome,
     weighted_terms,
     word_forms,
     years,
@@ -168,8 +169,8 @@ class SentenceScorer:
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
             span = hit.sentences[i]
-            if bare_stamp(text):
-                continue  # "Mar 25, 2021 ...": a stamp, never an answer
+            if bare_stamp(text) or page_chrome(text):
+                continue  # "Mar 25, 2021 ...", "905 Followers, 298 Following": never an answer
             cut = debris_prefix(text)
             sent = SentenceHit(
                 hit=hit, text=text[cut:], start=span.start + cut, end=span.end, score=0.0

@@ -295,6 +295,25 @@ def bare_stamp(text: str) -> bool:
     return bool(_BARE_STAMP.match(text))
 
 
+# A profile page's counters and call to action, as search snippets scrape them: "905
+# Followers, 298 Following, 585 Posts - See Instagram photos and videos from …".
+_COUNTER = re.compile(
+    r"\b\d[\d,.]*\s*[KkMm]?\s+(?:followers|following|posts|subscribers|likes|tweets|pins)\b",
+    re.I,
+)
+_PROFILE_CALL = re.compile(
+    r"\bsee\s+(?:instagram|facebook|tiktok|twitter|pinterest)\s+(?:photos|posts|videos)\b", re.I
+)
+
+
+def page_chrome(text: str) -> bool:
+    """True when ``text`` is a social profile page's counters or call to action, which
+    report nothing: two counters ("905 Followers, 298 Following") or "See Instagram
+    photos and videos from …". One count in a sentence ("gained 2 million followers") is
+    news."""
+    return len(_COUNTER.findall(text)) >= 2 or bool(_PROFILE_CALL.search(text))
+
+
 def debris_prefix(text: str) -> int:
     """Length of the scraped debris (``DEBRIS``) that opens ``text``; 0 when there is none.
 

@@ -39,6 +39,7 @@ from rag.text import (
     expands,
     named_instances,
     ordinals_of,
+    page_chrome,
     word_forms,
 )
 from rag.types import Hit, SentenceHit, Span
@@ -909,3 +910,22 @@ def test_a_sentence_stating_the_asked_period_leads(annotator: Annotator) -> None
     spec = parse_question("What was Tesla's revenue?", reference=dt.date(2025, 3, 9))
     decision = decide(spec, [s.hit for s in ranked], ranked, AnswerSettings(), annotator)
     assert decision.answers[0] is vague
+
+
+@pytest.mark.parametrize(
+    ("text", "chrome"),
+    [
+        (
+            "905 Followers, 298 Following, 585 Posts - See Instagram photos and videos from "
+            "Acquire (@acquireraleigh)",
+            True,
+        ),
+        ("1.2M subscribers · 3,410 likes", True),
+        ("See Facebook posts from the club's official page.", True),
+        # must not fire: one count in a sentence is news
+        ("The singer gained 2 million followers after the Super Bowl.", False),
+        ("Instagram was acquired by Facebook for $1 billion in 2012.", False),
+    ],
+)
+def test_page_chrome(text: str, chrome: bool) -> None:
+    assert page_chrome(text) is chrome
