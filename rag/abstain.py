@@ -559,6 +559,13 @@ _LEAVING = re.compile(
     r"ousted|fired|removed|sacked)\s+(?:as|from)\s+(?:the\s+)?(?:\w+\s+)?$",
     re.I,
 )
+# The position of a kind of thing, not of a named owner: "director of music videos",
+# "director of photography", "head of state". "CEO of the company" and "president of its
+# board" refer back to an owner, so a determiner leaves the position the asked one.
+_OF_A_KIND = re.compile(
+    r"\s+(?:of|for)\s+(?!(?:the|a|an|its|his|her|their|our|this|that|these|those|both|all)\b)"
+    r"[a-z][a-z-]+\b"
+)
 _ROLE_ALIASES = {"ceo": r"ceo|chief executive(?:\s+officer)?", "head": r"head|chief"}
 _OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][\w&.'’-]*)*"
 
@@ -583,6 +590,8 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> bool:
             at = m.start("role")
             if not role.past and _LEAVING.search(text[max(0, at - 40) : at]):
                 continue
+            if not m.group("of") and _OF_A_KIND.match(text, m.end()):
+                continue  # "a director of music videos", "head of state": another position
             owner = m.group("of") or m.group("pre")
             if owner and role.of and not (mentions(owner, role.of) or mentions(role.of, owner)):
                 continue

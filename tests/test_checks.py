@@ -439,6 +439,23 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
             True,
         ),
         ("Who is the CEO of Lego?", "CEO, the LEGO Group.", True),  # no person named
+        # the position of a kind of thing: another position
+        (
+            "Who is the director of Bohemian Rhapsody?",
+            "Bruce Gowers, a director of music videos, shot the Bohemian Rhapsody clip in 1975.",
+            True,
+        ),
+        (
+            "Who is the director of Titanic?",
+            "Russell Carpenter, the director of photography on Titanic, spoke.",
+            True,
+        ),
+        # ... but "of the company" refers back to the owner
+        (
+            "Who is the CEO of Tesla?",
+            "Tesla shares rose. Elon Musk, chief executive of the company, spoke.",
+            False,
+        ),
         # another owner whose name holds the asked one
         (
             "Who is the CEO of Lego?",
