@@ -246,8 +246,8 @@ _TITLE_TAIL = re.compile(
 
 def _award_titles(found: set[str], question: str) -> set[str]:
     """``found`` names with an honour's title joined over its "of the": "National
-    Teacher of the Year" is one name, not "National Teacher" and "Year". A name that only
-    ends in "of the Year" elsewhere in the question is unaffected."""
+    Teacher of the Year" is one name, not "National Teacher" and "Year". The tail alone
+    ("Year") stays a name only if the question uses it outside the title."""
     out = set(found)
     for m in _TITLE_TAIL.finditer(question):
         head, tail = m.group(1), m.group(2)

@@ -146,9 +146,11 @@ class RetrievalSettings(_Section):
     steer_rank: float = Field(
         default=0.5,
         ge=0,
-        description="How much each steered retrieval's order counts in the retrieval "
-        "order of the pool (a reciprocal rank fusion with the whole question's, which "
-        "counts 1). 0 appends steered passages after the question's own.",
+        description="How much the order of each retrieval of a long question's parts and "
+        "claims, and of the question within the outlets it names, counts in the pool's "
+        "retrieval order (a reciprocal rank fusion with the whole question's, which counts "
+        "1). 0 appends their passages after the question's own; a period's retrieval only "
+        "widens the pool.",
     )
     claim_slots: bool = Field(
         default=True,
