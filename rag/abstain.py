@@ -876,14 +876,20 @@ _FOCUSED_WORDS = 30
 
 
 def _focused(spec: QuestionSpec) -> bool:
-    """A one-fact question: one part, at most one outlet, at most 30 words.
+    """A one-fact question: one part and one claim, at most one outlet, at most 30 words.
 
     Long multi-hop questions ("Who is the individual … reported by The Verge, CNBC and
     TechCrunch …") gather their facts from several sentences, so no one sentence can be
-    asked to hold every entity and predicate word.
+    asked to hold every entity and predicate word. So do shorter ones that state several
+    facts about their answer ("Who is the individual associated with a new venture launch
+    and is also central to theories regarding … the board, as reported by TechCrunch?":
+    ``spec.claims``).
     """
     return (
-        not spec.parts and len(spec.outlets) <= 1 and len(spec.question.split()) <= _FOCUSED_WORDS
+        not spec.parts
+        and not spec.claims
+        and len(spec.outlets) <= 1
+        and len(spec.question.split()) <= _FOCUSED_WORDS
     )
 
 

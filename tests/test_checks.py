@@ -532,6 +532,22 @@ def test_other_owner(asked: str, text: str, other: bool) -> None:
         ("Who is the Walter Camp Award winner in 2017?", "Mayfield wins Walter Camp Award.", False),
         ("Who directed Titanic?", "Titanic director James Cameron spoke.", False),
         ("Who won the 2021 Tour de France?", "Tadej Pogacar rode the 2021 Tour de France.", True),
+        # a question stating several facts about its answer gathers them from several
+        # sentences: one sentence need not hold every claim's words
+        (
+            "Who is the individual associated with a new venture launch and is also central "
+            "to theories regarding a lack of full truthfulness with the board, as reported by "
+            "TechCrunch?",
+            "Sam Altman was fired by the board on Friday.",
+            False,
+        ),
+        # ... but the same facts as one claim are one sentence's to say
+        (
+            "Who is the individual central to theories regarding a lack of full "
+            "truthfulness with the board of a venture?",
+            "Sam Altman was fired on Friday.",
+            True,
+        ),
     ],
 )
 def test_predicate_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
