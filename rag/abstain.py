@@ -457,6 +457,10 @@ def wrong_period(ev: Evidence) -> CheckResult:
     A sentence fits when it names a date in the period, or names none and its article
     was published in the period (or up to ``period_slack_days`` after it). When none
     fits, the reason lists the periods the on-topic evidence is from.
+
+    A sentence of an undated article (a search snippet) that names no date fits only when
+    the text beside it dates it in the period (``answer.undated_must_state_period``):
+    "Super Bowl LVIII … in Las Vegas" does not say it is about 2021, and nothing else does.
     """
     periods = ev.spec.periods
     if not periods or ev.spec.parts:
@@ -467,9 +471,18 @@ def wrong_period(ev: Evidence) -> CheckResult:
         for s in ev.candidates
         if period_fit(periods, s, cfg.period_slack_days, cfg.period_recall_days) >= 0
     ]
+    wanted = " or ".join(p.label() for p in periods)
+    if kept and cfg.undated_must_state_period:
+        placed = [s for s in kept if s.hit.published_at is not None or _dated_nearby(ev, s)]
+        if not placed:
+            return _abstain(
+                TIME_MISMATCH,
+                f"The passages that could answer do not say they are about {wanted}, and "
+                f"their articles are undated: for example {_title(kept[0])}.",
+            )
+        kept = placed
     if kept:
         return kept
-    wanted = " or ".join(p.label() for p in periods)
     covered = sorted({y for s in ev.candidates if (y := _evidence_year(s)) is not None})
     nearest = ev.candidates[0]
     spans = ", ".join(str(y) for y in covered) if covered else "undated articles"
@@ -478,6 +491,13 @@ def wrong_period(ev: Evidence) -> CheckResult:
         f"No article in the corpus reports this for {wanted}; the nearest evidence is from "
         f"{spans}: for example {_title(nearest)}.",
     )
+
+
+def _dated_nearby(ev: Evidence, s: SentenceHit) -> bool:
+    """Whether ``s`` or the text beside it names a date in the question's period."""
+    cfg = ev.cfg
+    near = _undated(s).model_copy(update={"text": around(s, ev.pool)})
+    return period_fit(ev.spec.periods, near, cfg.period_slack_days, cfg.period_recall_days) > 0
 
 
 def answer_type_absent(ev: Evidence) -> CheckResult:

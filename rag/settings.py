@@ -217,6 +217,12 @@ class AnswerSettings(_Section):
         "next: an on-topic near-miss that scores high must not hide a plainer answer below "
         "it. Equal to candidate_ratio turns this off.",
     )
+    undated_must_state_period: bool = Field(
+        default=True,
+        description="For a question naming a time, evidence from an undated article must "
+        "state a date in that time in its sentence or the text beside it: not contradicting "
+        "the time is not enough, since nothing else dates it.",
+    )
     period_slack_days: int = Field(
         default=31,
         ge=0,

@@ -292,7 +292,9 @@ def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotat
             "2025-03-10",
             False,
         ),
-        ("What happened in March 2025?", "Clashes broke out on the coast.", None, False),  # undated
+        # an undated article's sentence that names no date says nothing of March 2025
+        ("What happened in March 2025?", "Clashes broke out on the coast.", None, True),
+        ("What happened in March 2025?", "Clashes broke out in March 2025.", None, False),
         # an undated sentence 11 months after a month asked about is other news; after a
         # year asked about, it may still be background on it
         (
@@ -328,6 +330,24 @@ def test_wrong_period(
     assert _fires(result) is fires
     if fires:
         assert isinstance(result, Draft) and result.abstain_code == "time_mismatch"
+
+
+def test_an_undated_sentence_is_dated_by_the_text_beside_it(annotator: Annotator) -> None:
+    text = "The violence began in March 2025. Clashes broke out on the coast."
+    hit = _sent(text).hit
+    at = text.index("Clashes")
+    second = SentenceHit(hit=hit, text=text[at:], start=at, end=len(text), score=0.6)
+    assert second.text == "Clashes broke out on the coast."
+    ev = _ev("What happened in March 2025?", [second], annotator)
+    assert wrong_period(ev) == [second]
+    # must not fire when the setting is off: not contradicting the time is then enough
+    undated = _sent("Clashes broke out on the coast.")
+    ev = _ev("What happened in March 2025?", [undated], annotator)
+    ev.cfg = AnswerSettings(undated_must_state_period=False)
+    assert wrong_period(ev) == [undated]
+    ev.cfg = AnswerSettings()
+    result = wrong_period(ev)
+    assert isinstance(result, Draft) and "undated" in (result.abstain_reason or "")
 
 
 def test_time_mismatch_reason_names_the_periods_covered(annotator: Annotator) -> None:
