@@ -24,7 +24,7 @@ from rag.lexical import LexicalIndex
 from rag.llm import ChatModel
 from rag.news import NewsLens, prefer_recent
 from rag.nlp import Annotator
-from rag.questions import outlet_mention, parse_question, period_fit, published_date
+from rag.questions import match_outlets, parse_question, period_fit, published_date
 from rag.rerank import Reranker, SentenceScorer, rerank_hits
 from rag.retrieve import (
     Retriever,
@@ -462,7 +462,7 @@ class Pipeline:
                 # A claim two outlets are said to make needs each one's report; its
                 # best sentence alone decides (the second best is often the first's
                 # neighbour on the same topic).
-                named = [o.lower() for o in spec.outlets if outlet_mention(claim, o) is not None]
+                named = [o.lower() for o in match_outlets(claim, spec.outlets)]
                 groups = (
                     [[h for h in passages if (h.source or "").lower() == o] for o in named]
                     if named
