@@ -101,6 +101,50 @@ def test_batches_hold_at_most_the_token_budget(model_cache: Path) -> None:
     assert float(batched[-1] @ embedder.embed_query(texts[-1])) > 0.9999
 
 
+def test_worker_threads_change_no_vector(model_cache: Path) -> None:
+    """Batches run on several one-core threads give the vectors one thread gives, in the
+    input's order, for passages and for the sentence spans pooled from them."""
+    texts = [f"Report {i}: shelling hit the {i}th district of Aleppo on Tuesday." * (1 + i % 4)
+             for i in range(40)]  # fmt: skip
+    spans = [[(0, 20), (len(t) - 30, len(t))] for t in texts]
+    made = {
+        workers: OnnxEmbedder(
+            EmbeddingSettings(batch_tokens=300, workers=workers, cache_dir=model_cache),
+            "minilm-int8-pertoken",
+        )
+        for workers in (1, 2)
+    }
+    assert made[2]._session.get_session_options().intra_op_num_threads == 1
+    assert len(made[2]._batches(made[2]._tokenizer.encode_batch(texts))) > 2
+    one, two = made[1].embed(texts), made[2].embed(texts)
+    assert np.allclose(one, two, atol=1e-5)
+    (v1, p1), (v2, p2) = made[1].embed_spans(texts, spans), made[2].embed_spans(texts, spans)
+    assert np.allclose(v1, v2, atol=1e-5)
+    for a, b in zip(p1, p2, strict=True):
+        for x, y in zip(a, b, strict=True):
+            assert x is not None and y is not None and np.allclose(x, y, atol=1e-5)
+
+
+def test_a_failing_batch_fails_the_call_on_worker_threads(model_cache: Path) -> None:
+    embedder = OnnxEmbedder(
+        EmbeddingSettings(batch_tokens=100, workers=2, cache_dir=model_cache),
+        "minilm-int8-pertoken",
+    )
+    calls = 0
+    real_run = embedder._run
+
+    def flaky(encodings: list[object]) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("onnxruntime failed")
+        return real_run(encodings)  # type: ignore[arg-type]
+
+    embedder._run = flaky  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError, match="onnxruntime failed"):
+        embedder.embed(["A sentence about the siege of Aleppo."] * 20)
+
+
 def test_onnx_model_that_does_not_exist_is_a_clear_error(tmp_path: object) -> None:
     with pytest.raises(ConfigError, match=r"tokenizer\.json"):
         OnnxEmbedder(EmbeddingSettings(), f"{tmp_path}/none.onnx")
