@@ -635,7 +635,8 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
     # The owners the text gives the position ("CEO of Google and Alphabet") are not people.
     owner = set(content_terms(" ".join([role.of or "", *_owners_named(role, text)])))
     entities = ev.annotator.entities(text)
-    places = {e.text for e in entities if e.label in _NOT_PERSON}
+    # Compared by terms: the tagger's "Ubisoft" (a place, to it) is the name "Ubisoft's".
+    places = {frozenset(content_terms(e.text)) for e in entities if e.label in _NOT_PERSON}
 
     def fresh(name: str) -> bool:
         terms = set(content_terms(name))
@@ -643,7 +644,10 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
 
     tagged = [e.text for e in entities if e.label == "PERSON" and not _thing(e.text)]
     return any(fresh(n) for n in tagged) or any(
-        fresh(n) and n not in places and not set(words(n)) & ROLE_NOUNS and not _thing(n)
+        fresh(n)
+        and frozenset(content_terms(n)) not in places
+        and not set(words(n)) & ROLE_NOUNS
+        and not _thing(n)
         for n in names(text)
     )
 

@@ -312,8 +312,10 @@ def _title_case(text: str) -> bool:
 
     A sentence with a lower-case content word ("Elon Musk co-founded and *leads* Tesla,
     SpaceX, Neuralink and The Boring Company") is prose full of names, not a headline.
+    Before a colon stands a title, a name of its own: "Avatar: Directed by James
+    Cameron." is judged by what follows it.
     """
-    tokens = [w for w in text.split() if w[:1].isalpha()]
+    tokens = [w for w in text.rsplit(": ", 1)[-1].split() if w[:1].isalpha()]
     if len(tokens) < 5 or sum(w[0].isupper() for w in tokens) <= 0.6 * len(tokens):
         return False
     return not any(

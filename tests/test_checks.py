@@ -415,6 +415,10 @@ def test_other_actor(question: str, text: str, fires: bool, annotator: Annotator
         ("Who directed Titanic?", "Who directed Titanic and Avatar?", True),
         ("Who directed Titanic?", "directed Titanic and Avatar", True),
         ("Who directed Titanic?", "James Cameron directed Titanic and Avatar.", False),
+        # a headline's capitals are not names; a title before a colon leaves prose after it
+        ("Who was killed in the blast?", "Blast Kills Grand Mosque Imam In Damascus", True),
+        ("Who was killed in the blast?", "Syria: Blast Kills Grand Mosque Imam Today", True),
+        ("Who directed Avatar?", "Avatar: Directed by James Cameron.", False),
     ],
 )
 def test_answer_type_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
@@ -502,6 +506,17 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
         (
             "Who was the president of FIFA in 2010?",
             "Sepp Blatter, the former president of FIFA, spoke.",
+            False,
+        ),
+        # a place's possessive is not a person's name
+        (
+            "Who is the director of the Assassin's Creed movie?",
+            "The director of the Assassin's Creed movie toured Canada's studios.",
+            True,
+        ),
+        (
+            "Who is the director of the Assassin's Creed movie?",
+            "Justin Kurzel, the director of the Assassin's Creed movie, toured Canada's studios.",
             False,
         ),
         # no position asked: the check stays out of it
