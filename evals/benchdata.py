@@ -20,6 +20,7 @@ import hashlib
 import json
 import random
 import re
+import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,24 +122,45 @@ def _paragraphs(sentences: list[str], rng: random.Random) -> str:
     return "\n\n".join(out)
 
 
-def write_corpus(pool: Sequence[PoolArticle], n: int, seed: int, folder: Path) -> Path:
-    """The generated corpus as JSONL in ``folder`` (made once, then reused from there)."""
-    path = folder / f"generated-{n}-seed{seed}-{pool_digest(pool)}.jsonl"
-    if path.exists():
+SHARD_ARTICLES = 10_000
+"""Articles per file of a generated corpus: a 100k corpus in one file would be 136 MB, over
+``rag ingest``'s default file limit, and a team's corpus arrives as many files anyway."""
+
+
+def write_corpus(
+    pool: Sequence[PoolArticle], n: int, seed: int, folder: Path, shard: int = SHARD_ARTICLES
+) -> Path:
+    """The generated corpus as a folder of JSONL files of at most ``shard`` articles each,
+    in ``folder`` (made once, then reused from there)."""
+    path = folder / f"generated-{n}-seed{seed}-{pool_digest(pool)}"
+    if path.is_dir():
         return path
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", encoding="utf-8") as out:
-        for record in generate(pool, n, seed):
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    tmp = folder / f"{path.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    out = None
+    for i, record in enumerate(generate(pool, n, seed)):
+        if i % shard == 0:
+            if out is not None:
+                out.close()
+            out = (tmp / f"part-{i // shard:04d}.jsonl").open("w", encoding="utf-8")
+        assert out is not None
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    if out is not None:
+        out.close()
     tmp.replace(path)  # an interrupted run never leaves a short corpus under the final name
     return path
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
-    """The records of a JSONL corpus file."""
-    with path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+    """The records of a JSONL corpus file, or of every ``*.jsonl`` file of a folder in name
+    order."""
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    records: list[dict[str, Any]] = []
+    for file in files:
+        with file.open(encoding="utf-8") as lines:
+            records += [json.loads(line) for line in lines if line.strip()]
+    return records
 
 
 def make_questions(articles: Sequence[dict[str, Any]], n: int, seed: int) -> list[dict[str, str]]:

@@ -14,6 +14,7 @@ from evals.benchdata import (
     generate,
     make_questions,
     read_pool,
+    read_records,
     target_articles,
     write_corpus,
 )
@@ -47,10 +48,13 @@ def test_generated_corpus_is_seeded_and_made_of_real_sentences(tmp_path: Path) -
         assert record["title"] and record["source"] and record["published_at"] >= "2011-01-01"
         assert all(_made_of(p, sentences) for p in record["text"].split("\n\n"))
     assert len({r["id"] for r in first}) == 25
-    # Written once to the cache, byte for byte the same on the next call.
-    path = write_corpus(pool, 25, 3, tmp_path)
-    assert [json.loads(line) for line in path.read_text("utf-8").splitlines()] == first
-    assert write_corpus(pool, 25, 3, tmp_path) == path
+    # Written once to the cache, in files of at most `shard` articles, and reused.
+    path = write_corpus(pool, 25, 3, tmp_path, shard=10)
+    parts = sorted(path.glob("*.jsonl"))
+    assert [len(p.read_text("utf-8").splitlines()) for p in parts] == [10, 10, 5]
+    assert read_records(path) == first
+    assert write_corpus(pool, 25, 3, tmp_path, shard=10) == path
+    assert not list(tmp_path.glob("*.tmp"))
 
 
 def test_questions_ask_about_their_own_sentence_and_targets_are_found() -> None:
