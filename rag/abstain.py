@@ -975,8 +975,12 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     ("Arab League" does not find "Arab states"). Abbreviations match with or without
     their dots ("US" finds "U.S."), a name of several capitalised words finds its initials
     and initials their name ("World Health Organization" and "WHO"), and a nationality
-    finds its country ("Jordanian" finds "Jordan's").
+    finds its country ("Jordanian" finds "Jordan's"). A two-part title is found through its
+    second part: "Breath of the Wild" names "Legend of Zelda: Breath of the Wild", while
+    "Xenoblade Chronicles 2" alone is the series, not "Xenoblade Chronicles 2: Torna".
     """
+    if ": " in name:  # a two-part title: the part after the colon names the work
+        return mentions(name.rsplit(": ", 1)[1], text, strict=strict)
     name, text = _undot(name), _undot(text)
     # An organisation is as often named by its initials: "World Health Organization" and
     # "WHO" are one name, both ways round.

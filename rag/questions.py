@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from rag.text import (
     ORDINAL,
+    QUESTION_WORDS,
     SEQUENCE_NOUNS,
     STOPWORDS,
     content_terms,
@@ -262,6 +263,34 @@ def _award_titles(found: set[str], question: str) -> set[str]:
     return out
 
 
+# A work's title in two parts, "The Legend of Zelda: Breath of the Wild": capitalised
+# words, joined inside each part by the small words titles keep lower-case.
+_TITLE_PART = (
+    r"[A-Z0-9][\w'’.-]*(?:\s+(?:(?:of|the|a|an|and|in|on|for|to|at)\s+)*[A-Z0-9][\w'’.-]*)*"
+)
+_COLON_TITLE = re.compile(rf"\b({_TITLE_PART}):\s+({_TITLE_PART})")
+
+
+def _colon_titles(found: set[str], question: str) -> set[str]:
+    """``found`` names with a two-part title joined into one name, "Legend of Zelda:
+    Breath of the Wild", instead of "Legend", "Zelda", "Breath" and "Wild". Text that
+    names the second part names the work (``rag.abstain.mentions``): reports say "Breath
+    of the Wild", and the first part alone is the series ("Xenoblade Chronicles 2" is not
+    its expansion "Xenoblade Chronicles 2: Torna")."""
+    out = set(found)
+    for m in _COLON_TITLE.finditer(question):
+        head = m.group(1).split()
+        while head and head[0].lower() in STOPWORDS | QUESTION_WORDS:
+            head = head[1:]
+        if not head:
+            continue
+        title = f"{' '.join(head)}: {m.group(2)}"
+        inside = set(content_terms(title))
+        out = {n for n in out if not set(content_terms(n)) <= inside}
+        out.add(title)
+    return out
+
+
 _WH_SPLIT = re.compile(
     r",?\s+and\s+(?=(?:who|whom|what|when|where|which|how|why)\b)|;\s*(?=\w)", re.I
 )
@@ -288,7 +317,9 @@ def parse_question(
     period_terms = {t for p in periods for t in content_terms(p.text)}
     entities = [
         n
-        for n in sorted({n.strip("'’\"“”") for n in _award_titles(names(q), q)} - {""})
+        for n in sorted(
+            {n.strip("'’\"“”") for n in _colon_titles(_award_titles(names(q), q), q)} - {""}
+        )
         if not _is_outlet(n, named_outlets)
         and not set(content_terms(n)) <= period_terms
         and n.lower().rstrip(".") not in _HONORIFICS

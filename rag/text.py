@@ -44,7 +44,8 @@ _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
 
-_QUESTION_WORDS = frozenset("did does do is are was were has have had between".split())
+QUESTION_WORDS = frozenset("did does do is are was were has have had between".split())
+"""Words that open a question's capitalised run as grammar, not as part of a name."""
 _CALENDAR = frozenset(_MONTHS) | frozenset(
     "monday tuesday wednesday thursday friday saturday sunday".split()
 )
@@ -117,7 +118,7 @@ def names(text: str, *, initial: bool = False) -> set[str]:
         # Months and weekdays are capitalised but are dates, not entities; a leading
         # function word ("Did Patrick Mahomes", "Between TechCrunch") is grammar.
         kept = [w for w in m.group(0).split() if w.lower() not in _CALENDAR]
-        while kept and kept[0].lower() in STOPWORDS | _QUESTION_WORDS:
+        while kept and kept[0].lower() in STOPWORDS | QUESTION_WORDS:
             kept = kept[1:]
         if kept:
             found.add(" ".join(kept))
@@ -412,7 +413,7 @@ def named_instances(noun: str, text: str) -> list[tuple[str, int, int]]:
 
 def _keep(out: list[tuple[str, int, int]], noun: str, name: str, start: int, end: int) -> None:
     kept = [w for w in name.split() if w.lower() not in _CALENDAR]
-    while kept and kept[0].lower() in STOPWORDS | _QUESTION_WORDS:
+    while kept and kept[0].lower() in STOPWORDS | QUESTION_WORDS:
         kept = kept[1:]
     if not kept or (len(kept) == 1 and (kept[0].lower() == noun.lower() or _adjective(kept[0]))):
         return

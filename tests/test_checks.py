@@ -695,6 +695,10 @@ def test_named_instance_span_keeps_a_whole_list() -> None:
         # must not fire: the whole name, and a person found through the last word
         ("National Teacher of the Year", "She is the 2021 National Teacher of the Year.", True),
         ("Patrick Mahomes", "Mahomes threw two touchdowns.", True),
+        # a two-part title is named by its second part; its first is the series
+        ("Legend of Zelda: Breath of the Wild", "Breath of the Wild came out in 2017.", True),
+        ("Xenoblade Chronicles 2: Torna", "Xenoblade Chronicles 2 came out in 2017.", False),
+        ("Xenoblade Chronicles 2: Torna", "Torna arrived as an expansion.", True),
     ],
 )
 def test_names_and_their_initials(name: str, text: str, found: bool) -> None:

@@ -266,6 +266,24 @@ def test_an_honours_title_is_one_name_over_its_of_the(question: str, entities: l
     assert parse_question(question, reference=REF).entities == entities
 
 
+@pytest.mark.parametrize(
+    ("question", "entities"),
+    [
+        (
+            "When was The Legend of Zelda: Breath of the Wild released?",
+            ["Legend of Zelda: Breath of the Wild"],
+        ),
+        ("Who directed Star Wars: The Last Jedi?", ["Star Wars: The Last Jedi"]),
+        ("When was Xenoblade Chronicles 2: Torna released?", ["Xenoblade Chronicles 2: Torna"]),
+        # must not fire: a colon after a name that opens no title, and no colon at all
+        ("What did TechCrunch report: did Google win?", ["Google", "TechCrunch"]),
+        ("Did Russia and Iran back Assad?", ["Assad", "Iran", "Russia"]),
+    ],
+)
+def test_a_two_part_title_is_one_name(question: str, entities: list[str]) -> None:
+    assert parse_question(question, reference=REF).entities == entities
+
+
 def test_a_title_cut_off_by_its_full_stop_is_no_entity() -> None:
     spec = parse_question("Did Rep. Patrick McHenry meet Dr. Smith in Aleppo?", reference=REF)
     assert spec.entities == ["Aleppo", "Patrick McHenry", "Smith"]
