@@ -18,6 +18,7 @@ from evals.judges import Claim, Judge, supports
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = str.maketrans("", "", string.punctuation + "“”‘’—–")
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
 # ------------------------------------------------------------------- retrieval
@@ -54,8 +55,10 @@ def ndcg_at_k(ranked: Sequence[frozenset[str]], n_gold: int, k: int = 10) -> flo
 
 # ---------------------------------------------------------- answer correctness
 def normalize_answer(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = text.lower().translate(_PUNCT)
+    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces; and
+    no possessive "'s", whose deleted apostrophe would glue it to the name ("Iñigo
+    Quintero’s song" holds the answer "Iñigo Quintero")."""
+    text = _POSSESSIVE.sub("", text).lower().translate(_PUNCT)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 

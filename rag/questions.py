@@ -36,6 +36,7 @@ from rag.text import (
     months,
     names,
     ordinal_value,
+    relative_years,
     words,
     years,
 )
@@ -769,7 +770,8 @@ def period_fit(
     """+1 when the sentence fits one of ``periods``, -1 when it lies elsewhere, 0 unknown.
 
     For an event period, the sentence's own dates decide first: a year inside the period
-    (a 2017 article recalling "the 2013 attack" fits 2013), or the period's month named
+    (a 2017 article recalling "the 2013 attack" fits 2013; "last year" in it is 2016), or
+    the period's month named
     with no year, when the publication date puts that month in the period; a year outside
     it conflicts. Without dates, the article's
     publication date decides: from the period's start to ``slack_days`` after its end
@@ -783,6 +785,8 @@ def period_fit(
     """
     published = published_date(sentence.hit.published_at)
     named = years(sentence.text)
+    if published is not None:
+        named |= relative_years(sentence.text, published.year)
     fits: list[int] = []
     dated = _month_years(sentence.text)
     for p in periods:

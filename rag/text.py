@@ -175,6 +175,19 @@ def years(text: str) -> set[int]:
     return {int(y) for y in _YEAR.findall(text)}
 
 
+_RELATIVE_YEAR = re.compile(r"\b(this|last|next)\s+year\b", re.I)
+_YEAR_OFFSET = {"this": 0, "last": -1, "next": 1}
+
+
+def relative_years(text: str, published_year: int) -> set[int]:
+    """The years "this year", "last year" and "next year" name in a text published in
+    ``published_year``: in a 2023 report, "35 home runs this year" is 2023 and "beat the
+    All Blacks last year" 2022."""
+    return {
+        published_year + _YEAR_OFFSET[m.group(1).lower()] for m in _RELATIVE_YEAR.finditer(text)
+    }
+
+
 _MONTH_NAME = (  # capitalised, as news writes months: "may 2 people" names no day
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\b\.?"

@@ -40,6 +40,7 @@ from rag.text import (
     named_instances,
     ordinals_of,
     page_chrome,
+    relative_years,
     word_forms,
 )
 from rag.types import Hit, SentenceHit, Span
@@ -321,6 +322,25 @@ def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotat
             "2016-09-25",
             False,
         ),  # no period
+        # "this year" and "last year" are years of the article's publication date
+        (
+            "How many home runs did Soto hit in 2022?",
+            "Soto hit 35 home runs this year.",
+            "2023-10-02",
+            True,
+        ),
+        (
+            "How many home runs did Soto hit in 2022?",
+            "Soto hit 27 home runs last year.",
+            "2023-10-02",
+            False,
+        ),
+        (
+            "How many games did the club plan in 2024?",
+            "The club plans 12 games next year.",
+            "2023-10-02",
+            False,
+        ),
     ],
 )
 def test_wrong_period(
@@ -822,6 +842,22 @@ def test_bare_stamp(text: str, stamp: bool) -> None:
 )
 def test_date_precision(text: str, precision: int) -> None:
     assert date_precision(text) == precision
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Soto hit 35 home runs this year.", {2023}),
+        ("Argentina beat the All Blacks last year, and meet again next year.", {2022, 2024}),
+        ("Earlier This Year the plant closed.", {2023}),
+        # must not fire: no year named relative to the report
+        ("The past year was hard.", set()),
+        ("Every year, the holiday falls on a Thursday.", set()),
+        ("The yearly report came out.", set()),
+    ],
+)
+def test_relative_years(text: str, named: set[int]) -> None:
+    assert relative_years(text, 2023) == named
 
 
 def test_word_forms_join_irregular_verbs_and_agent_nouns(annotator: Annotator) -> None:

@@ -101,6 +101,10 @@ def test_containment_needs_whole_words() -> None:
     assert contains_answer("No, it did not.", ["no"]) == 1.0
     assert contains_answer("Nothing is known.", ["no"]) == 0.0
     assert contains_answer("over 1,000 people died", ["1,000"]) == 1.0
+    # a possessive does not glue itself to the name
+    assert contains_answer("Iñigo Quintero’s Si No Estás rose.", ["Iñigo Quintero"]) == 1.0
+    assert contains_answer("Assad's forces advanced.", ["Assad"]) == 1.0
+    assert contains_answer("The Assads left.", ["Assad"]) == 0.0
 
 
 def test_alce_statement_without_citation_is_unsupported() -> None:
