@@ -978,9 +978,21 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     finds its country ("Jordanian" finds "Jordan's"). A two-part title is found through its
     second part: "Breath of the Wild" names "Legend of Zelda: Breath of the Wild", while
     "Xenoblade Chronicles 2" alone is the series, not "Xenoblade Chronicles 2: Torna".
+    A thing named with its owner ("Taylor Swift's Eras Tour") needs the owner, and the
+    thing by name or by its head noun ("the tour").
     """
     if ": " in name:  # a two-part title: the part after the colon names the work
         return mentions(name.rsplit(": ", 1)[1], text, strict=strict)
+    owner, owned = _owned(name)
+    if owner and owned:
+        if mentions(f"{owner} {owned}", text, strict=strict):  # the whole name, as always
+            return True
+        # Or "Taylor Swift's Eras Tour" as the owner by name and the thing by its head
+        # noun: "The tour, which is projected by Pollstar …" in a report on Taylor Swift.
+        head = words(owned)[-1:]
+        return mentions(owner, text, strict=strict) and (
+            mentions(owned, text, strict=strict) or bool(head and found(head[0], _word_set(text)))
+        )
     name, text = _undot(name), _undot(text)
     # An organisation is as often named by its initials: "World Health Organization" and
     # "WHO" are one name, both ways round.
@@ -1004,6 +1016,19 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
         # "State Teacher of the Year" is another honour.
         return False
     return parts[-1] in capital if strict else bool(set(parts) & capital)
+
+
+_OWNED = re.compile(r"^(.+?\w)['’]s\s+(\S.*)$")
+
+
+def _owned(name: str) -> tuple[str, str]:
+    """("Taylor Swift", "Eras Tour") for "Taylor Swift's Eras Tour"; ("", "") for a name
+    with no owner in it, or whose owner and thing are one word each ("Assassin's Creed"
+    is a title, not a creed of an assassin)."""
+    m = _OWNED.match(name)
+    if m is None or (" " not in m.group(1) and " " not in m.group(2)):
+        return "", ""
+    return m.group(1), m.group(2)
 
 
 def _variant(word: str, have: Set[str]) -> bool:

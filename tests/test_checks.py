@@ -719,6 +719,11 @@ def test_named_instance_span_keeps_a_whole_list() -> None:
         ("Legend of Zelda: Breath of the Wild", "Breath of the Wild came out in 2017.", True),
         ("Xenoblade Chronicles 2: Torna", "Xenoblade Chronicles 2 came out in 2017.", False),
         ("Xenoblade Chronicles 2: Torna", "Torna arrived as an expansion.", True),
+        # an owned thing: its owner by name, the thing by name or by its head noun
+        ("Taylor Swift's Eras Tour", "Taylor Swift's fans wait. The tour grossed $1bn.", True),
+        ("Beyoncé's Renaissance World Tour", "Taylor Swift's fans wait. The tour grossed.", False),
+        ("Taylor Swift's Eras Tour", "The tour grossed $1 billion.", False),
+        ("Assassin's Creed Valhalla", "Valhalla was released in 2020.", True),
     ],
 )
 def test_names_and_their_initials(name: str, text: str, found: bool) -> None:
