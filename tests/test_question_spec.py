@@ -38,6 +38,7 @@ REF = dt.date(2025, 3, 9)  # a Sunday
         # modifiers before the type noun; the first type noun decides
         ("Which imam was killed by the bomb?", "person"),
         ("Which Jordanian leader stood beside the president?", "person"),
+        ("Which Al-Ikhbariya TV correspondent did SANA name among the dead?", "person"),
         ("Which Texas-based publisher sued the company?", "organisation"),
         ("Which Syrian air base did the militants capture?", "place"),
         ("From which Damascus neighbourhood did he speak?", "place"),
