@@ -75,9 +75,6 @@ _PERSON_NOUNS = """person people man men woman women official officials minister
     mediator inspector investigator commissioner chancellor premier rapper musician artist
     writer novelist editor columnist employee engineer correspondent correspondents presenter
     photographer cameraman commentator striker goalkeeper midfielder quarterback pitcher""".split()
-PERSON_NOUNS = frozenset(_PERSON_NOUNS)
-"""Nouns only a person is: "which *correspondent*" wants a person's name, where "who" may
-be answered by a country or a group ("Who backed Assad?" — Russia)."""
 _NUMBER_NOUNS = """toll tolls number numbers percentage percent proportion fraction total figure
     figures count""".split()
 _TYPE_NOUNS = {
