@@ -461,24 +461,42 @@ def wrong_period(ev: Evidence) -> CheckResult:
     A sentence of an undated article (a search snippet) that names no date fits only when
     the text beside it dates it in the period (``answer.undated_must_state_period``):
     "Super Bowl LVIII … in Las Vegas" does not say it is about 2021, and nothing else does.
+    Nor does a dateless sentence of an article published after the period and its slack
+    (``answer.late_must_state_period``): a 2023 report's "13 home runs through 602 plate
+    appearances" is not about 2022 unless the text beside it says so.
     """
     periods = ev.spec.periods
     if not periods or ev.spec.parts:
         return None  # each part of a multi-part question may name its own time
     cfg = ev.cfg
-    kept = [
-        s
+    fit = {
+        id(s): period_fit(periods, s, cfg.period_slack_days, cfg.period_recall_days)
         for s in ev.candidates
-        if period_fit(periods, s, cfg.period_slack_days, cfg.period_recall_days) >= 0
-    ]
+    }
+    kept = [s for s in ev.candidates if fit[id(s)] >= 0]
     wanted = " or ".join(p.label() for p in periods)
-    if kept and cfg.undated_must_state_period:
-        placed = [s for s in kept if s.hit.published_at is not None or _dated_nearby(ev, s)]
+    if kept:
+
+        def unplaced(s: SentenceHit) -> bool:
+            if s.hit.published_at is None:
+                return cfg.undated_must_state_period
+            # Published months after the period, with no date of its own: background
+            # retold, or the next season's news ("13 home runs through 602 plate
+            # appearances" in a 2023 report is not 2022's record).
+            return cfg.late_must_state_period and fit[id(s)] == 0
+
+        placed = [s for s in kept if not unplaced(s) or _dated_nearby(ev, s)]
         if not placed:
+            undated = all(s.hit.published_at is None for s in kept)
             return _abstain(
                 TIME_MISMATCH,
                 f"The passages that could answer do not say they are about {wanted}, and "
-                f"their articles are undated: for example {_title(kept[0])}.",
+                + (
+                    "their articles are undated"
+                    if undated
+                    else f"their articles were published after {wanted}"
+                )
+                + f": for example {_title(kept[0])}.",
             )
         kept = placed
     if kept:

@@ -814,6 +814,20 @@ def period_fit(
                 year = published.year if ahead else published.year - 1
                 fits.append(1 if p.start.year <= year <= p.end.year else -1)
             continue
+        quarter = _quarter_named(sentence.text) if p.granularity == "quarter" else None
+        if quarter is not None:
+            # "In the third quarter, Uber generated $394 million" is the latest third
+            # quarter that ended by the publication date (the quarter asked, in a report
+            # published in November 2023 on the third quarter of 2023).
+            if published is None:
+                fits.append(1 if quarter == (p.start.month - 1) // 3 + 1 else -1)
+            else:
+                ended = dt.date(published.year, 3 * quarter, 1)
+                year = published.year if ended <= published else published.year - 1
+                fits.append(
+                    1 if (year, quarter) == (p.start.year, (p.start.month - 1) // 3 + 1) else -1
+                )
+            continue
         if published is None:
             fits.append(0)
         elif p.start <= published <= p.end + dt.timedelta(slack_days):
@@ -845,6 +859,33 @@ def names_asked_day(periods: list[Period], text: str) -> bool:
         if (month, int(m.group("d") or m.group("d2"))) in days:
             return True
     return False
+
+
+_QUARTER_NAMED = re.compile(
+    r"\b(?:(?P<w>first|second|third|fourth|1st|2nd|3rd|4th)\s+(?:fiscal\s+)?quarter|"
+    r"Q(?P<n>[1-4])|(?P<n2>[1-4])Q)\b",
+    re.I,
+)
+_QUARTER_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "1st": 1,
+    "2nd": 2,
+    "3rd": 3,
+    "4th": 4,
+}
+
+
+def _quarter_named(text: str) -> int | None:
+    """The quarter a text names without its year ("in the third quarter", "Q3"), if it
+    names exactly one."""
+    named = {
+        _ORD[m.group("w").lower()] if m.group("w") else int(m.group("n") or m.group("n2"))
+        for m in _QUARTER_NAMED.finditer(text)
+    }
+    return named.pop() if len(named) == 1 else None
 
 
 def _recall(period: Period, slack_days: int, recall_days: int) -> int:

@@ -231,6 +231,12 @@ class AnswerSettings(_Section):
         "state a date in that time in its sentence or the text beside it: not contradicting "
         "the time is not enough, since nothing else dates it.",
     )
+    late_must_state_period: bool = Field(
+        default=True,
+        description="For a question naming a time, a sentence that names no date, in an "
+        "article published more than period_slack_days after that time, must be dated in it "
+        "by the text beside it: a later report's undated figure is often the next season's.",
+    )
     period_slack_days: int = Field(
         default=31,
         ge=0,
