@@ -77,6 +77,7 @@ from rag.text import (
     expands,
     found,
     names,
+    numbers,
     ordinals_of,
     weighted_terms,
     word_forms,
@@ -199,9 +200,16 @@ def _naming_first(
         for s in answers
     }
 
-    def order(s: SentenceHit) -> tuple[bool, bool, bool, bool, int]:
+    # A figure the question states ("in 24 hours", "at least 40 people") is a fact the
+    # answering sentence repeats: "over the past 24 hours … dealt 182 strikes" before "up
+    # to 150 strikes per day".
+    asked_figures = _figures(spec)
+    echo = {id(s): len(asked_figures & numbers(s.text)) for s in answers}
+
+    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, int]:
         return (
             not instance[id(s)],
+            -echo[id(s)],
             not says[id(s)],
             not stated[id(s)],
             fragment[id(s)],
@@ -223,6 +231,27 @@ def _naming_first(
     }
     named = {id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) for s in answers}
     return sorted(answers, key=lambda s: (*order(s), -named[id(s)]))
+
+
+# A number followed by a lower-case word: "24 hours", "40 people", "3,000 troops".
+_FIGURE = re.compile(r"(?<![\w,.])(\d[\d,.]*\d|\d)\s+(?=[a-z])")
+_PREVIOUS_WORD = re.compile(r"(\S+)\s*$")
+
+
+def _figures(spec: QuestionSpec) -> set[str]:
+    """The figures a question states, outside its dates and names ("Splatoon 2", "iPhone
+    11" and "No 1" are names)."""
+    text = spec.question
+    for p in spec.periods:
+        text = text.replace(p.text, " ")
+    out: set[str] = set()
+    for m in _FIGURE.finditer(text):
+        before = _PREVIOUS_WORD.search(text[: m.start()])
+        word = before.group(1) if before else ""
+        if any(c.isupper() for c in word) or word.lower() in ("no", "no."):
+            continue
+        out |= numbers(m.group(1))
+    return out - {str(y) for y in years(spec.question)}
 
 
 def _undated(s: SentenceHit) -> SentenceHit:

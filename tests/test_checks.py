@@ -14,6 +14,7 @@ import pytest
 from rag.abstain import (
     CHECKS,
     Evidence,
+    _figures,
     _other_owner,
     answer_type_absent,
     decide,
@@ -862,6 +863,36 @@ def test_the_sentence_saying_the_asked_verb_leads(annotator: Annotator) -> None:
     spec = parse_question("When does season 4 of The Crown premiere?")
     decision = decide(spec, [year.hit, day.hit], [year, day], AnswerSettings(), annotator)
     assert decision.answers and decision.answers[0] is day
+
+
+def test_the_sentence_repeating_the_asked_figure_leads(annotator: Annotator) -> None:
+    """ "In 24 hours" is a fact of the question: the sentence that repeats it leads, even
+    when another one repeats its verb."""
+    daily = _sent("Russian forces carry out up to 150 strikes per day on ISIS positions.")
+    asked = _sent(
+        "Over the past 24 hours the Russian air group dealt 182 strikes on ISIS positions.",
+        title="B",
+    )
+    spec = parse_question("How many strikes did Russian forces carry out on ISIS in 24 hours?")
+    ranked = [daily, asked]
+    decision = decide(spec, [s.hit for s in ranked], ranked, AnswerSettings(), annotator)
+    assert decision.answers and decision.answers[0] is asked
+
+
+@pytest.mark.parametrize(
+    ("question", "figures"),
+    [
+        ("How many strikes did Russia carry out in 24 hours?", {"24"}),
+        ("How many died when 3,000 troops attacked on 10 October 2017?", {"3000"}),
+        # must not fire: numbers of names, dates and ordinals
+        ("When was Splatoon 2 released?", set()),
+        ("When does the iPhone 11 release?", set()),
+        ("What is women's year-end No 1 in tennis in 2020?", set()),
+        ("Who won Best Director at the 93rd Academy Awards?", set()),
+    ],
+)
+def test_figures_a_question_states(question: str, figures: set[str]) -> None:
+    assert _figures(parse_question(question)) == figures
 
 
 def test_a_who_lead_keeps_the_person(annotator: Annotator) -> None:
