@@ -771,7 +771,8 @@ def period_fit(
     """+1 when the sentence fits one of ``periods``, -1 when it lies elsewhere, 0 unknown.
 
     For an event period, the sentence's own dates decide first: a year inside the period
-    (a 2017 article recalling "the 2013 attack" fits 2013; "last year" in it is 2016), or
+    (a 2017 article recalling "the 2013 attack" fits 2013; "last year" in it is 2016; for
+    a month or a day asked about, a year inside it only does not contradict it), or
     the period's month named
     with no year, when the publication date puts that month in the period; a year outside
     it conflicts. Without dates, the article's
@@ -801,8 +802,12 @@ def period_fit(
             fits.append(1 if any(_overlaps(m, p.start, last) for m in dated) else -1)
             continue
         if named:
-            fits.append(1 if any(p.start.year <= y <= p.end.year for y in named) else -1)
-            continue
+            inside = any(p.start.year <= y <= p.end.year for y in named)
+            if not inside or p.granularity not in ("day", "week", "month"):
+                fits.append(1 if inside else -1)
+                continue
+            # The year alone does not place a sentence in the month asked about ("since
+            # mid-2015" is not December 2015): the publication date decides, as below.
         if p.granularity in ("day", "month") and p.start.month in months(sentence.text):
             # A month named without a year is its latest one by the publication date (or
             # the next month's: "in April" in a March article): "a March 16 airstrike" in

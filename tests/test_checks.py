@@ -361,6 +361,25 @@ def test_entity_absent(question: str, text: str, fires: bool, annotator: Annotat
             "2022-10-02",
             False,
         ),
+        # a year alone does not place a sentence in the month asked about
+        (
+            "Which city did rebels try to capture in December 2015?",
+            "Rebels made gains since mid-2015 along the border.",
+            "2016-12-10",
+            True,
+        ),
+        (
+            "Which city did rebels try to capture in December 2015?",
+            "Rebels made gains since mid-2015 along the border.",
+            "2015-12-20",
+            False,
+        ),
+        (
+            "Which city did rebels try to capture in 2015?",
+            "Rebels made gains in 2015 along the border.",
+            "2017-01-10",
+            False,
+        ),  # a year asked: the year named places it
         # a quarter named without its year is the latest one ended by the publication date
         (
             "How much operating income did Uber report for the third quarter of 2023?",
