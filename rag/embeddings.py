@@ -275,6 +275,13 @@ class OnnxEmbedder:
         """``work`` on every batch: on ``workers`` threads when there is more than one batch
         (each writes its own rows), in the caller's thread otherwise (a question's one
         string gains nothing from a thread hop)."""
+        if self._workers > 1:
+            # Fewer batches than workers (a question and its parts: one batch of a few
+            # strings) would leave a core idle: halve the biggest until each has one.
+            while batches and len(batches) < self._workers and max(map(len, batches)) > 1:
+                big = max(batches, key=len)
+                batches.remove(big)
+                batches += [big[: len(big) // 2], big[len(big) // 2 :]]
         if self._workers <= 1 or len(batches) <= 1:
             for batch in batches:
                 work(batch)

@@ -118,6 +118,10 @@ def test_worker_threads_change_no_vector(model_cache: Path) -> None:
     assert len(made[2]._batches(made[2]._tokenizer.encode_batch(texts))) > 2
     one, two = made[1].embed(texts), made[2].embed(texts)
     assert np.allclose(one, two, atol=1e-5)
+    # A question's few strings fit one batch; it is halved so both workers run.
+    few = texts[:3]
+    assert len(made[2]._batches(made[2]._tokenizer.encode_batch(few))) == 1
+    assert np.allclose(made[1].embed(few), made[2].embed(few), atol=1e-5)
     (v1, p1), (v2, p2) = made[1].embed_spans(texts, spans), made[2].embed_spans(texts, spans)
     assert np.allclose(v1, v2, atol=1e-5)
     for a, b in zip(p1, p2, strict=True):
