@@ -284,12 +284,25 @@ def _verbatim_sentence(text: str, hit: Hit) -> Span | None:
     return None
 
 
+def as_shown(title: str | None, passage: str) -> str:
+    """A passage as the model was shown it, headline first: what an LLM sentence is judged
+    against ("Nike reported $1.45 billion …" over a passage that says "The company's
+    reported net income …", under the headline "Nike shares rise …")."""
+    return f"{title}\n{passage}" if title else passage
+
+
+def titled_evidence(draft: Draft) -> dict[int, str]:
+    """``draft.evidence`` with each passage under its headline (``as_shown``)."""
+    titles = {c.n: c.title for c in draft.citations}
+    return {n: as_shown(titles.get(n), text) for n, text in draft.evidence.items()}
+
+
 def _supporting_passage(
     text: str, passages: list[Hit], judge: SupportJudge
 ) -> tuple[Hit, str, float] | None:
     best: tuple[Hit, str, float] | None = None
     for hit in passages:
-        verdict, reason, score = judge(text, [_without_instructions(hit.text)])
+        verdict, reason, score = judge(text, [_without_instructions(as_shown(hit.title, hit.text))])
         if verdict == Verdict.supported and (best is None or score > best[2]):
             best = (hit, reason, score)
     return best
@@ -331,6 +344,7 @@ def trim_unstated_times(
     citations added.
     """
     citations, evidence = list(draft.citations), dict(draft.evidence)
+    titles = {c.n: c.title for c in draft.citations}
     given = [h for h in draft.passages if in_time(h.text)]
     out = []
     for sentence in sentences:
@@ -340,10 +354,13 @@ def trim_unstated_times(
             continue
         tries: list[tuple[list[str], Hit | None]] = []
         if cited and all(map(in_time, cited)):
-            tries.append((cited, None))
+            shown = [
+                as_shown(titles.get(n), evidence[n]) for n in sentence.citations if n in evidence
+            ]
+            tries.append((shown, None))
         # Each given passage alone, the cited ones too: "[1][2]" where [2] is a 2016 report
         # leaves [1], the one that says it, to stand alone.
-        tries += [([h.text], h) for h in given if [h.text] != cited]
+        tries += [([as_shown(h.title, h.text)], h) for h in given if [h.text] != cited]
         fixed = None
         for passages, hit in tries:
             trimmed = _without_unstated_times(sentence.text, " ".join(passages))

@@ -18,7 +18,7 @@ from rag.concurrency import ReadWriteLock, serial, shared_property
 from rag.embeddings import Embedder
 from rag.errors import RagError
 from rag.followup import standalone_question, standalone_question_llm
-from rag.generate import LLMAnswerer, reattribute, trim_unstated_times
+from rag.generate import LLMAnswerer, reattribute, titled_evidence, trim_unstated_times
 from rag.guard import is_instruction
 from rag.lexical import LexicalIndex
 from rag.llm import ChatModel
@@ -305,7 +305,8 @@ class Pipeline:
         timings["answer"] = (time.perf_counter() - t1) * 1000
         if draft.sentences:
             t2 = time.perf_counter()
-            verified = self.verifier.verify(draft.sentences, draft.evidence)
+            # Judged against the passages as shown: an LLM was given each one's headline.
+            verified = self.verifier.verify(draft.sentences, titled_evidence(draft))
             # An LLM sentence under the wrong marker is re-cited to the passage behind it.
             draft, verified = reattribute(
                 draft, verified, self.verifier.judge, self.scorer.best_sentence

@@ -21,9 +21,11 @@ from rag.generate import (
     WITHHELD,
     LLMAnswerer,
     MarkerFilter,
+    _citation,
     build_messages,
     clean_markers,
     reattribute,
+    titled_evidence,
     trim_unstated_times,
 )
 from rag.llm import ChatMessage, ChatModel, make_chat_model
@@ -249,6 +251,36 @@ def test_a_time_the_cited_passage_does_not_state_is_taken_out(
     assert after.text == trimmed and after.verdict == Verdict.supported
     assert (after.reason or "").startswith("took out '")
     assert "which the cited passage does not state" in (after.reason or "")
+
+
+def test_a_sentence_is_judged_against_the_passage_under_its_headline(embedder: Embedder) -> None:
+    """The model was shown each passage under its headline: "Nike reported …" is supported
+    by "The company's reported net income …" under "Nike shares rise …", once the
+    question's year it added is out."""
+    verifier = Verifier(embedder, Settings().verify)
+    passage = (
+        "The company's reported net income for the three-month period that ended August 31 "
+        "was $1.45 billion, or 94 cents per share."
+    )
+    hit = _hit(passage).model_copy(update={"title": "Nike shares rise after earnings beat"})
+    draft = Draft(
+        evidence={1: passage}, passages=[hit], citations=[_citation(1, hit, hit.sentences[0])]
+    )
+    assert titled_evidence(draft) == {1: f"Nike shares rise after earnings beat\n{passage}"}
+    written = (
+        "Nike reported $1.45 billion in net income for the three-month period that ended "
+        "August 31, 2023."
+    )
+    (before,) = verifier.verify(
+        [AnswerSentence(text=written, citations=[1])], titled_evidence(draft)
+    )
+    assert before.verdict == Verdict.unsupported and "2023" in (before.reason or "")
+    _, (after,) = trim_unstated_times(draft, [before], verifier.judge, _first_sentence)
+    assert after.verdict == Verdict.supported
+    assert after.text == written.replace(", 2023", "")
+    # must not pass: without the headline, nothing names Nike
+    (bare,) = verifier.verify([AnswerSentence(text=after.text, citations=[1])], {1: passage})
+    assert bare.verdict != Verdict.supported
 
 
 def test_no_time_is_taken_out_over_a_passage_from_another_period(embedder: Embedder) -> None:
