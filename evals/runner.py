@@ -26,6 +26,7 @@ from evals.scoring import score_question
 from evals.summary import summarize
 from rag.backends import make_embedder
 from rag.errors import RagError
+from rag.generate import as_shown
 
 if TYPE_CHECKING:
     from rag.embeddings import Embedder
@@ -214,14 +215,16 @@ def _ask_all(
 
 
 def _cited_passages(pipeline: Pipeline, answer: Answer, cache: dict[str, str]) -> dict[int, str]:
-    """Citation number → the passage it stands for: the quote in its surrounding context."""
+    """Citation number → the passage it stands for: the quote in its surrounding context,
+    under its article's headline (as ALCE formats a document for its judge, and as an LLM
+    answerer was shown it)."""
     out = {}
     for c in answer.citations:
         if c.article_id not in cache:
             article = pipeline.store.get_article(c.article_id)
             cache[c.article_id] = article.text if article else ""
         text = cache[c.article_id][c.context_start : c.context_end]
-        out[c.n] = text or c.quote
+        out[c.n] = as_shown(c.title, text or c.quote)
     return out
 
 
