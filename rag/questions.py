@@ -824,14 +824,14 @@ def period_fit(
             # "In the third quarter, Uber generated $394 million" is the latest third
             # quarter that ended by the publication date (the quarter asked, in a report
             # published in November 2023 on the third quarter of 2023).
+            asked = (p.start.year, (p.start.month - 1) // 3 + 1)
             if published is None:
-                fits.append(1 if quarter == (p.start.month - 1) // 3 + 1 else -1)
+                fits.append(1 if quarter == asked[1] else -1)
             else:
-                ended = dt.date(published.year, 3 * quarter, 1)
-                year = published.year if ended <= published else published.year - 1
-                fits.append(
-                    1 if (year, quarter) == (p.start.year, (p.start.month - 1) // 3 + 1) else -1
-                )
+                # In its last month by the publication date: this year's, else last year's.
+                closing = dt.date(published.year, 3 * quarter, 1)
+                year = published.year if closing <= published else published.year - 1
+                fits.append(1 if (year, quarter) == asked else -1)
             continue
         if published is None:
             fits.append(0)
@@ -871,16 +871,6 @@ _QUARTER_NAMED = re.compile(
     r"Q(?P<n>[1-4])|(?P<n2>[1-4])Q)\b",
     re.I,
 )
-_QUARTER_WORDS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "1st": 1,
-    "2nd": 2,
-    "3rd": 3,
-    "4th": 4,
-}
 
 
 def _quarter_named(text: str) -> int | None:
