@@ -410,39 +410,49 @@ def test_wrong_period(
         assert isinstance(result, Draft) and result.abstain_code == "time_mismatch"
 
 
-def test_an_undated_sentence_is_dated_by_the_text_beside_it(annotator: Annotator) -> None:
-    text = "The violence began in March 2025. Clashes broke out on the coast."
-    hit = _sent(text).hit
-    at = text.index("Clashes")
-    second = SentenceHit(hit=hit, text=text[at:], start=at, end=len(text), score=0.6)
-    assert second.text == "Clashes broke out on the coast."
-    ev = _ev("What happened in March 2025?", [second], annotator)
-    assert wrong_period(ev) == [second]
-    # must not fire when the setting is off: not contradicting the time is then enough
-    undated = _sent("Clashes broke out on the coast.")
-    ev = _ev("What happened in March 2025?", [undated], annotator)
-    ev.cfg = AnswerSettings(undated_must_state_period=False)
-    assert wrong_period(ev) == [undated]
-    ev.cfg = AnswerSettings()
-    result = wrong_period(ev)
-    assert isinstance(result, Draft) and "undated" in (result.abstain_reason or "")
-
-
-def test_a_late_sentence_is_dated_by_the_text_beside_it(annotator: Annotator) -> None:
-    text = "The bombing of September 2015 is remembered. A bomb hit the Arzuna bridge."
-    hit = _sent(text, published="2015-12-20").hit
-    at = text.index("A bomb")
-    second = SentenceHit(hit=hit, text=text[at:], start=at, end=len(text), score=0.6)
-    question = "Which bridge did a bomb hit in September 2015?"
+@pytest.mark.parametrize(
+    ("text", "published", "question", "setting", "reason"),
+    [
+        # an undated article's sentence (a search snippet) …
+        (
+            "The violence began in March 2025. Clashes broke out on the coast.",
+            None,
+            "What happened in March 2025?",
+            "undated_must_state_period",
+            "undated",
+        ),
+        # … and a dateless one published after the period and its slack
+        (
+            "The bombing of September 2015 is remembered. A bomb hit the Arzuna bridge.",
+            "2015-12-20",
+            "Which bridge did a bomb hit in September 2015?",
+            "late_must_state_period",
+            "published after",
+        ),
+    ],
+)
+def test_a_sentence_is_dated_by_the_text_beside_it(
+    text: str,
+    published: str | None,
+    question: str,
+    setting: str,
+    reason: str,
+    annotator: Annotator,
+) -> None:
+    first_end = text.index(". ") + 1
+    second_text = text[first_end + 1 :]
+    hit = _sent(text, published=published).hit
+    at = first_end + 1
+    second = SentenceHit(hit=hit, text=second_text, start=at, end=len(text), score=0.6)
     assert wrong_period(_ev(question, [second], annotator)) == [second]
-    # must not fire when the setting is off: not contradicting the time is then enough
-    late = _sent("A bomb hit the Arzuna bridge.", published="2015-11-20")
-    ev = _ev(question, [late], annotator)
-    ev.cfg = AnswerSettings(late_must_state_period=False)
-    assert wrong_period(ev) == [late]
-    ev.cfg = AnswerSettings()
+    # Alone, it fires; it must not when the setting is off: not contradicting the time is
+    # then enough.
+    alone = _sent(second_text, published=published)
+    ev = _ev(question, [alone], annotator)
     result = wrong_period(ev)
-    assert isinstance(result, Draft) and "published after" in (result.abstain_reason or "")
+    assert isinstance(result, Draft) and reason in (result.abstain_reason or "")
+    ev.cfg = AnswerSettings.model_validate({setting: False})
+    assert wrong_period(ev) == [alone]
 
 
 def test_time_mismatch_reason_names_the_periods_covered(annotator: Annotator) -> None:
