@@ -33,6 +33,13 @@ class StoreBusy(StoreError):
     """Another process holds the store's write lock (the message says who)."""
 
 
+class StoreMoved(StoreError):
+    """Another process switched the store to new collections while a long read ran.
+
+    What was read may mix the old collections and nothing; read again.
+    """
+
+
 class ConfigError(RagError):
     """A setting has a value newsrag cannot use."""
 

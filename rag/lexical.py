@@ -20,6 +20,7 @@ import math
 import os
 import shutil
 import uuid
+from array import array
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -51,18 +52,28 @@ class LexicalIndex:
         """Index ``chunks`` (title included, so headline words count) and save; returns count.
 
         ``generation`` is the store generation the chunks come from, recorded with the index.
+        ``chunks`` is consumed once, as it streams: each chunk's terms are kept only as
+        vocabulary ids (4 bytes a term, not a Python string), so a 100k-article store is
+        indexed without holding its text.
         """
-        ids, tokens, ts, sources = [], [], [], []
+        ids: list[str] = []
+        ts: list[float] = []
+        sources: list[str] = []
+        vocab: dict[str, int] = {}
+        docs: list[array[int]] = []
         for hit in chunks:
             ids.append(hit.chunk_id)
             # An empty token list would make bm25s drop the document; keep a placeholder.
-            tokens.append(content_terms(f"{hit.title}. {hit.text}") or ["\u2205"])
+            terms = content_terms(f"{hit.title}. {hit.text}", cached=False) or ["\u2205"]
+            docs.append(array("I", [vocab.setdefault(t, len(vocab)) for t in terms]))
             stamp = to_timestamp(hit.published_at) if hit.published_at else None
             ts.append(math.nan if stamp is None else float(stamp))
             sources.append((hit.source or "").strip().lower())
         bm25 = bm25s.BM25()
         if ids:
-            bm25.index(tokens, show_progress=False)
+            # bm25s's (token ids, vocabulary) form: the same index as from the term lists.
+            bm25.index((docs, vocab), show_progress=False)
+        del docs
         self._bm25, self._ids = (bm25 if ids else None), ids
         self._ts, self._sources = np.array(ts, dtype=float), sources
         self.generation = generation

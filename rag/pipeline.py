@@ -16,7 +16,7 @@ from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
 from rag.backends import make_chat_model, make_embedder, make_model_judge, make_reranker, make_store
 from rag.concurrency import ReadWriteLock, serial, shared_property
 from rag.embeddings import Embedder
-from rag.errors import RagError
+from rag.errors import RagError, StoreMoved
 from rag.followup import standalone_question, standalone_question_llm
 from rag.generate import LLMAnswerer, reattribute, titled_evidence, trim_unstated_times
 from rag.guard import is_instruction
@@ -101,7 +101,10 @@ class Pipeline:
             or index.generation != store.generation
             or index.size != store.count_chunks()
         ):
-            index.build(store.iter_chunks(), store.generation)
+            try:
+                index.build(store.iter_chunks(), store.generation)
+            except StoreMoved:  # another process rebuilt the store meanwhile: once more
+                index.build(store.iter_chunks(), store.generation)
         return index
 
     def _fresh(self) -> None:

@@ -30,7 +30,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from rag.embeddings import Vectors, pack_vectors, unpack_vectors
-from rag.errors import EmbeddingModelMismatch, StoreError
+from rag.errors import EmbeddingModelMismatch, StoreError, StoreMoved
 from rag.lock import ServerLock, StoreLock
 from rag.settings import Settings
 from rag.types import Article, Chunk, Filters, Hit, Span
@@ -151,7 +151,11 @@ class Store(Protocol):
         ...
 
     def iter_chunks(self) -> Iterator[Hit]:
-        """Every stored chunk, as a zero-score Hit (for lexical indexes)."""
+        """Every stored chunk, as a zero-score Hit (for lexical indexes), a page at a time.
+
+        Raises :class:`rag.errors.StoreMoved` when another process switched collections
+        during the read; the caller reads again.
+        """
         ...
 
     @property
@@ -693,8 +697,24 @@ class ChromaStore:
         return out
 
     def iter_chunks(self) -> Iterator[Hit]:
-        """Every stored chunk, as a zero-score Hit."""
-        yield from self._read(lambda: list(self._chunk_pages(["documents", "metadatas"])))
+        """Every stored chunk, as a zero-score Hit, streamed a page at a time.
+
+        Streamed, not read whole and retried as :meth:`_read` does: the whole store's
+        chunks in memory at once were most of an ingest's peak memory (the BM25 rebuild
+        holds only token ids). So a move is detected instead: if the manifest moved while
+        the pages were read (a rebuild in another process switched collections), the
+        chunks already yielded may be from the dropped ones, and :class:`StoreMoved` says
+        to read again.
+        """
+        before = self._state
+        try:
+            yield from self._chunk_pages(["documents", "metadatas"])
+        except Exception as exc:  # chromadb's error for a dropped collection varies
+            if self.refresh() or self._state != before:
+                raise StoreMoved("the store was rebuilt while it was read") from exc
+            raise
+        if self.refresh() or self._state != before:
+            raise StoreMoved("the store was rebuilt while it was read")
 
     def _chunk_pages(self, include: list[str]) -> Iterator[Hit]:
         for offset in range(0, self._chunks.count(), _PAGE):

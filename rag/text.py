@@ -7,7 +7,7 @@ Stemming is Snowball (PyStemmer), the same stemmer the BM25 index uses, so that
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Set
+from collections.abc import Iterable, Mapping, Set
 from functools import lru_cache
 
 import Stemmer
@@ -85,15 +85,25 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def content_terms(text: str) -> list[str]:
-    """Stemmed content words (stopwords removed): the unit of lexical matching."""
-    return list(_content_terms(text))
+def content_terms(text: str, *, cached: bool = True) -> list[str]:
+    """Stemmed content words (stopwords removed): the unit of lexical matching.
+
+    ``cached=False`` for a text read once (indexing every chunk of the store): it would
+    only push out the texts a question reads again, and a full cache of whole chunks
+    holds some hundreds of MB.
+    """
+    if cached:
+        return list(_content_terms(text))
+    return _stems(_words.__wrapped__(text))
 
 
 @lru_cache(maxsize=16_384)
 def _content_terms(text: str) -> tuple[str, ...]:
-    toks = [w for w in _words(text) if w not in STOPWORDS and len(w) > 1]
-    return tuple(_stemmer().stemWords(toks))
+    return tuple(_stems(_words(text)))
+
+
+def _stems(tokens: Iterable[str]) -> list[str]:
+    return list(_stemmer().stemWords([w for w in tokens if w not in STOPWORDS and len(w) > 1]))
 
 
 def numbers(text: str) -> set[str]:

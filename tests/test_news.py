@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -395,3 +396,51 @@ def test_fakes_timeline_coast_2025_has_the_seed_thursday(fakes_pipeline: Pipelin
     assert all(e.end_date >= dt.date(2025, 1, 1) for e in result.events)
     thursday = [e for e in result.events if e.date_text == "on Thursday"]
     assert thursday and thursday[0].date == dt.date(2025, 3, 6)
+
+
+def test_wire_groups_match_datasketch_lsh_on_articles_that_share_passages() -> None:
+    # WireGrouper keeps LSH bands in sorted arrays instead of datasketch's MinHashLSH
+    # (0.4 KB an article instead of ~11 KB); the groups must be the ones MinHashLSH
+    # finds, with re-ingested (updated) articles among them.
+    from datasketch import MinHashLSH
+
+    from rag.types import Article
+    from rag.wire import signature
+
+    rng = random.Random(7)
+    words = [f"w{i}" for i in range(400)]
+    stories = [" ".join(rng.choice(words) for _ in range(120)) for _ in range(30)]
+    articles = []
+    for i in range(300):  # copies of a story, each with some of its words replaced
+        body = stories[i % 30].split()
+        for _ in range(rng.choice([2, 10, 40, 90])):
+            body[rng.randrange(len(body))] = rng.choice(words)
+        articles.append(Article(id=f"a{i:03d}", title="t", text=" ".join(body)))
+    articles += [a.model_copy(update={"text": a.text + " extra"}) for a in articles[:20]]
+
+    settings = NewsSettings()
+    lsh = MinHashLSH(threshold=settings.wire_threshold, num_perm=settings.wire_num_perm)
+    sigs: dict[str, Any] = {}
+    expected: dict[str, str] = {}
+    for a in articles:
+        sig = signature(a.text, settings)
+        matches = [m for m in lsh.query(sig) if m != a.id]
+        best = max(matches, key=lambda m: (sig.jaccard(sigs[m]), m), default=None)
+        if a.id in sigs:
+            lsh.remove(a.id)
+        lsh.insert(a.id, sig)
+        sigs[a.id] = sig
+        expected[a.id] = expected[best] if best is not None else a.id
+
+    grouper = WireGrouper([], settings)
+    grouper._bands._MERGE_AT = 64  # merge into the sorted arrays several times
+    assigned = grouper.assign(articles)
+    got = {a.id: a.metadata[WIRE_GROUP] for a in assigned}
+    assert got == expected
+    assert 30 < len(set(got.values())) < 300  # copies were grouped, distinct ones not
+
+    # Loaded back from the stored signatures, a new copy finds the same group.
+    latest = {a.id: a for a in assigned}  # an updated article's last version
+    stored = [{"id": a.id, "meta_json": json.dumps(a.metadata)} for a in latest.values()]
+    again = WireGrouper(stored, settings).assign([articles[0].model_copy(update={"id": "new"})])
+    assert again[0].metadata[WIRE_GROUP] == got[articles[0].id]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from rag.embeddings import Embedder
-from rag.errors import StoreBusy
+from rag.errors import StoreBusy, StoreMoved
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import remove_orphan_segments
@@ -109,6 +109,25 @@ def test_questions_keep_being_answered_while_another_process_rebuilds(
     assert remove_orphan_segments(settings.store) == []
     segment_dirs = [p for p in settings.store.iterdir() if p.is_dir() and "-" in p.name]
     assert len(segment_dirs) <= 4  # vectors of chunks, articles and the manifest
+
+
+def test_a_scan_of_every_chunk_that_another_process_rebuilt_under_it_says_so(
+    served: Pipeline, settings: Settings, seed_dir: Path
+) -> None:
+    # iter_chunks streams (the BM25 build holds token ids, not the store's text), so a
+    # switch in the middle cannot be retried inside it: it must be reported, never
+    # passed off as the store's content.
+    scan = served.store.iter_chunks()
+    assert next(scan).article_id == SEED_ID
+    code, _, err = _finish(_rag(settings.store, "ingest", "--rebuild", str(seed_dir)))
+    assert code == 0, err
+    with pytest.raises(StoreMoved):
+        list(scan)
+    # The next scan reads the rebuilt collections whole.
+    assert len(list(served.store.iter_chunks())) == served.store.count_chunks()
+    index = served.lexical_index(rebuild=True)
+    assert index.size == served.store.count_chunks()
+    assert index.generation == served.store.generation
 
 
 def test_an_ingest_holding_the_store_makes_a_rebuild_fail_with_who_holds_it(
