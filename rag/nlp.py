@@ -381,7 +381,9 @@ def names_asked(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
 
     return [
         (start, end)
-        for name, start, end in named_instances(spec.asked, sentence)
+        for name, start, end in named_instances(
+            spec.asked, sentence, title=spec.answer_type == "person"
+        )
         if not all(asked(t) for t in content_terms(name))
     ]
 

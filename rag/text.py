@@ -407,7 +407,7 @@ def _instance_patterns(noun: str) -> tuple[re.Pattern[str], re.Pattern[str], re.
     )
 
 
-def named_instances(noun: str, text: str) -> list[tuple[str, int, int]]:
+def named_instances(noun: str, text: str, *, title: bool = False) -> list[tuple[str, int, int]]:
     """Names the text gives a thing of the kind ``noun``: (name, start, end) of each phrase.
 
     "In which *village* …" is answered by "the village of Hass", "Haas village" or "Hass,
@@ -431,7 +431,18 @@ def named_instances(noun: str, text: str) -> list[tuple[str, int, int]]:
             while tail := _NAME_LIST_TAIL.match(text, end):  # the whole list of names
                 end = tail.end()
             _keep(out, noun, name.group(0), m.start(), end)
+    if title:
+        for m in _title_pattern(noun.lower()).finditer(text):
+            name = _NAME.match(text, m.end())
+            if name:
+                _keep(out, noun, name.group(0), m.start(), name.end())
     return sorted(out, key=lambda x: x[1])
+
+
+@lru_cache(maxsize=256)
+def _title_pattern(noun: str) -> re.Pattern[str]:
+    """The noun right before a capitalised word: "correspondent Hassan", "coach Daniel"."""
+    return re.compile(rf"\b(?i:{re.escape(noun)})(?:e?s)?\s+(?=[A-Z])")
 
 
 def _keep(out: list[tuple[str, int, int]], noun: str, name: str, start: int, end: int) -> None:

@@ -770,10 +770,34 @@ def test_debris_prefix(text: str, quote_starts: str) -> None:
         ("field", "Islamic State killed 270 in Syrian gas field battle.", []),
         ("base", "The Base was attacked.", []),
         ("village", "On Monday the village was quiet.", []),
+        # a name right after the noun is a title only for a person (``title=True``)
+        ("village", "They hit the village Israel bombed.", []),
     ],
 )
 def test_named_instances(noun: str, text: str, names: list[str]) -> None:
     assert [name for name, _, _ in named_instances(noun, text)] == names
+
+
+@pytest.mark.parametrize(
+    ("noun", "text", "names"),
+    [
+        # a person's role as a title before the name
+        (
+            "correspondent",
+            "SANA identified him as Al-Ikhbariya TV correspondent Hassan Muhanna.",
+            ["Al-Ikhbariya TV", "Hassan Muhanna"],
+        ),
+        ("coach", "Paraguay coach Daniel Garnero took charge.", ["Paraguay", "Daniel Garnero"]),
+        ("president", "President Bashar al-Assad spoke.", ["Bashar al-Assad"]),
+        # must not fire: a calendar word or grammar after the noun
+        ("minister", "The minister On Monday said so.", []),
+        ("spokesman", "The spokesman. The army denied it.", []),
+    ],
+)
+def test_named_instances_with_a_title_before_the_name(
+    noun: str, text: str, names: list[str]
+) -> None:
+    assert [name for name, _, _ in named_instances(noun, text, title=True)] == names
 
 
 def test_named_instance_span_keeps_a_whole_list() -> None:
