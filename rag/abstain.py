@@ -261,7 +261,7 @@ def _undated(s: SentenceHit) -> SentenceHit:
 
 def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
     """The stem of the question's main verb ("won" in "Who won …"), None for a copula."""
-    doc = annotator.parse(spec.question)
+    doc = annotator.parse(spec.question, entities=False)
     if doc is None:
         return None
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
