@@ -77,7 +77,9 @@ class WireGrouper:
         self._bands = _Bands(lsh.b, lsh.r)
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
-        self._sigs: list[np.ndarray] = []  # uint32 hash values (affine32 keeps them < 2**32)
+        # One row of uint32 hash values per article (affine32 keeps them < 2**32), in one
+        # array grown by doubling: 512 bytes an article, not an array object each.
+        self._sigs = np.empty((0, settings.wire_num_perm), dtype=np.uint32)
         self.groups: dict[str, str] = {}
         for info in stored:
             meta = json.loads(str(info.get("meta_json") or "{}"))
@@ -91,7 +93,11 @@ class WireGrouper:
         if row is None:
             row = self._row[article_id] = len(self._ids)
             self._ids.append(article_id)
-            self._sigs.append(sig)
+            if row == len(self._sigs):
+                grown = np.empty((max(64, 2 * row), self._sigs.shape[1]), dtype=np.uint32)
+                grown[:row] = self._sigs
+                self._sigs = grown
+            self._sigs[row] = sig
         else:  # an updated article: its old bands stay but no longer match its row's sig
             self._sigs[row] = sig
         self._bands.add(row, sig)
