@@ -45,7 +45,8 @@ class LexicalIndex:
         self._bm25: bm25s.BM25 | None = None
         self._ids: list[str] = []
         self._ts = np.zeros(0)
-        self._sources: list[str] = []
+        self._outlets = np.zeros(0, dtype=np.int32)  # each chunk's outlet, as a code
+        self._outlet_code: dict[str, int] = {}  # lower-cased outlet → code
         self.generation: int | None = None  # the store generation it was built from
 
     def build(self, chunks: Iterable[Hit], generation: int | None = None) -> int:
@@ -75,7 +76,8 @@ class LexicalIndex:
             bm25.index((docs, vocab), show_progress=False)
         del docs
         self._bm25, self._ids = (bm25 if ids else None), ids
-        self._ts, self._sources = np.array(ts, dtype=float), sources
+        self._ts = np.array(ts, dtype=float)
+        self._set_outlets(sources)
         self.generation = generation
         self._save(bm25, {"ids": ids, "ts": ts, "sources": sources, "generation": generation})
         return len(ids)
@@ -133,11 +135,18 @@ class LexicalIndex:
             bm25 = bm25s.BM25.load(str(folder), mmap=True) if meta["ids"] else None
         except (OSError, ValueError, KeyError, TypeError):
             return False
-        self._ids, self._sources = meta["ids"], meta["sources"]
+        self._ids = meta["ids"]
+        self._set_outlets(meta["sources"])
         self._ts = np.array([math.nan if t is None else t for t in meta["ts"]], dtype=float)
         self._bm25 = bm25
         self.generation = meta.get("generation")
         return True
+
+    def _set_outlets(self, sources: list[str]) -> None:
+        """Outlets as codes: an outlet filter is one array test, not a loop over chunks."""
+        self._outlet_code = {}
+        codes = [self._outlet_code.setdefault(s, len(self._outlet_code)) for s in sources]
+        self._outlets = np.array(codes, dtype=np.int32)
 
     @property
     def ids(self) -> list[str]:
@@ -175,5 +184,6 @@ class LexicalIndex:
                 mask &= self._ts < float(end or 0)
         if filters.sources:
             wanted = {s.strip().lower() for s in filters.sources}
-            mask &= np.array([s in wanted for s in self._sources], dtype=bool)
+            codes = [self._outlet_code[w] for w in wanted if w in self._outlet_code]
+            mask &= np.isin(self._outlets, codes)
         return mask
