@@ -174,6 +174,10 @@ class LexicalIndex:
         top = top[np.lexsort((top, -scores[top]))]
         return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def matching(self, filters: Filters) -> list[str]:
+        """Ids of the indexed chunks that pass ``filters`` (dates and outlets)."""
+        return [self._ids[i] for i in np.flatnonzero(self._mask(filters))]
+
     def _mask(self, filters: Filters) -> np.ndarray:
         mask = np.ones(len(self._ids), dtype=bool)
         with np.errstate(invalid="ignore"):  # NaN (undated) compares False: excluded by dates

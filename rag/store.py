@@ -131,8 +131,14 @@ class Store(Protocol):
         """The stored article with its full text, or None."""
         ...
 
-    def query(self, vector: Vectors, n: int, filters: Filters) -> list[Hit]:
-        """The ``n`` nearest chunks passing ``filters``; score = cosine similarity."""
+    def query(
+        self, vector: Vectors, n: int, filters: Filters, within: Sequence[str] | None = None
+    ) -> list[Hit]:
+        """The ``n`` nearest chunks passing ``filters``; score = cosine similarity.
+
+        ``within``: the ids of the chunks that pass ``filters``, when the caller knows them;
+        the search then runs over those ids instead of filtering by metadata.
+        """
         ...
 
     def count_chunks(self, filters: Filters | None = None) -> int:
@@ -622,16 +628,36 @@ class ChromaStore:
             path=meta.get("path"),
         )
 
-    def query(self, vector: Vectors, n: int, filters: Filters) -> list[Hit]:
-        """The ``n`` nearest chunks passing ``filters``; score = cosine similarity."""
-        res = self._read(
-            lambda: self._chunks.query(
+    def query(
+        self, vector: Vectors, n: int, filters: Filters, within: Sequence[str] | None = None
+    ) -> list[Hit]:
+        """The ``n`` nearest chunks passing ``filters``; score = cosine similarity.
+
+        ``within``: the ids of the chunks that pass ``filters``, when the caller knows them
+        (the BM25 index keeps every chunk's date and outlet). Chroma then searches among
+        those ids: the same hits, but Chroma's own range filter on dates reads the date of
+        every chunk, about 1 s a query at 100k articles, against 15-130 ms for a list of
+        1k-220k ids. An id Chroma no longer has (another process deleted its article a
+        moment ago) fails the search; then the filter is used after all.
+        """
+        if within is not None and not within:
+            return []
+
+        def search(where: dict[str, Any] | None, ids: list[str] | None) -> Any:
+            return self._chunks.query(
                 query_embeddings=[np.asarray(vector, dtype=np.float32)],
                 n_results=n,
-                where=where_clause(filters),
+                where=where,
+                ids=ids,
                 include=["documents", "metadatas", "distances"],
             )
-        )
+
+        res = None
+        if within is not None:
+            with contextlib.suppress(Exception):  # chromadb's InternalError "Error finding id"
+                res = self._read(lambda: search(None, list(within)))
+        if res is None:
+            res = self._read(lambda: search(where_clause(filters), None))
         hits = []
         for cid, doc, meta, dist in zip(
             res["ids"][0],
