@@ -61,7 +61,7 @@ class Count:
 
 def counts_in(text: str, annotator: Annotator) -> list[Count]:
     """Every count of people or events in ``text`` with what it counts (needs spaCy)."""
-    if not (_maybe_number(text) and _maybe_event(text)):
+    if not _could_count(text):
         return []  # no count can be read, so no parse (~10 ms a sentence)
     doc = annotator.parse(text, entities=False)
     if doc is None:
@@ -205,11 +205,14 @@ def _maybe_number(text: str) -> bool:
     )
 
 
-def _maybe_event(text: str) -> bool:
-    """Cheap pre-check: a word an event pattern matches (every count needs one: its event
-    word, or "toll"). Words here are runs of letters, so every token the parse could
-    match starts one of them."""
-    return any(p.match(w) for w in re.findall(r"[a-z]+", text.lower()) for _, p in EVENTS)
+def _could_count(text: str) -> bool:
+    """Cheap pre-check before a parse: a count needs a number (a digit or a number word)
+    and an event word ("killed", "toll", …). Words here are runs of letters, so every
+    token the parse could match starts one of them."""
+    words = re.findall(r"[a-z]+", text.lower())
+    if not (any(ch.isdigit() for ch in text) or any(w in _WORD_NUMBERS for w in words)):
+        return False
+    return any(p.match(w) for w in words for _, p in EVENTS)
 
 
 def _one_per_source(claims: list[ConflictClaim]) -> list[ConflictClaim]:

@@ -395,7 +395,7 @@ _LOWER_WORD = r"[a-z][a-z-]*+"
 
 
 @lru_cache(maxsize=256)
-def _instance_patterns(noun: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _instance_patterns(noun: str) -> tuple[re.Pattern[str], ...]:
     head = rf"(?i:{re.escape(noun)})(?:e?s)?\b"
     return (
         # after a name: "Shaar gas field", "Hass village", "the Mi-8 transport helicopter"
@@ -404,6 +404,8 @@ def _instance_patterns(noun: str) -> tuple[re.Pattern[str], re.Pattern[str], re.
         re.compile(rf"\b{head}\s+(?:of|called|named|known\s+as)\s+(?:the\s+)?(?=[A-Za-z])"),
         # apposition: "Hass, a village in Idlib"
         re.compile(rf",\s+(?:a|an|the)\s+(?:{_LOWER_WORD}\s+){{0,3}}?{head}"),
+        # a title right before the name: "correspondent Hassan Muhanna", "coach Daniel"
+        re.compile(rf"\b{head}\s+(?=[A-Z])"),
     )
 
 
@@ -416,8 +418,12 @@ def named_instances(noun: str, text: str, *, title: bool = False) -> list[tuple[
     the noun (and the whole list in "the cities of Latakia, Jabla, and Baniyas"). Words
     that are only grammar or calendar ("The", "On Monday") and lone nationalities ("a
     Syrian gas field") are no name.
+
+    With ``title`` (a person's role is asked), the noun may also stand right before the
+    name as a title: "Al-Ikhbariya TV correspondent Hassan Muhanna", "coach Daniel
+    Garnero". Only then: "the village Israel bombed" names no village.
     """
-    after, before, apposition = _instance_patterns(noun.lower())
+    after, before, apposition, titled = _instance_patterns(noun.lower())
     out: list[tuple[str, int, int]] = []
     for m in _NAME.finditer(text):
         for pattern in (after, apposition):
@@ -432,17 +438,11 @@ def named_instances(noun: str, text: str, *, title: bool = False) -> list[tuple[
                 end = tail.end()
             _keep(out, noun, name.group(0), m.start(), end)
     if title:
-        for m in _title_pattern(noun.lower()).finditer(text):
+        for m in titled.finditer(text):
             name = _NAME.match(text, m.end())
             if name:
                 _keep(out, noun, name.group(0), m.start(), name.end())
     return sorted(out, key=lambda x: x[1])
-
-
-@lru_cache(maxsize=256)
-def _title_pattern(noun: str) -> re.Pattern[str]:
-    """The noun right before a capitalised word: "correspondent Hassan", "coach Daniel"."""
-    return re.compile(rf"\b(?i:{re.escape(noun)})(?:e?s)?\s+(?=[A-Z])")
 
 
 def _keep(out: list[tuple[str, int, int]], noun: str, name: str, start: int, end: int) -> None:

@@ -444,3 +444,23 @@ def test_wire_groups_match_datasketch_lsh_on_articles_that_share_passages() -> N
     stored = [{"id": a.id, "meta_json": json.dumps(a.metadata)} for a in latest.values()]
     again = WireGrouper(stored, settings).assign([articles[0].model_copy(update={"id": "new"})])
     assert again[0].metadata[WIRE_GROUP] == got[articles[0].id]
+
+
+@pytest.mark.parametrize(
+    ("text", "could"),
+    [
+        ("At least 23 civilians were killed in Aleppo.", True),
+        ("Dozens fled; the death toll rose to eighty.", False),  # "eighty" is no number word
+        ("The toll rose to seven.", True),
+        ("Twelve people were wounded.", True),
+        # must not fire: no number, or a number with nothing counted by an event
+        ("Civilians were killed in Aleppo.", False),
+        ("The summit opened on 23 May with 40 delegations.", False),
+    ],
+)
+def test_a_sentence_is_parsed_for_counts_only_when_it_could_hold_one(
+    text: str, could: bool
+) -> None:
+    from rag.conflicts import _could_count
+
+    assert _could_count(text) is could
