@@ -175,8 +175,11 @@ def find_conflicts(
     """Quantities the given quoted sentences give different values for.
 
     ``claims`` pairs each citation with the sentence to read (its quote). Two values
-    conflict only when they count the same thing, differ, and come from articles
+    conflict only when they count the same thing, differ, and come from different articles
     published at most ``window_days`` apart (further apart, likely different events).
+    One article's two figures are not sources differing: they are another event or an
+    earlier count ("over 1,000 people have died in two days" beside "the 2013 chemical
+    attack, which resulted in the deaths of about 1,400 people").
     """
     # Parsing costs ~10 ms a quote: a conflict needs two quotes with a number in them.
     claims = [(c, t) for c, t in claims if _maybe_number(t)]
@@ -193,7 +196,7 @@ def find_conflicts(
     for about, found in by_about.items():
         kept = _one_per_source(found)
         kept = _within_window(kept, window_days)
-        if len({c.number for c in kept}) >= 2:
+        if len({c.number for c in kept}) >= 2 and len({c.citation.article_id for c in kept}) >= 2:
             out.append(Conflict(about=about, claims=sorted(kept, key=lambda c: -c.number)))
     return out
 

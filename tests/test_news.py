@@ -123,6 +123,9 @@ def test_same_quantity_different_values_is_a_conflict() -> None:
         ("86", "reuters"),
         ("58", "sana"),
     ]
+    # One article's two figures are another event or an earlier count, not a conflict.
+    same = [claims[0], (_citation(2, "x", b, "2017-04-05", "reuters"), b)]
+    assert find_conflicts(same, annotator(), 7) == []
     # A year apart, they are about different events.
     far = [claims[0], (_citation(2, "y", b, "2018-04-04", "sana"), b)]
     assert find_conflicts(far, annotator(), 7) == []
