@@ -97,6 +97,9 @@ class Evidence:
     candidates: list[SentenceHit]
     cfg: AnswerSettings
     annotator: Annotator
+    # Whether a short standalone passage may be taken to be about an entity it does not
+    # name (``_implied``): only among the passages the question's own filters select.
+    implied: bool = True
 
 
 @dataclass
@@ -119,6 +122,8 @@ def decide(
     ranked: list[SentenceHit],
     cfg: AnswerSettings,
     annotator: Annotator,
+    *,
+    implied: bool = True,
 ) -> Decision:
     """Run ``CHECKS`` in order; the first abstention wins, else the surviving candidates.
 
@@ -135,7 +140,9 @@ def decide(
     floor = max(cfg.min_relevance, cfg.candidate_ratio * best)
     first = _run(
         CHECKS,
-        Evidence(spec, pool, ranked, [s for s in window if s.score >= floor], cfg, annotator),
+        Evidence(
+            spec, pool, ranked, [s for s in window if s.score >= floor], cfg, annotator, implied
+        ),
     )
     if first.abstention is None or first.check in _GATES:
         return first
@@ -148,7 +155,7 @@ def decide(
     if not lower:
         return first
     filters = [(name, check) for name, check in CHECKS if name not in _GATES]
-    second = _run(filters, Evidence(spec, pool, ranked, lower, cfg, annotator))
+    second = _run(filters, Evidence(spec, pool, ranked, lower, cfg, annotator, implied))
     return first if second.abstention is not None else second
 
 
@@ -381,7 +388,8 @@ def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
     actress …") that names no rival of ``entity`` is taken to be about it.
 
     Only a passage that is its whole article qualifies (at most ``snippet_chars`` long and
-    opening it), so that its silence is the whole article's. A rival is any name the
+    opening it), so that its silence is the whole article's, and only among the passages
+    the question's filters selected (``Evidence.implied``). A rival is any name the
     question does not use ("Homs" in a passage for a question on "Aleppo") other than a
     possible answer (a person for "who"): the small
     tagger's labels are too unreliable ("Aleppo" comes out a LANGUAGE, "Homs" an ORG) to
@@ -396,7 +404,7 @@ def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
     on October 27, 2017" is still taken to be about it.
     """
     hit = s.hit
-    if hit.start != 0 or len(hit.text) > ev.cfg.snippet_chars:
+    if not ev.implied or hit.start != 0 or len(hit.text) > ev.cfg.snippet_chars:
         return False
     role = ev.spec.role
     if role is not None and role.of and mentions(entity, role.of):
@@ -575,6 +583,7 @@ def answer_type_absent(ev: Evidence) -> CheckResult:
         "date": "a date",
         "number": "a number",
         "money": "an amount of money",
+        "name": "the name asked for",
     }[kind]
     if ev.spec.focus and kind in ("number", "money"):
         what += f" of {ev.spec.focus}"
@@ -787,7 +796,7 @@ def _gives_type(ev: Evidence, s: SentenceHit) -> bool:
         return False
     if spec.answer_type == "date":
         return date_precision(s.text) > 0 or s.hit.published_at is not None
-    who = spec.answer_type in ("person", "organisation")
+    who = spec.answer_type in ("person", "organisation", "name")
     return not (who and headless(s.text, ev.annotator))
 
 
@@ -988,6 +997,38 @@ def around(s: SentenceHit, pool: list[Hit] | None = None) -> str:
             if sp.end >= lo and sp.start <= hi:
                 pieces[sp.start] = hit.text[sp.start - hit.start : sp.end - hit.start]
     return " ".join([s.hit.title, *(pieces[k] for k in sorted(pieces))])
+
+
+def other_reports(
+    spec: QuestionSpec,
+    pool: list[Hit],
+    ranked: list[SentenceHit],
+    answers: list[SentenceHit],
+    cfg: AnswerSettings,
+) -> list[SentenceHit]:
+    """Sentences of other articles whose figures the answer's are compared with
+    (``rag.conflicts``): for a number question, the best one of each article the answers
+    do not come from, in the fallback tier (at least ``fallback_ratio`` of the best score),
+    naming what the question names nearby.
+
+    Another outlet's report of the same event often ranks just below the candidates: "At
+    least 43 people were killed Saturday in a suicide car bomb attack on buses" the day
+    before "the death toll … has reached at least 126". Whether two figures conflict is
+    still ``find_conflicts``' call (the same count, different articles, days apart at most).
+    """
+    if spec.answer_type not in ("number", "money") or not answers or not ranked:
+        return []
+    low = max(cfg.min_relevance, cfg.fallback_ratio * ranked[0].score)
+    seen = {s.hit.article_id for s in answers}
+    out = []
+    for s in ranked[: cfg.candidate_window]:
+        if s.score < low or s.hit.article_id in seen:
+            continue
+        near = around(s, pool)
+        if all(mentions(e, near) for e in spec.entities):
+            out.append(s)
+            seen.add(s.hit.article_id)
+    return out
 
 
 _GATES = frozenset({"names_absent", "topic_unknown", "nothing_relevant"})

@@ -147,7 +147,7 @@ def lead_span(
     full = _covered(terms, sent.text)
     named = bool(names_asked(spec, sent.text))
 
-    who = spec.answer_type in ("person", "organisation")
+    who = spec.answer_type in ("person", "organisation", "name")
 
     def answers(piece: str) -> bool:
         if named:  # the sentence names the asked thing: the lead must keep the name

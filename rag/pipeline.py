@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rag.abstain import Decision, decide, filtered_out, mentions
+from rag.abstain import Decision, decide, filtered_out, mentions, other_reports
 from rag.answer import Draft, ExtractiveAnswerer, apply_verdicts
 from rag.backends import make_chat_model, make_embedder, make_model_judge, make_reranker, make_store
 from rag.concurrency import ReadWriteLock, serial, shared_property
@@ -344,7 +344,9 @@ class Pipeline:
             timings_ms=timings,
         )
         with self.gate.reading():  # enrich reads the wire copies of what the answer shows
-            enriched = self.news.enrich(final, decision.answers, ranked)  # rag.news
+            # Conflicts compare the answer's figures with other outlets' reports too.
+            reports = other_reports(spec, pool, ranked, decision.answers, self.settings.answer)
+            enriched = self.news.enrich(final, [*decision.answers, *reports], ranked)
         yield enriched
 
     def _standalone(self, question: str, history: Sequence[Turn]) -> str:
@@ -528,14 +530,17 @@ class Pipeline:
         """The abstention checks (``rag.abstain``), and ``filtered_out`` for filters.
 
         With filters set, an abstaining question is tried once more without them: if the
-        corpus then answers, the reason says that the filters excluded the evidence.
+        corpus then answers, the reason says that the filters excluded the evidence. That
+        evidence must name what the question names: a search snippet that does not ("It
+        was released on September 14, 2018") is taken to be about the question's subject
+        only among the passages the question itself selected.
         """
         cfg = self.settings.answer
         decision = decide(spec, pool, ranked, cfg, self.annotator)
         if decision.abstention is None or filters.is_empty():
             return decision
         _, all_pool, all_ranked = self._rank(spec, Filters())
-        unfiltered = decide(spec, all_pool, all_ranked, cfg, self.annotator)
+        unfiltered = decide(spec, all_pool, all_ranked, cfg, self.annotator, implied=False)
         if unfiltered.abstention is not None:
             return decision
         return Decision(filtered_out(filters, unfiltered.answers[0].hit), [], "filtered_out")

@@ -97,6 +97,38 @@ def _which_noun(nouns: list[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:which|what)\s+{modifier}{{0,3}}(?P<noun>{wanted})\b(?!['’]s)")
 
 
+def _name_of(nouns: list[str] | None = None) -> re.Pattern[str]:
+    """A question asking for the *name* of something ("What is the name of Amazon's AI
+    assistant?", "What was the title of her debut album?", "What is the ship called?").
+
+    With ``nouns``, only when what is named is one of them ("the name of the *city*
+    where …" asks for a place); the noun is the pattern's ``noun`` group.
+    """
+    if nouns is None:
+        return _NAME_OF
+    wanted = "|".join(sorted(nouns, key=len, reverse=True))
+    return re.compile(
+        rf"{_NAME_OF_HEAD}(?:the |a |an )?(?:[\w'’-]+ ){{0,3}}?(?P<noun>{wanted})\b(?!['’]s)"
+    )
+
+
+_NAME_OF_HEAD = (
+    r"^(?:what|which)(?:['’]s| is| was| are| were| will be| would be) "
+    r"(?:the |its |their |his |her )?(?:[a-z]+ )?"  # "the new name", "its official name"
+    r"(?:names?|nicknames?|titles?|brand names?|code ?names?) (?:of|for|given to) "
+)
+_NAME_OF = re.compile(
+    rf"{_NAME_OF_HEAD}|"
+    # "What is Amazon's AI assistant's name?", "What was the band's new name?"
+    r"^what(?:['’]s| is| was| are| were) [^?]{1,80}?['’]s? (?:new |official |full |real )?"
+    r"(?:name|nickname|title)\b|"
+    # "What is the new variant called?", "What was the storm named?"
+    r"^what (?:is|was|are|were) [^?]{1,80}? (?:called|named|nicknamed)\s*\??$|"
+    # "What new name did the Nusra Front adopt …", "… what name had it taken?"
+    r"\b(?:what|which) (?:new |official |full |real |first |last |code |brand )?names? "
+    r"(?:did|does|do|had|has|have|was|were|is|are|will|would)\b"
+)
+
 # (answer type, pattern over the lower-cased question). Order matters: the first match wins.
 ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     (
@@ -145,6 +177,12 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("place", _which_noun(_PLACE_NOUNS)),
     ("organisation", _which_noun(_ORG_NOUNS)),
     ("person", _which_noun(_PERSON_NOUNS)),
+    # "What is the name of the city/company/man …" asks for that kind; of anything else,
+    # for a name of its own kind (a product, a title, a ship): see TYPE_LABELS["name"].
+    ("place", _name_of(_PLACE_NOUNS)),
+    ("organisation", _name_of(_ORG_NOUNS)),
+    ("person", _name_of(_PERSON_NOUNS)),
+    ("name", _name_of()),
     ("person", re.compile(r"^(who|whom|whose)\b|\bwho\b")),
     (
         "yes_no",
@@ -337,6 +375,10 @@ def parse_question(
         if t not in entity_terms | outlet_terms | period_terms | frame and not t.isdigit()
     ]
     answer_type = classify(q)
+    if answer_type == "name":
+        # "What is the storm called?": the answer is the name, no sentence says "called".
+        frame |= set(content_terms("name named called title nickname"))
+        predicate = [t for t in predicate if t not in frame]
     return QuestionSpec(
         question=q,
         answer_type=answer_type,

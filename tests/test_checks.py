@@ -23,6 +23,7 @@ from rag.abstain import (
     names_absent,
     other_actor,
     other_instance,
+    other_reports,
     part_of_whole,
     predicate_absent,
     role_unfilled,
@@ -700,6 +701,47 @@ def test_answer_types_need_something_the_question_lacks(annotator: Annotator) ->
     assert has_answer_type(spec, "Russia backed Assad.", annotator)
 
 
+@pytest.mark.parametrize(
+    ("text", "gives"),
+    [
+        ("Amazon Alexa, also known simply as Alexa, is a virtual assistant.", True),
+        ("Amazon sells its assistant Alexa to offices.", True),  # one untagged word
+        # must not fire: no name beyond the question's own, or no name at all
+        ("Amazon's AI assistant now helps in the office.", False),
+        ("The assistant can help with various tasks in an office.", False),
+        ("The assistant was launched on 6 November 2014 with 2 million users.", False),
+        ("can assist with various tasks for your Amazon Business account", False),
+    ],
+)
+def test_a_name_question_needs_a_new_name(text: str, gives: bool, annotator: Annotator) -> None:
+    ev = _ev("What is the name of Amazon's AI assistant in the office?", [_sent(text)], annotator)
+    assert ev.spec.answer_type == "name"
+    assert _fires(answer_type_absent(ev)) is not gives
+
+
+def test_other_reports_are_other_articles_naming_the_topic_in_the_fallback_tier() -> None:
+    def scored(text: str, article: str, score: float) -> SentenceHit:
+        return _sent(text, title=article).model_copy(update={"score": score})
+
+    lead = scored("The Aleppo convoy toll has reached at least 126.", "A", 0.9)
+    ranked = [
+        lead,
+        scored("The toll in Aleppo rose to 43.", "A", 0.7),  # the answer's own article
+        scored("At least 100 were killed near Aleppo on Saturday.", "B", 0.6),
+        scored("Another 100 were killed near Aleppo.", "B", 0.55),  # B has its best one
+        scored("Strikes killed 30 people in Homs.", "C", 0.6),  # names no Aleppo
+        scored("At least 40 were killed in Aleppo.", "D", 0.3),  # below the fallback tier
+    ]
+    spec = parse_question("How many were killed in the Aleppo convoy attack?")
+    pool = [s.hit for s in ranked]
+    found = other_reports(spec, pool, ranked, [lead], AnswerSettings())
+    assert [s.text for s in found] == ["At least 100 were killed near Aleppo on Saturday."]
+    # must not fire: no answer, or a question that counts nothing
+    assert other_reports(spec, pool, ranked, [], AnswerSettings()) == []
+    who = parse_question("Who attacked the Aleppo convoy?")
+    assert other_reports(who, pool, ranked, [lead], AnswerSettings()) == []
+
+
 def test_lead_is_the_shortest_clause_that_answers(annotator: Annotator) -> None:
     text = (
         "The conflict, which has drawn in Western countries, Arab states, and Turkey supporting "
@@ -1022,6 +1064,23 @@ def test_snippet_chars_zero_never_takes_a_passage_to_be_about_the_entity(
     assert entity_absent(ev) == sents
     ev.cfg = AnswerSettings(snippet_chars=0)
     assert _fires(entity_absent(ev))
+
+
+def test_a_snippet_outside_the_filters_is_not_taken_to_be_about_the_entity(
+    annotator: Annotator,
+) -> None:
+    # The unfiltered retry behind filtered_out: another outlet's snippet shares no search
+    # with the question, so it must name what the question names.
+    sents = [_sent("It was released on September 14, 2018.")]
+    question = "When was The Legend of Zelda: Breath of the Wild released?"
+    assert entity_absent(_ev(question, sents, annotator)) == sents
+    ev = _ev(question, sents, annotator)
+    ev.implied = False
+    assert _fires(entity_absent(ev))
+    named = [_sent("Breath of the Wild was released on March 3, 2017.")]
+    ev = _ev("When was Breath of the Wild released?", named, annotator)
+    ev.implied = False
+    assert entity_absent(ev) == named
 
 
 @pytest.mark.parametrize(

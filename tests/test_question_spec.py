@@ -49,6 +49,23 @@ REF = dt.date(2025, 3, 9)  # a Sunday
         ("What is the date of the 2021 NBA Draft?", "date"),
         ("Xenoblade Chronicles 2 release date", "date"),  # a keyword query
         ("Super Bowl 2021 location", "place"),
+        # a name asked for: of a kind when the named thing is one, else any name
+        ("What is the name of Amazon's AI assistant?", "name"),
+        ("What was the title of her debut album?", "name"),
+        ("What is the latest name for Twitter?", "name"),
+        ("What's the name for the new variant?", "name"),
+        ("What is Apple's new phone's name?", "name"),
+        ("What was the storm called?", "name"),
+        ("What new name did the Nusra Front adopt in July 2016?", "name"),
+        ("According to Reuters, what name had the group taken?", "name"),
+        ("What is the name of the city where the summit was held?", "place"),
+        ("What was the name of the company's chief executive?", "person"),
+        ("What is the name of the group that claimed the attack?", "organisation"),
+        # must not fire: "name" or "called" that is not what is asked
+        ("Who named the new prime minister?", "person"),
+        ("What did the name of the bill say?", "quote"),
+        ("Why was the storm called off?", "other"),
+        ("What happened after he was named captain?", "other"),
         # must not fire: a date or place word that is not what is asked
         ("What was the outcome of the vote?", "other"),
         ("Why was the release date moved?", "other"),
