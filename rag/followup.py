@@ -6,7 +6,11 @@ Without an LLM this is a documented heuristic (README, 'Follow-up questions'):
 2. a question that leans on the conversation — it has a pronoun pointing back
    ("them", "he", "it", "those" …), starts with "what about"/"how about", or has fewer
    than two content words — gets the previous standalone question appended in
-   parentheses, so retrieval sees the topic the user still means;
+   parentheses, so retrieval sees the topic the user still means. A pronoun whose
+   antecedent is a name earlier in the question itself does not point back: a
+   possessive ("Why did Tesla cut *its* prices?") or the subject of a clause the
+   question opens ("What name did the Nusra Front adopt when *it* broke with al
+   Qaeda?"). An object ("What did the UN say about *it*?") still does;
 3. any other question stands on its own: a new topic is never polluted by the old one.
 
 Every turn is then retrieved and grounded afresh; nothing from earlier answers is
@@ -20,7 +24,7 @@ import re
 from collections.abc import Sequence
 
 from rag.llm import ChatModel
-from rag.text import content_terms
+from rag.text import content_terms, names
 from rag.types import Turn
 
 _LEADING = re.compile(r"^\s*(and|but|so|also|then|ok|okay)\b[\s,]*", re.IGNORECASE)
@@ -41,12 +45,30 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     return f"{q} ({previous.rstrip('?. ')})"
 
 
+# A pronoun that a name before it in the same question can be the antecedent of: a
+# possessive, or the subject of a subordinate clause ("when it broke", "after he fled").
+_OWN_ANTECEDENT = re.compile(
+    r"\b(?:its|his|their)\b|\b(?:when|after|before|while|because|since|as|if|until|once|"
+    r"whether|that|which|where|although|though|so)\s+(?:it|he|she|they)\b",
+    re.IGNORECASE,
+)
+
+
 def _needs_context(question: str) -> bool:
     return bool(
-        _BACK_REFERENCE.search(question)
+        any(_points_back(question, m) for m in _BACK_REFERENCE.finditer(question))
         or _ELLIPTIC.match(question)
         or len(content_terms(question)) < 2
     )
+
+
+def _points_back(question: str, pronoun: re.Match[str]) -> bool:
+    """Whether ``pronoun`` refers to the conversation rather than to a name before it."""
+    own = any(
+        m.start() <= pronoun.start() and m.end() >= pronoun.end()
+        for m in _OWN_ANTECEDENT.finditer(question)
+    )
+    return not (own and names(question[: pronoun.start()]))
 
 
 def _previous_standalone(history: Sequence[Turn]) -> str | None:
