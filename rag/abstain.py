@@ -97,8 +97,9 @@ class Evidence:
     candidates: list[SentenceHit]
     cfg: AnswerSettings
     annotator: Annotator
-    # Whether a short standalone passage may be taken to be about an entity it does not
-    # name (``_implied``): only among the passages the question's own filters select.
+    # Whether a short standalone passage naming none of the question's entities may be
+    # taken to be about them (``_implied``): only among the passages the question's own
+    # filters select.
     implied: bool = True
 
 
@@ -388,8 +389,9 @@ def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
     actress …") that names no rival of ``entity`` is taken to be about it.
 
     Only a passage that is its whole article qualifies (at most ``snippet_chars`` long and
-    opening it), so that its silence is the whole article's, and only among the passages
-    the question's filters selected (``Evidence.implied``). A rival is any name the
+    opening it), so that its silence is the whole article's. Outside the passages the
+    question's filters selected (``Evidence.implied`` false), the snippet must name one of
+    the question's entities itself to be taken to be about another. A rival is any name the
     question does not use ("Homs" in a passage for a question on "Aleppo") other than a
     possible answer (a person for "who"): the small
     tagger's labels are too unreliable ("Aleppo" comes out a LANGUAGE, "Homs" an ORG) to
@@ -404,7 +406,9 @@ def _implied(ev: Evidence, entity: str, s: SentenceHit) -> bool:
     on October 27, 2017" is still taken to be about it.
     """
     hit = s.hit
-    if not ev.implied or hit.start != 0 or len(hit.text) > ev.cfg.snippet_chars:
+    if hit.start != 0 or len(hit.text) > ev.cfg.snippet_chars:
+        return False
+    if not ev.implied and not any(mentions(e, _context_text([hit])) for e in ev.spec.entities):
         return False
     role = ev.spec.role
     if role is not None and role.of and mentions(entity, role.of):

@@ -1081,6 +1081,11 @@ def test_a_snippet_outside_the_filters_is_not_taken_to_be_about_the_entity(
     ev = _ev("When was Breath of the Wild released?", named, annotator)
     ev.implied = False
     assert entity_absent(ev) == named
+    # naming one of the question's entities, it may still be about the other
+    odyssey = [_sent("Super Mario Odyssey was released on October 27, 2017.")]
+    ev = _ev("When was Super Mario Odyssey released on the Nintendo Switch?", odyssey, annotator)
+    ev.implied = False
+    assert entity_absent(ev) == odyssey
 
 
 @pytest.mark.parametrize(
