@@ -531,9 +531,9 @@ class Pipeline:
 
         With filters set, an abstaining question is tried once more without them: if the
         corpus then answers, the reason says that the filters excluded the evidence. That
-        evidence must name what the question names: a search snippet that does not ("It
+        evidence must name what the question names: a search snippet naming none of it ("It
         was released on September 14, 2018") is taken to be about the question's subject
-        only among the passages the question itself selected.
+        only among the passages the question itself selected (``decide(implied=False)``).
         """
         cfg = self.settings.answer
         decision = decide(spec, pool, ranked, cfg, self.annotator)
