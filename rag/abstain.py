@@ -612,9 +612,13 @@ def role_unfilled(ev: Evidence) -> CheckResult:
     role = ev.spec.role
     if role is None or ev.spec.parts:
         return None
-    kept = [s for s in ev.candidates if _holds_role(ev, role, s)]
-    if kept:
-        return kept
+    where = {id(s): _holds_role(ev, role, s) for s in ev.candidates}
+    # A sentence naming the position itself ("Rami Abdulrahman, the head of the
+    # observatory, noted …") answers before one whose neighbour does.
+    for depth in (0, 1):
+        kept = [s for s in ev.candidates if where[id(s)] == depth]
+        if kept:
+            return kept
     owner = f" of {role.of}" if role.of else ""
     which = "a former" if role.past else "the current"
     position = role.noun.upper() if role.noun == "ceo" else role.noun
@@ -650,15 +654,17 @@ _ROLE_ALIASES = {"ceo": r"ceo|chief executive(?:\s+officer)?", "head": r"head|ch
 _OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][\w&.'’-]*)*"
 
 
-def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> bool:
+def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
+    """0 when ``s`` names a new person and the position held in its own sentence, 1 when
+    in the sentences beside it, None when it does not say who holds the position."""
     if not _new_person(ev, role, s.text):
-        return False
+        return None
     word = _ROLE_ALIASES.get(role.noun, re.escape(role.noun))
     mention = re.compile(
         rf"(?:\b(?P<pre>{_OWNER})(?:['’]s?)?\s+)?\b(?:(?P<qual>[a-z]+(?:-[a-z]+)?)[\s-]+)?"
         rf"(?P<role>(?i:{word}))s?\b(?:\s+(?:of|at|for)\s+(?:the\s+)?(?P<of>{_OWNER}))?"
     )
-    for text in (s.text, around(s, ev.pool)):
+    for depth, text in enumerate((s.text, around(s, ev.pool))):
         found_any = False
         for m in mention.finditer(text):
             found_any = True
@@ -670,6 +676,8 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> bool:
             at = m.start("role")
             if not role.past and _LEAVING.search(text[max(0, at - 40) : at]):
                 continue
+            if not role.past and _was_holder(text[max(0, at - 60) : at], ev.spec, text):
+                continue
             if not m.group("of") and _OF_A_KIND.match(text, m.end()):
                 continue  # "a director of music videos", "head of state": another position
             owner = m.group("of") or m.group("pre")
@@ -677,10 +685,26 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> bool:
                 continue
             if role.of and _other_owner(role.of, owner or text):
                 continue
-            return True
+            return depth
         if found_any:  # the sentence names the position, never as the one asked about
-            return False
-    return False
+            return None
+    return None
+
+
+_COPULA_PAST = re.compile(r"\b(?:was|were|had been|served as)\s+((?:[\w'’-]+\s+){0,5})$", re.I)
+# "was named CEO", "was appointed president": an appointment, the position still held.
+_APPOINTED = re.compile(r"(?:ed|en)$|^(?:made|became|become|chosen)$", re.I)
+
+
+def _was_holder(before: str, spec: QuestionSpec, text: str) -> bool:
+    """The position is stated in the past: "Satoru Iwata *was the global president and*
+    CEO of Nintendo" names a former holder for "Who is the CEO of Nintendo?", unless
+    the sentence names the period the question asks about ("In 2021 the CEO was …").
+    "*was named* CEO" is an appointment, not a past holder."""
+    m = _COPULA_PAST.search(before)
+    if m is None or any(_APPOINTED.search(w) for w in m.group(1).split()):
+        return False
+    return not any(p.start.year <= y <= p.end.year for p in spec.periods for y in years(text))
 
 
 def _new_person(ev: Evidence, role: Role, text: str) -> bool:
@@ -706,7 +730,8 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
     return any(fresh(n) for n in tagged) or any(
         fresh(n)
         and frozenset(content_terms(n)) not in places
-        and not set(words(n)) & ROLE_NOUNS
+        # "Vice Presidents" is a position too
+        and not {f for w in words(n) for f in (w, w.removesuffix("s"))} & ROLE_NOUNS
         and not _thing(n)
         for n in names(text)
     )

@@ -212,9 +212,7 @@ def _entity_windows(
             end = nxt.end
         while tail := _LIST_TAIL.match(text, end):  # a last item the tagger missed
             end = tail.end()
-        for spots in where.values():
-            near = min(spots, key=lambda s: min(abs(s[0] - ent.start), abs(s[1] - ent.end)))
-            start, end = min(start, near[0]), max(end, near[1])
+        start, end = _stretch(text, start, end, where, around=(ent.start, ent.end))
         # Capitalised words just before the window belong to it: "Western countries".
         lead_in = _CAPITALISED_TAIL.search(text[:start])
         windows.append((lead_in.start() if lead_in else start, end))
@@ -226,13 +224,48 @@ def _widen(
 ) -> list[tuple[int, int]]:
     """Each span stretched to the nearest occurrence of every question word."""
     where = _term_spots(text, terms)
-    out = []
-    for start, end in spans:
-        for spots in where.values():
-            near = min(spots, key=lambda s: min(abs(s[0] - start), abs(s[1] - end)))
+    return [_stretch(text, start, end, where, around=(start, end)) for start, end in spans]
+
+
+def _stretch(
+    text: str,
+    start: int,
+    end: int,
+    where: dict[str, list[tuple[int, int]]],
+    around: tuple[int, int],
+) -> tuple[int, int]:
+    """``start:end`` grown to the occurrence of each question word nearest ``around``,
+    within the stretch of the sentence no contrast word cuts (``_contrast_segment``)."""
+    lo, hi = _contrast_segment(text, *around)
+    for spots in where.values():
+        inside = [s for s in spots if lo <= s[0] and s[1] <= hi]
+        if inside:
+            near = min(inside, key=lambda s: min(abs(s[0] - around[0]), abs(s[1] - around[1])))
             start, end = min(start, near[0]), max(end, near[1])
-        out.append((start, end))
-    return out
+    return start, end
+
+
+# Where a sentence turns to another actor or claim: "… Turkey supporting the rebels,
+# *while* Russia, Iran, and Iranian-backed militias have supported Assad".
+_CONTRAST = re.compile(r",?\s+(?:while|whereas|but|although|though|yet)\s+|\s*;\s*", re.I)
+
+
+def _contrast_segment(text: str, start: int, end: int) -> tuple[int, int]:
+    """The stretch of ``text`` around ``start:end`` that no contrast word cuts.
+
+    A lead window grows to the question's words nearest its answer; one found across
+    "while" or "but" belongs to the other half of the sentence, so a window made of both
+    halves ("rebels, while Russia, Iran, and Iranian-backed") answers neither. A word
+    only across the cut is left out, and the window then fails the coverage test.
+    """
+    lo, hi = 0, len(text)
+    for m in _CONTRAST.finditer(text):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            hi = m.start()
+            break
+    return lo, hi
 
 
 def _term_spots(text: str, terms: dict[str, float]) -> dict[str, list[tuple[int, int]]]:

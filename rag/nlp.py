@@ -53,6 +53,9 @@ TYPE_LABELS: dict[str, frozenset[str]] = {
     ),
 }
 
+_NOT_A_PERSON = frozenset({"GPE", "NORP", "LOC", "FAC"})
+"""Labels that answer "who won?" (France) but never "who is the actress?"."""
+
 SPECIFIC_TYPES = frozenset(TYPE_LABELS)
 """Answer types a sentence can be checked for."""
 
@@ -419,6 +422,8 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
             return True
         return found(content_terms(spec.focus)[0], set(content_terms(sentence)))
     labels = TYPE_LABELS[kind]
+    if spec.person_noun:  # "Who is the lead actress …": Los Angeles, Austrian do not answer
+        labels = labels - _NOT_A_PERSON
     question_terms = set(content_terms(spec.question))
 
     def new(text: str) -> bool:
@@ -430,12 +435,22 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
     # "the village of Hass" answers "which village" whatever label the tagger gives "Hass".
     if names_asked(spec, sentence):
         return True
-    for ent in annotator.entities(sentence):
+    ents = annotator.entities(sentence)
+    for ent in ents:
         if ent.label in labels and (kind == "date" or new(ent.text)):
             return True
     # The small NER model misses names it has not seen ("Tadej Pogacar won …"): a
-    # multi-word capitalised name the question lacks also answers "who" and "which".
+    # multi-word capitalised name the question lacks also answers "who" and "which",
+    # unless the tagger took it for a place ("Los Angeles") and a person is asked.
     if kind in ("person", "organisation"):
-        return any(" " in n and new(n) for n in names(sentence))
+        places = (
+            {frozenset(content_terms(e.text)) for e in ents if e.label in _NOT_A_PERSON}
+            if spec.person_noun
+            else set()
+        )
+        return any(
+            " " in n and new(n) and frozenset(content_terms(n)) not in places
+            for n in names(sentence)
+        )
     # A name asked for is often one word the tagger has no label for ("Alexa").
     return kind == "name" and any(new(n) for n in names(sentence))

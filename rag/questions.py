@@ -395,6 +395,7 @@ def parse_question(
         asked=asked,
         role=asked_role(q),
         instance=asked_instance(q),
+        person_noun=person_noun(q) if answer_type == "person" else None,
     )
 
 
@@ -444,6 +445,27 @@ ROLE_NOUNS = frozenset(
     spokeswoman spokesperson commander envoy ambassador manager owner editor premier chancellor
     boss captain principal dean""".split()
 )
+# Who-questions whose answer is one person, never a country or a people: the positions
+# above, the people a film, book or song is made by, and the verbs saying so.
+# An owner, a leader or a head may be a country ("Qatar owns …", "the Saudi-led coalition").
+PERSON_NOUNS = (ROLE_NOUNS - {"owner", "leader", "head"}) | frozenset(
+    """actor actress director author writer novelist poet playwright screenwriter singer
+    songwriter rapper composer producer presenter anchor journalist reporter artist painter
+    sculptor architect inventor scientist astronaut quarterback goalkeeper pitcher
+    directed starred""".split()
+)
+
+
+def person_noun(question: str) -> str | None:
+    """The word of a who-question saying its answer is a person ("Who is the lead
+    *actress* in …", "Who *directed* …", "Who is the *CEO* of …"), or None."""
+    for m in re.finditer(r"[A-Za-z][A-Za-z-]*", question):
+        low = m.group(0).lower()
+        if low in PERSON_NOUNS or (low.endswith("s") and low[:-1] in PERSON_NOUNS):
+            return low
+    return None
+
+
 _ROLE = "|".join(sorted((re.escape(r) for r in ROLE_NOUNS), key=len, reverse=True))
 _QUALIFIER = (
     r"(?:(?P<qual>new|current|former|first|last|previous|next|interim|acting|incoming|"

@@ -194,6 +194,12 @@ class QuestionSpec(_Record):
         "season of The Blacklist', 'stage 13'): a sentence about another one of them ('the "
         "tenth season') is about something else.",
     )
+    person_noun: str | None = Field(
+        default=None,
+        description="The word saying a 'who' question asks for one person ('actress', "
+        "'CEO', 'directed'): a place or a nationality does not answer it, as it may answer "
+        "'who won the World Cup?' or 'who backed Assad?'.",
+    )
 
 
 class EventDate(_Record):

@@ -416,3 +416,23 @@ def test_ordinal_suffixes_are_not_predicate_words() -> None:
 def test_instance(question: str, instance: tuple[str, str] | None) -> None:
     spec = parse_question(question)
     assert (spec.instance and (spec.instance.noun, spec.instance.ordinal)) == instance
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("Who is the lead actress in The Shape of Water?", "actress"),
+        ("Who directed The Avengers?", "directed"),
+        ("Who is the CEO of Apple in 2021?", "ceo"),
+        ("Who are the authors of the report?", "authors"),
+        # a country or a people may answer these
+        ("Who won the World Cup Final in 2018?", None),
+        ("Who backed Assad?", None),
+        ("Who is the owner of Paris Saint-Germain?", None),
+        ("Who is the leader of the coalition?", None),
+        # not a who-question
+        ("When was the director's cut released?", None),
+    ],
+)
+def test_person_noun(question: str, noun: str | None) -> None:
+    assert parse_question(question).person_noun == noun
