@@ -67,7 +67,13 @@ from rag.nlp import (
     headless,
     names_asked,
 )
-from rag.questions import ROLE_NOUNS, names_asked_day, period_fit, published_date
+from rag.questions import (
+    ROLE_NOUNS,
+    cited_as_source,
+    names_asked_day,
+    period_fit,
+    published_date,
+)
 from rag.settings import AnswerSettings
 from rag.text import (
     STOPWORDS,
@@ -294,12 +300,37 @@ def names_absent(ev: Evidence) -> CheckResult:
     """
     context = _context_text(ev.pool)
     missing = [n for n in ev.spec.entities if not mentions(n, context, strict=False)]
-    if not missing:
+    if not missing or _unfound_names_spared(ev.spec, missing, ev.cfg):
         return None
     listed = ", ".join(repr(m) for m in missing)
     return _abstain(
         NO_RELEVANT, f"The corpus has nothing on {listed}: no retrieved article mentions it."
     )
+
+
+def _unfound_names_spared(spec: QuestionSpec, missing: list[str], cfg: AnswerSettings) -> bool:
+    """A multi-part question may name a few things its passages do not.
+
+    "Does the Polygon article claim that Zazie Beetz will reprise her role in the *Joker*
+    sequel, while …": the passage says "Zazie Beetz will be back as Arthur's neighbor",
+    and not "Joker". When each part has a name that is found, up to
+    ``multipart_missing_names`` unfound names are left to the later checks. Not a source
+    the question cites ("a Bloomberg article" in a corpus without Bloomberg), and not a
+    part none of whose names is found: that part cannot be answered.
+    """
+    pieces = spec.parts or spec.claims
+    if not pieces or len(missing) > cfg.multipart_missing_names:
+        return False
+    if any(cited_as_source(n, spec.question) for n in missing):
+        return False
+    # What a part is about, not where it was read: "Jeh Johnson's statements … in a piece by
+    # The Washington Post" is unanswered when Jeh Johnson is nowhere, whoever mentions the Post.
+    about = [n for n in spec.entities if not cited_as_source(n, spec.question)]
+    for piece in pieces:
+        own = [n for n in about if n in piece]
+        if own and all(n in missing for n in own):
+            return False
+    return True
 
 
 def topic_unknown(ev: Evidence) -> CheckResult:

@@ -179,11 +179,30 @@ def lead_span(
         span = shortest(windows + ([span] if span else []))
     if span is None:
         return sent
-    start, end = span
+    start, end = _whole_entities(sent.text, span, annotator)
     start += debris_prefix(sent.text[start:end])  # a clause can open inside the debris
     return sent.model_copy(
         update={"text": sent.text[start:end], "start": sent.start + start, "end": sent.start + end}
     )
+
+
+_ENTITY_REACH = 40  # characters a lead may grow by to keep a name or date whole
+
+
+def _whole_entities(text: str, span: tuple[int, int], annotator: Annotator) -> tuple[int, int]:
+    """``span`` grown so that it cuts no entity in two.
+
+    The parser can end a clause inside a date ("The game was launched on May 15" of "…
+    on May 15, 2012.12:01 AM PST"): the lead would lose the year it answers with. Only a
+    short reach is added, so a tagger's run-on entity does not undo the narrowing.
+    """
+    start, end = span
+    for ent in annotator.entities(text):
+        if ent.start < end < ent.end and ent.end - end <= _ENTITY_REACH:
+            end = ent.end
+        if ent.start < start < ent.end and start - ent.start <= _ENTITY_REACH:
+            start = ent.start
+    return start, end
 
 
 _LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)[A-Z][\w'’-]*")

@@ -456,6 +456,24 @@ PERSON_NOUNS = (ROLE_NOUNS - {"owner", "leader", "head"}) | frozenset(
 )
 
 
+_SOURCE_WORDS = r"(?:article|report|piece|story|coverage|interview|column|review|analysis)s?"
+
+
+def cited_as_source(name: str, question: str) -> bool:
+    """The question cites ``name`` as where it read something: "a *Bloomberg* article",
+    "a report by *CNET*", "according to *Forbes*", "*The Hindu*'s piece"."""
+    n = re.escape(name)
+    return bool(
+        re.search(
+            rf"\b{_SOURCE_WORDS}\s+(?:from|by|in|of)\s+(?:the\s+)?{n}\b"
+            rf"|\b(?:according to|reported by|published (?:by|in)|wrote in)\s+(?:the\s+)?{n}\b"
+            rf"|\b{n}(?:['’]s?)?\s+{_SOURCE_WORDS}\b",
+            question,
+            re.I,
+        )
+    )
+
+
 def person_noun(question: str) -> str | None:
     """The word of a who-question saying its answer is a person ("Who is the lead
     *actress* in …", "Who *directed* …", "Who is the *CEO* of …"), or None."""

@@ -197,6 +197,13 @@ class AnswerSettings(_Section):
         description="Abstain when question words absent from every retrieved passage carry "
         "this share of the question's weight.",
     )
+    multipart_missing_names: int = Field(
+        default=1,
+        ge=0,
+        description="A multi-part question may name this many things no retrieved passage "
+        "mentions and still be answered, if each part has a name that is found and none "
+        "of the unfound names is a source the question cites ('a Bloomberg article').",
+    )
     unknown_max_dense: float = Field(
         default=0.45,
         description="The unknown-words check applies only when no top sentence's cosine "

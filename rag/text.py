@@ -113,6 +113,14 @@ def numbers(text: str) -> set[str]:
     return {n.removesuffix(".0") for n in found}
 
 
+# Words that open a question or sentence before a name: "Considering Jeh Johnson's …",
+# "Given Tesla's …", "Based on …".
+_OPENERS = frozenset(
+    """considering according based given following regarding concerning including
+    assuming comparing examining reviewing""".split()
+)
+
+
 def names(text: str, *, initial: bool = False) -> set[str]:
     """Capitalised word runs as written (a proxy for entities).
 
@@ -130,6 +138,8 @@ def names(text: str, *, initial: bool = False) -> set[str]:
         kept = [w for w in m.group(0).split() if w.lower() not in _CALENDAR]
         while kept and kept[0].lower() in STOPWORDS | QUESTION_WORDS:
             kept = kept[1:]
+        if m.start() == 0 and kept and kept[0].lower() in _OPENERS:
+            kept = kept[1:]  # "Considering Jeh Johnson's statements …": the name is Jeh Johnson
         if kept:
             found.add(" ".join(kept))
     return found

@@ -170,6 +170,51 @@ def test_names_absent(question: str, text: str, fires: bool, annotator: Annotato
     assert _fires(names_absent(_ev(question, [_sent(text)], annotator))) is fires
 
 
+_BEETZ = "Zazie Beetz will be back as Arthur's neighbor and love interest, Sophie."
+_MJ = "In Marvel's Spider-Man 2, Mary Jane has made a comeback from the first installment."
+
+
+@pytest.mark.parametrize(
+    ("question", "fires"),
+    [
+        # one unfound name ("Joker") in a part whose other name is found: left to later checks
+        (
+            "Does the Polygon article claim that Zazie Beetz will reprise her role in the Joker "
+            "sequel, while the Essentially Sports article discusses Mary Jane in Marvel's "
+            "Spider-Man 2?",
+            False,
+        ),
+        # a part none of whose names is found cannot be answered
+        (
+            "Does the Polygon article claim that Zazie Beetz will reprise her role in the Joker "
+            "sequel, while the Essentially Sports article discusses the crash of Denny Hamlin?",
+            True,
+        ),
+        # one part: every name must be found
+        ("Did Zazie Beetz reprise her role in the Joker sequel?", True),
+        # a source the question cites is not what its part is about
+        (
+            "Considering Jeh Johnson's statements in an article from The New York Times and his "
+            "views discussed in a piece by The Washington Post, which department did he lead?",
+            True,
+        ),
+    ],
+)
+def test_names_absent_spares_one_unfound_name_of_a_multi_part_question(
+    question: str, fires: bool, annotator: Annotator
+) -> None:
+    spec = parse_question(question, outlets=["Polygon", "Essentially Sports", "The New York Times"])
+    sents = [
+        _sent(_BEETZ, title="DC movies"),
+        _sent(_MJ, title="Mary Jane"),
+        _sent("The Washington Post reported it first.", title="Media"),
+    ]
+    ev = Evidence(spec, [s.hit for s in sents], sents, sents, AnswerSettings(), annotator)
+    assert _fires(names_absent(ev)) is fires
+    strict = AnswerSettings(multipart_missing_names=0)
+    assert _fires(names_absent(Evidence(spec, ev.pool, sents, sents, strict, annotator)))
+
+
 @pytest.mark.parametrize(
     ("question", "text", "fires"),
     [
@@ -828,6 +873,13 @@ def test_a_lead_window_does_not_cross_a_contrast(annotator: Annotator) -> None:
     lead = lead_span(spec, _sent(text), annotator, has_type=True)
     # "backed" is said only of Assad's side: no window of the sentence may join the halves
     assert "rebels, while Russia" not in lead.text or lead.text.startswith("The conflict")
+    assert text[lead.start : lead.end] == lead.text
+
+
+def test_a_lead_cuts_no_date_in_two(annotator: Annotator) -> None:
+    text = "The game was launched on May 15, 2012.12:01 AM PST."
+    lead = lead_span(parse_question("When was Diablo 3 launched?"), _sent(text), annotator, True)
+    assert "May 15, 2012" in lead.text
     assert text[lead.start : lead.end] == lead.text
 
 

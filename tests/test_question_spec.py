@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from rag.questions import classify, count_focus, find_periods, match_outlets, parse_question
+from rag.questions import (
+    cited_as_source,
+    classify,
+    count_focus,
+    find_periods,
+    match_outlets,
+    parse_question,
+)
 from rag.retrieve import steer_filters
 from rag.types import Filters
 
@@ -436,3 +443,30 @@ def test_instance(question: str, instance: tuple[str, str] | None) -> None:
 )
 def test_person_noun(question: str, noun: str | None) -> None:
     assert parse_question(question).person_noun == noun
+
+
+@pytest.mark.parametrize(
+    ("name", "question", "cited"),
+    [
+        (
+            "Bloomberg",
+            "Considering a Bloomberg article on Apple's plans, which executive left?",
+            True,
+        ),
+        ("CNET", "Based on a report by CNET on the Watch Series 9, which feature is new?", True),
+        ("Forbes", "According to Forbes, who founded the company?", True),
+        ("Hindu", "Did The Hindu's piece on Shreyanka Patil name her team?", True),
+        ("Joker", "Will Zazie Beetz reprise her role in the Joker sequel?", False),
+        ("Apple", "Considering a Bloomberg article on Apple's plans, which executive left?", False),
+    ],
+)
+def test_cited_as_source(name: str, question: str, cited: bool) -> None:
+    assert cited_as_source(name, question) is cited
+
+
+def test_a_question_opener_is_not_part_of_the_name_after_it() -> None:
+    spec = parse_question(
+        "Considering Jeh Johnson's statements in an article from Wired, who is he?"
+    )
+    assert "Jeh Johnson's" in spec.entities
+    assert not any(e.startswith("Considering") for e in spec.entities)
