@@ -156,9 +156,15 @@ def decide(
     low = max(cfg.min_relevance, cfg.fallback_ratio * best)
     lower = [s for s in window if low <= s.score < floor]
     if spec.periods and not spec.parts:
-        # Weaker evidence must place itself in the asked time, not merely not contradict it.
+        # Weaker evidence must place itself in the asked time, not merely not contradict it:
+        # by its own dates, its article's, or those beside it (a search snippet's leading
+        # "Apr 26, 2021 ...", which is its headline).
         slack, recall = cfg.period_slack_days, cfg.period_recall_days
-        lower = [s for s in lower if period_fit(spec.periods, s, slack, recall) > 0]
+        probe = Evidence(spec, pool, ranked, lower, cfg, annotator, implied)
+        fit = {id(s): period_fit(spec.periods, s, slack, recall) for s in lower}
+        lower = [
+            s for s in lower if fit[id(s)] > 0 or (fit[id(s)] == 0 and _dated_nearby(probe, s))
+        ]
     if not lower:
         return first
     filters = [(name, check) for name, check in CHECKS if name not in _GATES]

@@ -385,7 +385,7 @@ def names_asked(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
     (``spec.asked``: "the village of Hass" for "which village"), by a name the question
     does not already use."""
     if spec.asked is None:
-        return []
+        return _names_given(spec, sentence) if spec.answer_type == "name" else []
     question_terms = _terms(spec.question)
 
     def asked(term: str) -> bool:  # "Russia" is the question's "Russian"
@@ -397,6 +397,27 @@ def names_asked(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
             spec.asked, sentence, title=spec.answer_type == "person"
         )
         if not all(asked(t) for t in content_terms(name))
+    ]
+
+
+# A name given as a name: "changed its name to Jabhat Fateh al-Sham", "renamed X", "known
+# as X", "called X", "dubbed X".
+_NAMING = re.compile(
+    r"\b(?:re-?named|rebranded(?:\s+as)?|(?:chang|tak|adopt)(?:e|es|ed|en|ing)\s+"
+    r"(?:its|their|his|her|the|a)\s+(?:new\s+)?name(?:\s+(?:to|of))?|"
+    r"(?:new\s+)?name\s+(?:is|was|became)|named|called|known\s+as|dubbed)\s+"
+    r"(?:the\s+)?[\"“‘']?(?P<name>[A-Z][\w'’-]*(?:\s+(?:al-|el-|de\s+|of\s+)?[A-Z][\w'’-]*)*)"
+)
+
+
+def _names_given(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
+    """Spans of names ``sentence`` gives as names, for a question asking for a name
+    ("What new name did the Nusra Front adopt?"), other than the question's own."""
+    question_terms = _terms(spec.question)
+    return [
+        m.span("name")
+        for m in _NAMING.finditer(sentence)
+        if not all(found(t, question_terms) for t in content_terms(m.group("name")))
     ]
 
 

@@ -30,7 +30,7 @@ from rag.abstain import (
     wrong_period,
 )
 from rag.answer import Draft, lead_span
-from rag.nlp import Annotator, has_answer_type
+from rag.nlp import Annotator, has_answer_type, names_asked
 from rag.questions import parse_question
 from rag.settings import AnswerSettings
 from rag.text import (
@@ -816,6 +816,28 @@ def test_a_name_question_needs_a_new_name(text: str, gives: bool, annotator: Ann
     assert _fires(answer_type_absent(ev)) is not gives
 
 
+@pytest.mark.parametrize(
+    ("text", "given"),
+    [
+        (
+            "The Nusra Front changed its name to Jabhat Fateh al-Sham in July.",
+            "Jabhat Fateh al-Sham",
+        ),
+        ("The group, now known as Hayat Tahrir al-Sham, leads the rebels.", "Hayat Tahrir al-Sham"),
+        ("In 2017 the front was renamed Tahrir al-Sham.", "Tahrir al-Sham"),
+        # must not fire: the question's own name, or a name given as no name
+        ("The Nusra Front was called the Nusra Front by Reuters.", None),
+        ("Syria's army said in a statement on Monday that the Nusra Front attacked.", None),
+        ("The fighters, called jihadists by the army, attacked.", None),
+    ],
+)
+def test_a_name_given_as_a_name_answers_a_name_question(text: str, given: str | None) -> None:
+    spec = parse_question("What new name did the Nusra Front adopt after leaving al Qaeda?")
+    assert spec.answer_type == "name"
+    spans = names_asked(spec, text)
+    assert [text[a:b] for a, b in spans] == ([given] if given else [])
+
+
 def test_other_reports_are_other_articles_naming_the_topic_in_the_fallback_tier() -> None:
     def scored(text: str, article: str, score: float) -> SentenceHit:
         return _sent(text, title=article).model_copy(update={"score": score})
@@ -1278,11 +1300,17 @@ def test_a_lower_tier_answers_when_every_top_candidate_is_a_near_miss(
         decision = decide(spec, pool, ranked, cfg, annotator)
         assert decision.abstention is not None and decision.check == "predicate_absent"
     # weaker evidence must place itself in the asked time: undated and silent on 2020, no
-    undated = answer.model_copy(
-        update={"text": "Toy Story 4 won Best Animated Feature at the Academy Awards ceremony."}
-    )
+    undated = _sent(
+        "Toy Story 4 won Best Animated Feature at the Academy Awards ceremony.", title="Oscars"
+    ).model_copy(update={"score": 0.5})
+    pool = [headline.hit, undated.hit]
     decision = decide(spec, pool, [headline, undated], AnswerSettings(), annotator)
     assert decision.abstention is not None
+    # … unless the text beside it does: a search snippet's leading date is its headline
+    snippet = _sent(undated.text, title="Feb 10, 2020 ...").model_copy(update={"score": 0.5})
+    pool = [headline.hit, snippet.hit]
+    decision = decide(spec, pool, [headline, snippet], AnswerSettings(), annotator)
+    assert decision.abstention is None and decision.answers[0] is snippet
     # a lower tier without an answer keeps the top tier's reason, about the closest evidence
     near = _sent("Five films compete for the award.", title="Race").model_copy(
         update={"score": 0.5}
