@@ -80,6 +80,7 @@ from rag.text import (
     acronym,
     content_terms,
     date_precision,
+    demonym_of,
     expands,
     found,
     names,
@@ -1160,7 +1161,7 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     if not parts:
         return True
     have = _word_set(text)
-    if all(found(p, have) or _demonym(p, have) or (strict and _variant(p, have)) for p in parts):
+    if all(found(p, have) or demonym_of(p, have) or (strict and _variant(p, have)) for p in parts):
         return True
     if len(parts) == 1:
         return False
@@ -1194,20 +1195,6 @@ def _variant(word: str, have: Set[str]) -> bool:
     )
 
 
-def _demonym(word: str, have: Set[str]) -> bool:
-    """A word of ``have`` that is the country of the nationality ``word``.
-
-    "jordanian" → "jordan", "israeli" → "israel", "lebanese" → "leban(on)", "turkish" →
-    "turk(ey)": the stem, at least four letters, begins a word at most three letters longer.
-    """
-    for suffix in _DEMONYM_SUFFIXES:
-        stem = word.removesuffix(suffix)
-        if stem != word and len(stem) >= 4:
-            return any(w.startswith(stem) and len(w) - len(stem) <= 3 for w in have)
-    return False
-
-
-_DEMONYM_SUFFIXES = ("ian", "ean", "ese", "ish", "an", "i")
 _DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
 
 

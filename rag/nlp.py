@@ -27,6 +27,7 @@ from rag.errors import ConfigError
 from rag.text import (
     STOPWORDS,
     content_terms,
+    demonym_of,
     found,
     months,
     named_instances,
@@ -52,6 +53,9 @@ TYPE_LABELS: dict[str, frozenset[str]] = {
         {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT", "LAW"}
     ),
 }
+
+_FREQUENCIES = frozenset("daily weekly monthly yearly annually annual nightly hourly".split())
+"""Words the tagger labels DATE that say how often, not when."""
 
 _NOT_A_PERSON = frozenset({"GPE", "NORP", "LOC", "FAC"})
 """Labels that answer "who won?" (France) but never "who is the actress?"."""
@@ -447,9 +451,12 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
         labels = labels - _NOT_A_PERSON
     question_terms = set(content_terms(spec.question))
 
+    def in_question(term: str) -> bool:  # "Turkey" is the question's "Turkish"
+        return term in question_terms or any(demonym_of(q, {term}) for q in question_terms)
+
     def new(text: str) -> bool:
         terms = set(content_terms(text))
-        return bool(terms) and not terms <= question_terms
+        return bool(terms) and not all(in_question(t) for t in terms)
 
     if kind in ("person", "organisation", "place", "name") and _title_case(sentence):
         return False  # a headline's capitals fool the tagger: "Blast Kills Grand Mosque Imam"
@@ -458,7 +465,9 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
         return True
     ents = annotator.entities(sentence)
     for ent in ents:
-        if ent.label in labels and (kind == "date" or new(ent.text)):
+        # The question's own date is no answer ("the deadliest month of 2017" for "which
+        # month … of 2017"), nor is a frequency ("daily reports").
+        if ent.label in labels and new(ent.text) and ent.text.lower() not in _FREQUENCIES:
             return True
     # The small NER model misses names it has not seen ("Tadej Pogacar won …"): a
     # multi-word capitalised name the question lacks also answers "who" and "which",

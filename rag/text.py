@@ -378,6 +378,22 @@ def word_forms(term: str, bases: Mapping[str, str]) -> set[str]:
     return forms
 
 
+def demonym_of(word: str, have: Set[str]) -> bool:
+    """A word of ``have`` that is the country of the nationality ``word``.
+
+    "jordanian" → "jordan", "israeli" → "israel", "lebanese" → "leban(on)", "turkish" →
+    "turk(ey)": the stem, at least four letters, begins a word at most three letters longer.
+    """
+    for suffix in _DEMONYM_SUFFIXES:
+        stem = word.removesuffix(suffix)
+        if stem != word and len(stem) >= 4:
+            return any(w.startswith(stem) and len(w) - len(stem) <= 3 for w in have)
+    return False
+
+
+_DEMONYM_SUFFIXES = ("ian", "ean", "ese", "ish", "an", "i")
+
+
 def found(stem: str, pool: Set[str]) -> bool:
     """``stem`` is in ``pool``, or begins a pool word a suffix longer ("coast" → "coastal").
 

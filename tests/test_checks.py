@@ -560,6 +560,26 @@ def test_other_actor(question: str, text: str, fires: bool, annotator: Annotator
         ("How many mosques were destroyed?", "The strike killed 23 people.", True),  # wrong focus
         ("When did the attack happen?", "The attack happened on April 4, 2017.", False),
         ("When did the attack happen?", "The attack shocked the world.", True),
+        # the country of the question's nationality is no new place
+        (
+            "Which town on the Turkish border did ISIS assault in February?",
+            "ISIS launched an assault on a Kurdish town on the border with Turkey on Saturday.",
+            True,
+        ),
+        (
+            "Which town on the Turkish border did ISIS assault in February?",
+            "ISIS fighters attacked Kobani near the border with Turkey on Saturday.",
+            False,
+        ),
+        # the question's own date is no answer, nor a frequency
+        ("When did the ceasefire begin in 2017?", "The ceasefire began in 2017.", True),
+        ("When did the ceasefire begin in 2017?", "The ceasefire began on May 4, 2017.", False),
+        (
+            "Which month was the deadliest of 2017?",
+            "The deadliest month of 2017 saw daily raids.",
+            True,
+        ),
+        ("Which month was the deadliest of 2017?", "September was the deadliest of 2017.", False),
         ("Where did the clashes start?", "The clashes started in Latakia.", False),
         ("Describe the clashes.", "The clashes shocked the world.", False),  # type other
         # a name given to the asked kind of thing answers, whatever the tagger calls it
