@@ -207,6 +207,13 @@ def _naming_first(
     # title"), not by one listing the finalists, however many of the names both hold.
     verb = _main_verb(spec, annotator) if len(answers) > 1 else None
     says = {id(s): not verb or _says(verb, s.text, annotator) for s in answers}
+    # An untyped question ("What happened on Syria's coast in March 2025?") is led by a
+    # sentence that says one of its words itself ("… entered its fourth day in Assad's
+    # *coastal* stronghold"), not by one that only shares its topic ("It has resulted in
+    # hundreds of thousands of deaths").
+    plain = spec.answer_type not in SPECIFIC_TYPES and bool(spec.predicate)
+    bases = annotator.stem_bases()
+    speaks = {id(s): not plain or _share(spec.predicate, s.text, bases) > 0 for s in answers}
     # A snippet cut mid-sentence ("directed Titanic and Avatar") hides who did it; and
     # "when was it released?" is best answered by the day, not the year.
     first = {id(s): s.text.lstrip(" .…-–—'\"“‘([") for s in answers}
@@ -227,11 +234,12 @@ def _naming_first(
     asked_figures = _figures(spec)
     echo = {id(s): len(asked_figures & numbers(s.text)) for s in answers}
 
-    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, int]:
+    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, int]:
         return (
             not instance[id(s)],
             -echo[id(s)],
             not says[id(s)],
+            not speaks[id(s)],
             not stated[id(s)],
             fragment[id(s)],
             -exact[id(s)],
@@ -250,7 +258,15 @@ def _naming_first(
         e: 2 if any(mentions(e, a, strict=False) or mentions(a, e) for a in actors if a) else 1
         for e in spec.entities
     }
-    named = {id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) for s in answers}
+    # A tie-break among answers that score alike: "The European Union, which has engaged
+    # with Sharaa's leadership since he became Syria's de facto leader, … support" (0.53)
+    # must not lead "Who supported the rebels in the Syrian conflict?" over "… Turkey
+    # supporting the rebels, while …" (0.73) for naming "Syria".
+    band = cfg.named_lead_band * max((s.score for s in answers), default=0.0)
+    named = {
+        id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) if s.score >= band else 0
+        for s in answers
+    }
     return sorted(answers, key=lambda s: (*order(s), -named[id(s)]))
 
 

@@ -23,7 +23,7 @@ from rag.nlp import (
     names_asked,
 )
 from rag.settings import AnswerSettings
-from rag.text import content_terms, debris_prefix, weighted_terms
+from rag.text import content_terms, debris_prefix, found, weighted_terms
 from rag.types import AnswerSentence, Citation, Hit, QuestionSpec, SentenceHit, Verdict
 
 NO_RELEVANT = "no_relevant"
@@ -288,17 +288,20 @@ def _contrast_segment(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _term_spots(text: str, terms: dict[str, float]) -> dict[str, list[tuple[int, int]]]:
+    """Where in ``text`` each of the question's ``terms`` is said, as ``_covered`` finds it."""
     where: dict[str, list[tuple[int, int]]] = {}
     for m in _TOKEN.finditer(text):
-        for t in content_terms(m.group(0)):
-            if t in terms:
-                where.setdefault(t, []).append((m.start(), m.end()))
+        for c in content_terms(m.group(0)):
+            for t in terms:
+                if found(t, {c}):
+                    where.setdefault(t, []).append((m.start(), m.end()))
     return where
 
 
 def _covered(terms: dict[str, float], text: str) -> float:
+    """Weight of the question's ``terms`` that ``text`` says ("coast" in "coastal")."""
     have = set(content_terms(text))
-    return sum(w for t, w in terms.items() if t in have)
+    return sum(w for t, w in terms.items() if found(t, have))
 
 
 _QUOTE_MARK = re.compile(r"[“”\"]")

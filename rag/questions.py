@@ -196,7 +196,8 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
 _FRAME_WORDS = frozenset(
     """year date day month week number percentage percent share proportion total amount
     city country place town region person people official group organisation organization
-    company report article publish published type kind sort location venue name""".split()
+    company report article publish published type kind sort location venue name
+    happen happened happens occur occurred occurs""".split()
 )
 # A title cut off its name by its full stop ("Rep. Patrick McHenry") is no entity.
 _HONORIFICS = frozenset(

@@ -362,11 +362,20 @@ def _coverage(
     total = sum(w for _, w in q_forms)
     if not total:
         return 0.0
-    own = {f for t in content_terms(text) for f in word_forms(t, bases)}
-    near = {f for t in content_terms(around) for f in word_forms(t, bases)} - own
-    found = sum(w for forms, w in q_forms if forms & own)
-    found += 0.5 * sum(w for forms, w in q_forms if forms & near)
-    return found / total
+    own = _with_stems({f for t in content_terms(text) for f in word_forms(t, bases)})
+    near = _with_stems({f for t in content_terms(around) for f in word_forms(t, bases)})
+    got = sum(w for forms, w in q_forms if forms & own)
+    got += 0.5 * sum(w for forms, w in q_forms if not forms & own and forms & near)
+    return got / total
+
+
+def _with_stems(words: set[str]) -> set[str]:
+    """``words`` and each one's beginnings of four letters or more that are at most three
+    letters shorter: "coast" is found in "coastal", as ``rag.text.found`` finds it."""
+    out = set(words)
+    for w in words:
+        out.update(w[:n] for n in range(max(4, len(w) - 3), len(w)))
+    return out
 
 
 def cue(

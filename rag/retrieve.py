@@ -30,22 +30,34 @@ def diversify(hits: list[Hit], k: int, per_article: int) -> list[Hit]:
 
     Without the cap, one long article that matches the topic fills every slot and
     pushes out the outlet that actually states the fact; without the copy check, the
-    same agency story run by five outlets does the same.
+    same agency story run by five outlets does the same. When too few articles match to
+    fill ``k`` (a corpus of one article, or a question only one article is about), the
+    passages the cap held back fill the rest, best first: the cap is there to make room
+    for other articles, not to hide the rest of the only one.
     """
     seen: dict[str, int] = {}
     kept_terms: list[set[str]] = []
     out: list[Hit] = []
+    held: list[tuple[Hit, set[str]]] = []
     for hit in hits:
-        if seen.get(hit.article_id, 0) >= per_article:
-            continue
         terms = set(content_terms(hit.text))
         if any(_overlap(terms, other) > WIRE_COPY_OVERLAP for other in kept_terms):
+            continue
+        if seen.get(hit.article_id, 0) >= per_article:
+            held.append((hit, terms))
             continue
         seen[hit.article_id] = seen.get(hit.article_id, 0) + 1
         kept_terms.append(terms)
         out.append(hit)
         if len(out) == k:
+            return out
+    for hit, terms in held:
+        if len(out) == k:
             break
+        if any(_overlap(terms, other) > WIRE_COPY_OVERLAP for other in kept_terms):
+            continue
+        kept_terms.append(terms)
+        out.append(hit)
     return out
 
 

@@ -223,6 +223,15 @@ class AnswerSettings(_Section):
     candidate_window: int = Field(
         default=15, ge=1, description="At most this many top sentences are candidate answers."
     )
+    named_lead_band: float = Field(
+        default=0.85,
+        ge=0,
+        le=1,
+        description="Among the answers, naming more of the question's entities in the "
+        "sentence itself puts one first only if it scores at least this fraction of the "
+        "best answer: a name is a tie-break, not a reason to lead with a much weaker "
+        "sentence.",
+    )
     fallback_ratio: float = Field(
         default=0.50,
         ge=0,

@@ -918,6 +918,39 @@ def test_a_lead_window_does_not_cross_a_contrast(annotator: Annotator) -> None:
     assert text[lead.start : lead.end] == lead.text
 
 
+def test_naming_the_question_s_entity_breaks_ties_only(annotator: Annotator) -> None:
+    """A sentence naming "Syria" leads only if it scores close to the best answer."""
+    best = _sent(_PROXY_WAR, title="Syrian leader calls for unity").model_copy(
+        update={"score": 0.73}
+    )
+    named = _sent(
+        "The European Union, which has engaged with Syria's new leaders, called for actions "
+        "that support stability.",
+        title="EU",
+    )
+    spec = parse_question("Who supported the rebels in the Syrian conflict?")
+    for score, leads in ((0.53, best), (0.70, named)):
+        other = named.model_copy(update={"score": score})
+        pool = [best.hit, other.hit]
+        decision = decide(spec, pool, [best, other], AnswerSettings(), annotator)
+        assert decision.answers[0].hit is leads.hit
+
+
+def test_an_untyped_question_is_led_by_a_sentence_saying_its_words(annotator: Annotator) -> None:
+    topic = _sent("It has resulted in thousands of deaths across Syria.", title="Syria")
+    topic = topic.model_copy(update={"score": 0.8})
+    coast = _sent(
+        "The violence in Syria entered its fourth day in Assad's coastal stronghold.",
+        title="Clashes",
+    ).model_copy(update={"score": 0.7})
+    spec = parse_question("What happened on Syria's coast?")
+    assert spec.predicate == ["coast"]  # "happened" asks for an event, no answer repeats it
+    decision = decide(spec, [topic.hit, coast.hit], [topic, coast], AnswerSettings(), annotator)
+    assert decision.answers[0] is coast
+    lead = lead_span(spec, coast, annotator, has_type=False)
+    assert "coastal" in lead.text  # "coast" is said by "coastal": the lead keeps it
+
+
 def test_a_lead_cuts_no_date_in_two(annotator: Annotator) -> None:
     text = "The game was launched on May 15, 2012.12:01 AM PST."
     lead = lead_span(parse_question("When was Diablo 3 launched?"), _sent(text), annotator, True)

@@ -71,6 +71,17 @@ def test_diversify_caps_passages_per_article() -> None:
     assert [h.chunk_id for h in diversify(hits, k=4, per_article=2)] == ["A:0", "A:1", "B:0", "C:0"]
 
 
+def test_diversify_fills_k_from_the_capped_article_when_too_few_others_match() -> None:
+    hits = [
+        Hit(article_id=a, chunk_id=f"{a}:{i}", title="t", text="x", start=0, end=1, score=1.0)
+        for a, i in [("A", 0), ("A", 1), ("A", 2), ("B", 0), ("A", 3)]
+    ]
+    # the cap makes room for B first; the rest of A then fills the places nobody else takes
+    assert [h.chunk_id for h in diversify(hits, k=4, per_article=2)] == ["A:0", "A:1", "B:0", "A:2"]
+    one = [h for h in hits if h.article_id == "A"]
+    assert len(diversify(one, k=8, per_article=2)) == 4
+
+
 def test_diversify_drops_wire_copies_of_one_story() -> None:
     story = "Government forces retook the town of Palmyra from Islamic State fighters on Sunday, state media said."
     copy = "Government forces retook the town of Palmyra from Islamic State fighters on Sunday, state TV said."
