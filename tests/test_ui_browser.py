@@ -345,6 +345,33 @@ def test_six_questions_the_newest_answer_is_always_in_view(page: Any, console: l
     no_errors(page, console, "six questions")
 
 
+def test_a_question_asked_as_the_page_opens_keeps_its_live_answer(
+    browser: Any, server: Server, console: list[str]
+) -> None:
+    """The question box is enabled only once the page has reopened the last session: a
+    question asked before that showed "still being answered (in another window or tab)"
+    for its own answer, the reopened session having replaced the live one."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(TIMEOUT_MS)
+    tab.on("pageerror", lambda e: console.append(str(e)))
+    try:
+        tab.goto(server.url)
+        box = tab.locator("#nr-question textarea")
+        box.wait_for()
+        # No wait for the sidebar: Playwright's fill waits only until the box is enabled,
+        # the first moment a user could type in it.
+        box.fill("who backed Assad?")
+        tab.click("#nr-ask")
+        turn = tab.locator("#nr-transcript section.nr-turn:last-of-type:not(.nr-pending)")
+        turn.wait_for()
+        assert "still being answered" not in turn.inner_text()
+        turn.locator(".nr-lead button.nr-chip").first.wait_for()
+        no_errors(tab, console, "a question asked as the page opens")
+    finally:
+        context.close()
+
+
 FERRY = (
     "Title: Harl Ferry resumes service\nSource: Harl Courier\nPublished: 2024-06-11\n\n"
     "The Harl ferry resumed service on Monday after a winter of repairs by the Oskel yard.\n"

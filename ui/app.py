@@ -136,8 +136,18 @@ def _conversation_column() -> dict[str, Any]:
                 elem_id="nr-question",
                 autofocus=True,
                 max_lines=6,
+                # Until the page's load handler has reopened the last session: a question
+                # asked earlier would have its live answer replaced by that session.
+                interactive=False,
             )
-            ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="nr-ask")
+            ask = gr.Button(
+                "Ask",
+                variant="primary",
+                scale=1,
+                min_width=80,
+                elem_id="nr-ask",
+                interactive=False,
+            )
     return dict(
         title=title,
         export_md=export_md,
@@ -457,7 +467,7 @@ def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) ->
             corpus.refresh, None, [corpus_w.table, corpus_w.stats, corpus_w.outlets], **private
         ).then(summary["fn"], [chat_w.outlets], summary["outputs"], **private).then(
             chat.load, [chat_w.last], chat_w.all(), **private
-        )
+        ).then(None, js=style.FOCUS_JS, **private)
     return app  # type: ignore[no-any-return]  # gr.Blocks.__enter__ is untyped
 
 

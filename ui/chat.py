@@ -209,9 +209,13 @@ class Chat:
         return str(md_path), str(json_path)
 
     def load(self, last: str | None, request: gr.Request) -> Updates:
-        """On page load: reopen the session this browser had open, else the newest one."""
+        """On page load: reopen the session this browser had open, else the newest one,
+        then let questions be asked (the question box starts disabled, so a question asked
+        before this ran cannot have its live answer replaced by the reopened session)."""
         owner = user(request)
-        return self.show(self._resume(last, owner), owner, reopen=True) | self._clear_passage()
+        shown = self.show(self._resume(last, owner), owner, reopen=True) | self._clear_passage()
+        ready = gr.update(interactive=True)
+        return shown | {self.w.question: ready, self.w.ask: ready}
 
     def _resume(self, last: str | None, owner: str | None) -> Session | None:
         session = self.store.get(last, owner=owner) if last else None
