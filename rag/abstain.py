@@ -63,6 +63,7 @@ from rag.nlp import (
     SPECIFIC_TYPES,
     Annotator,
     Predication,
+    dates_of,
     has_answer_type,
     headless,
     names_asked,
@@ -878,9 +879,30 @@ def _gives_type(ev: Evidence, s: SentenceHit) -> bool:
     if not has_answer_type(spec, s.text, ev.annotator):
         return False
     if spec.answer_type == "date":
-        return date_precision(s.text) > 0 or s.hit.published_at is not None
+        if not (date_precision(s.text) > 0 or s.hit.published_at is not None):
+            return False
+        return _dates_the_asked(ev, s.text)
     who = spec.answer_type in ("person", "organisation", "name")
     return not (who and headless(s.text, ev.annotator))
+
+
+def _dates_the_asked(ev: Evidence, text: str) -> bool:
+    """Some date of ``text`` belongs to a clause that names what the question asks about
+    (one of its names or predicate words) or whose subject points back to it ("It was
+    released …"): "… the civil war that began in 2011" does not say when Assad's
+    government fell. True without a parser."""
+    clauses = dates_of(ev.spec, text, ev.annotator)
+    if not clauses:  # no parser, or no new date the tagger found: nothing to hold against it
+        return True
+    asked = set(ev.spec.predicate) | {t for e in ev.spec.entities for t in content_terms(e)}
+    bases = ev.annotator.stem_bases()
+    for clause, points_back in clauses:
+        if points_back:
+            return True
+        have = {f for t in content_terms(clause) for f in word_forms(t, bases)}
+        if any(found(f, have) for t in asked for f in word_forms(t, bases)):
+            return True
+    return not asked
 
 
 _FACTOID_WORDS = 6

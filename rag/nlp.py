@@ -27,6 +27,7 @@ from rag.errors import ConfigError
 from rag.text import (
     STOPWORDS,
     content_terms,
+    date_precision,
     demonym_of,
     found,
     months,
@@ -423,6 +424,68 @@ def _names_given(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
         for m in _NAMING.finditer(sentence)
         if not all(found(t, question_terms) for t in content_terms(m.group("name")))
     ]
+
+
+def dates_of(
+    spec: QuestionSpec, sentence: str, annotator: Annotator
+) -> list[tuple[str, bool]] | None:
+    """The clauses of ``sentence`` that the dates the question lacks belong to (each date's
+    nearest governing verb with everything under it), each with whether its subject points
+    back to what the text is about; None without a parser.
+
+    "The fall of Assad brought an end to decades of rule and the civil war *that began in
+    2011*": 2011 dates the war's beginning, in a clause that says nothing of the fall. In
+    "*It* … was released by Netflix on 17 November 2019" or "*The game* was launched on
+    May 15, 2012", the subject is the article's topic, named before.
+    """
+    if not annotator.uses_model:
+        return None
+    asked = set(content_terms(spec.question))
+    dated = [
+        e
+        for e in annotator.entities(sentence)
+        if e.label in ("DATE", "TIME")
+        and not set(content_terms(e.text)) <= asked
+        and date_precision(e.text) > 0  # a calendar date: not "decades", "daily"
+    ]
+    if not dated:
+        return []
+    doc = annotator.parse(sentence, entities=False)
+    if doc is None:
+        return None
+    out = []
+    for ent in dated:
+        inside = [t for t in doc if ent.start <= t.idx < ent.end]
+        if not inside:
+            continue
+        # The entity's own head (the token whose head lies outside it), then up to a verb.
+        tok = next((t for t in inside if not ent.start <= t.head.idx < ent.end), inside[0])
+        while tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:  # the root heads itself
+            tok = tok.head
+        start, end = tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge)
+        out.append((sentence[start:end], _points_back(tok)))
+    return out
+
+
+def _points_back(verb: Any) -> bool:
+    """The verb's subject is a personal pronoun ("It was released …") or a definite common
+    noun ("The game was launched …"), not a relative pronoun ("the war *that* began …")
+    or a name. A verb joined to another by "and" shares its subject ("It consists of ten
+    episodes and was released …")."""
+    while verb.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+        verb = verb.head
+    for child in verb.children:
+        if child.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        if child.tag_ == "PRP":
+            return True
+        words = list(child.subtree)
+        return (
+            child.pos_ == "NOUN"
+            and any(w.dep_ == "det" and w.lower_ in ("the", "this") for w in child.children)
+            and not any(w.pos_ == "PROPN" for w in words)
+        )
+    return False
 
 
 def headless(text: str, annotator: Annotator) -> bool:

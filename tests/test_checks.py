@@ -571,6 +571,31 @@ def test_other_actor(question: str, text: str, fires: bool, annotator: Annotator
             "ISIS fighters attacked Kobani near the border with Turkey on Saturday.",
             False,
         ),
+        # a date that belongs to a clause about something else does not say when
+        (
+            "When did Assad's government fall?",
+            "The fall of Assad ended decades of rule and the war that began in 2011.",
+            True,
+        ),
+        (
+            "When did Assad's government fall?",
+            "Rebels ousted Assad's government in December 2024.",
+            False,
+        ),
+        (
+            "When did the war begin?",
+            "The fall of Assad ended decades of rule and the war that began in 2011.",
+            False,
+        ),
+        # a subject that points back to the topic ("It", "The game") is about it
+        ("When was Diablo 3 released?", "The game was launched on May 15, 2012.", False),
+        (
+            "When does season 3 of The Crown premiere?",
+            "It consists of ten episodes and was released by Netflix on 17 November 2019.",
+            False,
+        ),
+        # a verbless snippet: its date belongs to the whole of it
+        ("When was Diablo 3 released?", "Diablo 3 release date: May 15, 2012", False),
         # the question's own date is no answer, nor a frequency
         ("When did the ceasefire begin in 2017?", "The ceasefire began in 2017.", True),
         ("When did the ceasefire begin in 2017?", "The ceasefire began on May 4, 2017.", False),
