@@ -896,10 +896,10 @@ def _dates_the_asked(ev: Evidence, text: str) -> bool:
         return True
     asked = set(ev.spec.predicate) | {t for e in ev.spec.entities for t in content_terms(e)}
     bases = ev.annotator.stem_bases()
-    for clause, points_back in clauses:
-        if points_back:
+    for d in clauses:
+        if d.points_back:
             return True
-        have = {f for t in content_terms(clause) for f in word_forms(t, bases)}
+        have = {f for t in content_terms(d.clause) for f in word_forms(t, bases)}
         if any(found(f, have) for t in asked for f in word_forms(t, bases)):
             return True
     return not asked

@@ -108,6 +108,17 @@ class Entity:
 
 
 @dataclass(frozen=True)
+class DateClause:
+    """A calendar date in a sentence and the clause it belongs to: its nearest governing
+    verb with everything under it, and whether that verb's subject points back to the
+    text's topic ("It was released …", "The game was launched …")."""
+
+    date: str
+    clause: str
+    points_back: bool
+
+
+@dataclass(frozen=True)
 class Predication:
     """A verb and its named subject: "FTX, which filed for bankruptcy" → (file, FTX, ORG).
 
@@ -134,6 +145,7 @@ class Annotator:
         self._nlp: Any = None
         self._ents: OrderedDict[str, list[Entity]] = OrderedDict()
         self._preds: OrderedDict[str, list[Predication]] = OrderedDict()
+        self._dates: OrderedDict[str, list[DateClause]] = OrderedDict()
         self._bases: dict[str, str] | None = None
         # One thread at a time in the model and the cache: the app answers questions in
         # parallel, spaCy does not promise thread safety, and an OrderedDict being
@@ -254,6 +266,40 @@ class Annotator:
             while len(self._preds) > _CACHE:
                 self._preds.popitem(last=False)
             return [self._preds[t] for t in texts]
+
+    def date_clauses(self, text: str) -> list[DateClause]:
+        """The calendar dates of ``text`` with the clauses they belong to (cached; the
+        parse runs only for a text that has such a date). Empty with rules."""
+        if not self.uses_model:
+            return []
+        dated = [
+            e
+            for e in self.entities(text)
+            if e.label in ("DATE", "TIME") and date_precision(e.text) > 0  # not "decades"
+        ]
+        with self._lock:
+            if text not in self._dates:
+                doc = self._load()(text, disable=["ner"]) if dated else None
+                self._dates[text] = _date_clauses(doc, text, dated) if doc is not None else []
+                while len(self._dates) > _CACHE:
+                    self._dates.popitem(last=False)
+            self._dates.move_to_end(text)
+            return self._dates[text]
+
+
+def _date_clauses(doc: Any, text: str, dated: list[Entity]) -> list[DateClause]:
+    out = []
+    for ent in dated:
+        inside = [t for t in doc if ent.start <= t.idx < ent.end]
+        if not inside:
+            continue
+        # The entity's own head (the token whose head lies outside it), then up to a verb.
+        tok = next((t for t in inside if not ent.start <= t.head.idx < ent.end), inside[0])
+        while tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:  # the root heads itself
+            tok = tok.head
+        start, end = tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge)
+        out.append(DateClause(ent.text, text[start:end], _points_back(tok)))
+    return out
 
 
 def _stem_bases(nlp: Any) -> dict[str, str]:
@@ -426,12 +472,9 @@ def _names_given(spec: QuestionSpec, sentence: str) -> list[tuple[int, int]]:
     ]
 
 
-def dates_of(
-    spec: QuestionSpec, sentence: str, annotator: Annotator
-) -> list[tuple[str, bool]] | None:
-    """The clauses of ``sentence`` that the dates the question lacks belong to (each date's
-    nearest governing verb with everything under it), each with whether its subject points
-    back to what the text is about; None without a parser.
+def dates_of(spec: QuestionSpec, sentence: str, annotator: Annotator) -> list[DateClause] | None:
+    """The dates of ``sentence`` the question lacks, with the clauses they belong to; None
+    without a parser.
 
     "The fall of Assad brought an end to decades of rule and the civil war *that began in
     2011*": 2011 dates the war's beginning, in a clause that says nothing of the fall. In
@@ -441,30 +484,7 @@ def dates_of(
     if not annotator.uses_model:
         return None
     asked = set(content_terms(spec.question))
-    dated = [
-        e
-        for e in annotator.entities(sentence)
-        if e.label in ("DATE", "TIME")
-        and not set(content_terms(e.text)) <= asked
-        and date_precision(e.text) > 0  # a calendar date: not "decades", "daily"
-    ]
-    if not dated:
-        return []
-    doc = annotator.parse(sentence, entities=False)
-    if doc is None:
-        return None
-    out = []
-    for ent in dated:
-        inside = [t for t in doc if ent.start <= t.idx < ent.end]
-        if not inside:
-            continue
-        # The entity's own head (the token whose head lies outside it), then up to a verb.
-        tok = next((t for t in inside if not ent.start <= t.head.idx < ent.end), inside[0])
-        while tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:  # the root heads itself
-            tok = tok.head
-        start, end = tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge)
-        out.append((sentence[start:end], _points_back(tok)))
-    return out
+    return [d for d in annotator.date_clauses(sentence) if not set(content_terms(d.date)) <= asked]
 
 
 def _points_back(verb: Any) -> bool:

@@ -36,6 +36,7 @@ from rag.text import (
     bare_stamp,
     content_terms,
     debris_prefix,
+    findable,
     months,
     names,
     numbers,
@@ -362,20 +363,11 @@ def _coverage(
     total = sum(w for _, w in q_forms)
     if not total:
         return 0.0
-    own = _with_stems({f for t in content_terms(text) for f in word_forms(t, bases)})
-    near = _with_stems({f for t in content_terms(around) for f in word_forms(t, bases)})
+    own = findable({f for t in content_terms(text) for f in word_forms(t, bases)})
+    near = findable({f for t in content_terms(around) for f in word_forms(t, bases)})
     got = sum(w for forms, w in q_forms if forms & own)
     got += 0.5 * sum(w for forms, w in q_forms if not forms & own and forms & near)
     return got / total
-
-
-def _with_stems(words: set[str]) -> set[str]:
-    """``words`` and each one's beginnings of four letters or more that are at most three
-    letters shorter: "coast" is found in "coastal", as ``rag.text.found`` finds it."""
-    out = set(words)
-    for w in words:
-        out.update(w[:n] for n in range(max(4, len(w) - 3), len(w)))
-    return out
 
 
 def cue(

@@ -394,6 +394,10 @@ def demonym_of(word: str, have: Set[str]) -> bool:
 _DEMONYM_SUFFIXES = ("ian", "ean", "ese", "ish", "an", "i")
 
 
+_MIN_STEM = 4  # a shorter stem must match exactly: "flu" is not in "fluid"
+_MAX_SUFFIX = 3  # letters a word may add to a stem it is found by: "coast" → "coastal"
+
+
 def found(stem: str, pool: Set[str]) -> bool:
     """``stem`` is in ``pool``, or begins a pool word a suffix longer ("coast" → "coastal").
 
@@ -401,7 +405,20 @@ def found(stem: str, pool: Set[str]) -> bool:
     """
     if stem in pool:
         return True
-    return len(stem) >= 4 and any(p.startswith(stem) and len(p) - len(stem) <= 3 for p in pool)
+    return len(stem) >= _MIN_STEM and any(
+        p.startswith(stem) and len(p) - len(stem) <= _MAX_SUFFIX for p in pool
+    )
+
+
+def findable(pool: Set[str]) -> set[str]:
+    """Every stem ``found`` finds in ``pool``: its words and their beginnings a short suffix
+    shorter. One set built per text makes each lookup a set test, for scoring many
+    sentences against the same question words (``stem in findable(pool)`` is
+    ``found(stem, pool)``)."""
+    out = set(pool)
+    for w in pool:
+        out.update(w[:n] for n in range(max(_MIN_STEM, len(w) - _MAX_SUFFIX), len(w)))
+    return out
 
 
 # A proper name as news writes it: capitalised words, Arabic particles ("Urum al-Kubra"),

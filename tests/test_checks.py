@@ -39,6 +39,8 @@ from rag.text import (
     date_precision,
     debris_prefix,
     expands,
+    findable,
+    found,
     named_instances,
     ordinals_of,
     page_chrome,
@@ -974,6 +976,29 @@ def test_an_untyped_question_is_led_by_a_sentence_saying_its_words(annotator: An
     assert decision.answers[0] is coast
     lead = lead_span(spec, coast, annotator, has_type=False)
     assert "coastal" in lead.text  # "coast" is said by "coastal": the lead keeps it
+
+
+@pytest.mark.parametrize(
+    ("stem", "pool"),
+    [
+        ("coast", {"coastal", "stronghold"}),  # a short suffix: found
+        ("coast", {"coastguards"}),  # too long a suffix: not found
+        ("flu", {"fluid"}),  # a short stem matches only exactly
+        ("flu", {"flu", "season"}),
+        ("back", {"backed"}),
+        ("syria", {"syrian"}),
+        ("releas", {"releas"}),
+    ],
+)
+def test_findable_finds_what_found_finds(stem: str, pool: set[str]) -> None:
+    assert (stem in findable(pool)) is found(stem, pool)
+
+
+def test_date_clauses_are_parsed_once_per_sentence(annotator: Annotator) -> None:
+    text = "The fall of Assad ended decades of rule and the war that began in 2011."
+    first = annotator.date_clauses(text)
+    assert [(d.date, d.points_back) for d in first] == [("2011", False)]
+    assert annotator.date_clauses(text) is first  # the cached list, no second parse
 
 
 def test_a_lead_cuts_no_date_in_two(annotator: Annotator) -> None:
