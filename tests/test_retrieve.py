@@ -11,7 +11,7 @@ from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
 from rag.rerank import rerank_hits
-from rag.retrieve import diversify, reciprocal_rank_fusion
+from rag.retrieve import diversify, reciprocal_rank_fusion, reserve
 from rag.settings import Settings
 from rag.types import Answer, Filters, Hit, SentenceHit
 from tests.conftest import write_article
@@ -80,6 +80,36 @@ def test_diversify_fills_k_from_the_capped_article_when_too_few_others_match() -
     assert [h.chunk_id for h in diversify(hits, k=4, per_article=2)] == ["A:0", "A:1", "B:0", "A:2"]
     one = [h for h in hits if h.article_id == "A"]
     assert len(diversify(one, k=8, per_article=2)) == 4
+
+
+def _ids(*names: str) -> list[Hit]:
+    return [
+        Hit(article_id=n[0], chunk_id=n, title="t", text="x", start=0, end=1, score=1.0)
+        for n in names
+    ]
+
+
+@pytest.mark.parametrize(
+    ("k", "steered", "expected"),
+    [
+        # A part's best passage outside the top 4 takes the lowest place, and goes first
+        # with the passage the other part keeps.
+        (4, [["B1", "X9"], ["D1", "Y9"]], ["B1", "D1", "A1", "A2"]),
+        # A part whose evidence ranks in the top k moves to the front.
+        (4, [["C1"]], ["C1", "A1", "A2", "B1"]),
+        # Must not fire: without steered retrievals, rank order stands.
+        (3, [], ["A1", "A2", "B1"]),
+        # Must not fire: kept passages already first keep their order.
+        (3, [["A1"], ["A2"]], ["A1", "A2", "B1"]),
+    ],
+)
+def test_reserve_keeps_a_place_for_each_part_and_shows_those_first(
+    k: int, steered: list[list[str]], expected: list[str]
+) -> None:
+    ranked = _ids("A1", "A2", "B1", "C1", "D1")
+    by_id = {h.chunk_id: h for h in _ids("A1", "A2", "B1", "C1", "D1", "X9", "Y9")}
+    top = reserve(ranked, [[by_id[c] for c in s] for s in steered], k)
+    assert [h.chunk_id for h in top] == expected
 
 
 def test_diversify_drops_wire_copies_of_one_story() -> None:
