@@ -946,7 +946,8 @@ def part_of_whole(ev: Evidence) -> CheckResult:
     """Drop candidates that name the asked thing only as the whole a part belongs to.
 
     "Who won the 2021 Tour de France?" is not answered by "Wout van Aert … won the final
-    stage of the 2021 Tour de France", nor by "Cavendish wins stage 13 of the Tour". A
+    stage of the 2021 Tour de France", nor by "Cavendish wins stage 13 of the Tour", nor
+    by "… to become the first American Tour de France stage winner since 2011". A
     question that names the part itself ("Who won stage 13 …?") is left alone, as is a
     sentence that also names the whole on its own.
     """
@@ -985,12 +986,17 @@ def _only_as_whole(entity: str, text: str) -> str | None:
         rf"(?:\d{{4}}\s+)?$",
         re.I,
     )
+    # … or is the modifier of one: "the first American Tour de France stage winner".
+    part_after = re.compile(
+        rf"^['’]?s?\s+(?:\d{{1,3}}(?:st|nd|rd|th)?\s+)?({_PARTS})s?\b(?!\s+race)", re.I
+    )
     found = None
     for m in mentions_:
         before = part_of.search(text[max(0, m.start() - 60) : m.start()])
-        if before is None:
+        after = part_after.search(text[m.end() : m.end() + 30])
+        if before is None and after is None:
             return None
-        found = before.group(1).lower()
+        found = (before or after).group(1).lower()  # type: ignore[union-attr]
     return found
 
 

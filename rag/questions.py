@@ -37,6 +37,7 @@ from rag.text import (
     names,
     ordinal_value,
     relative_years,
+    without_reference_years,
     words,
     years,
 )
@@ -869,11 +870,12 @@ def period_fit(
     date alone.
     """
     published = published_date(sentence.hit.published_at)
-    named = years(sentence.text)
+    own = without_reference_years(sentence.text)  # "… since defeating Argentina in 1990"
+    named = years(own)
     if published is not None:
-        named |= relative_years(sentence.text, published.year)
+        named |= relative_years(own, published.year)
     fits: list[int] = []
-    dated = _month_years(sentence.text)
+    dated = _month_years(own)
     for p in periods:
         if p.about == "publication":
             if published is not None:

@@ -195,6 +195,29 @@ def years(text: str) -> set[int]:
     return {int(y) for y in _YEAR.findall(text)}
 
 
+# A year given as a point of comparison, not as the time of the news: "their first world
+# championship since defeating Argentina in 1990", "more than in 2019", "up from 2021".
+# Only a year standing as the comparison's time ("in 1990", "since 2011"): "since the 2013
+# chemical weapons attack" names a past event, which a question may ask about.
+_REFERENCE_YEAR = re.compile(
+    r"\b(?:since|than|compared (?:with|to)|up from|down from)"
+    r"(?:\s(?:[^.;:,]{0,40}?\s)?(?:in|from|of|since|than|by))?"
+    r"(?:\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?(?:\s+\d{1,2},?)?)?"
+    r"\s+(?:19|20)\d{2}\b",
+    re.I,
+)
+
+
+def without_reference_years(text: str) -> str:
+    """``text`` with each year given as a point of comparison blanked out (same length).
+
+    "The Germans won their first world championship since defeating Argentina in 1990"
+    does not place the win in 1990; "since 2011", "more than in 2019" and "up from 2021"
+    name the time compared with, not the time of what is reported.
+    """
+    return _REFERENCE_YEAR.sub(lambda m: " " * len(m.group(0)), text)
+
+
 _RELATIVE_YEAR = re.compile(r"\b(this|last|next)\s+year\b", re.I)
 _YEAR_OFFSET = {"this": 0, "last": -1, "next": 1}
 

@@ -45,7 +45,9 @@ from rag.text import (
     ordinals_of,
     page_chrome,
     relative_years,
+    without_reference_years,
     word_forms,
+    years,
 )
 from rag.types import Hit, SentenceHit, Span
 
@@ -1299,6 +1301,26 @@ def test_relative_years(text: str, named: set[int]) -> None:
     assert relative_years(text, 2023) == named
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("The Germans won their first title since defeating Argentina in 1990.", set()),
+        ("Prices rose 4%, up from 2021 levels, and more than in 2019.", set()),
+        ("The war since March 2011 has displaced millions.", set()),
+        ("Sales were higher compared with 2019.", set()),
+        ("More than 2000 people marched.", set()),  # a count, not a year
+        # must not fire: the year of the news itself, or a past event a question may name
+        ("In 2014 Germany won the World Cup.", {2014}),
+        ("The toll is the highest since the 2013 chemical weapons attack.", {2013}),
+        ("It was more popular than the 2019 edition.", {2019}),
+    ],
+)
+def test_without_reference_years(text: str, kept: set[int]) -> None:
+    out = without_reference_years(text)
+    assert len(out) == len(text)  # offsets stay valid
+    assert years(out) == kept
+
+
 def test_word_forms_join_irregular_verbs_and_agent_nouns(annotator: Annotator) -> None:
     bases = annotator.stem_bases()
     assert bases["won"] == "win" and bases["bought"] == "buy" and bases["men"] == "man"
@@ -1437,7 +1459,18 @@ def test_a_lower_tier_answers_when_every_top_candidate_is_a_near_miss(
             True,
         ),
         ("Who won the 2014 World Cup?", "Brazil lost a round of the World Cup.", True),
-        # must not fire: the whole named on its own, the part asked, no part at all
+        (  # the whole as the part's modifier
+            "Who won the 2021 Tour de France?",
+            "Sepp Kuss tops Stage 15 to become the first American Tour de France stage winner.",
+            True,
+        ),
+        # must not fire: the whole named on its own, the part asked, no part at all, a
+        # part noun that describes the whole ("a stage race")
+        (
+            "Who won the 2021 Tour de France?",
+            "Tadej Pogačar won the Tour de France stage race for the second time.",
+            False,
+        ),
         (
             "Who won the 2021 Tour de France?",
             "Tadej Pogačar won the 2021 Tour de France after the final stage of the Tour de "
