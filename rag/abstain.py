@@ -690,7 +690,9 @@ _STALE = frozenset("former ex outgoing late previous then onetime one-time erstw
 # ("best director", "vice-president", "creative director", "confederation presidents")
 # names an award or another position.
 _SAME_POSITION = frozenset(
-    "the a an its his her their our s new current acting interim incoming top and as".split()
+    "the a an its his her their our s new current acting interim incoming top and as "
+    "credited acclaimed celebrated renowned longtime long-time founding sitting incumbent "
+    "official permanent".split()
 )
 # "… was stepping down as CEO", "resigned as president": the position, being left.
 _LEAVING = re.compile(
@@ -736,7 +738,14 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
             if not m.group("of") and _OF_A_KIND.match(text, m.end()):
                 continue  # "a director of music videos", "head of state": another position
             owner = m.group("of") or m.group("pre")
-            if owner and role.of and not (mentions(owner, role.of) or mentions(role.of, owner)):
+            if (
+                owner
+                and role.of
+                and not (mentions(owner, role.of) or mentions(role.of, owner))
+                # "director of Queen and Freddie Mercury biopic Bohemian Rhapsody": the
+                # asked owner ends the phrase the position governs
+                and not (m.group("of") and mentions(role.of, _phrase_after(text, m.end())))
+            ):
                 continue
             if role.of and _other_owner(role.of, owner or text):
                 continue
@@ -744,6 +753,14 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
         if found_any:  # the sentence names the position, never as the one asked about
             return None
     return None
+
+
+_PHRASE_END = re.compile(r"[,;:.()\"“”]|\s(?:who|which|that|whose|is|was|has|had)\s")
+
+
+def _phrase_after(text: str, at: int) -> str:
+    """The words after ``at`` up to the next punctuation or relative pronoun or verb."""
+    return _PHRASE_END.split(text[at : at + 80], maxsplit=1)[0]
 
 
 _COPULA_PAST = re.compile(r"\b(?:was|were|had been|served as)\s+((?:[\w'’-]+\s+){0,5})$", re.I)

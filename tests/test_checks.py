@@ -773,6 +773,25 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
             "Satoru Iwata was the global president and CEO of Nintendo.",
             False,
         ),
+        # an adjective that leaves the position as it is; the owner ending the phrase
+        (
+            "Who is the director of Bohemian Rhapsody?",
+            "Bryan Singer, the credited director of Queen and Freddie Mercury biopic Bohemian "
+            "Rhapsody who was not thanked, spoke.",
+            False,
+        ),
+        # ... but not another owner's position, nor the owner after the phrase ends
+        (
+            "Who is the director of Bohemian Rhapsody?",
+            "Bryan Singer, the credited director of Queen and Freddie Mercury, praised "
+            "Bohemian Rhapsody.",
+            True,
+        ),
+        (
+            "Who is the director of Bohemian Rhapsody?",
+            "Bryan Singer, the assistant director of Bohemian Rhapsody, spoke.",
+            True,
+        ),
     ],
 )
 def test_role_unfilled(question: str, text: str, fires: bool, annotator: Annotator) -> None:
