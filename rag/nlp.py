@@ -30,6 +30,7 @@ from rag.text import (
     date_precision,
     demonym_of,
     found,
+    is_country,
     months,
     named_instances,
     names,
@@ -518,6 +519,13 @@ def headless(text: str, annotator: Annotator) -> bool:
     return doc is not None and len(doc) > 0 and doc[0].pos_ in ("VERB", "AUX")
 
 
+BELOW_COUNTRY = frozenset(
+    "town city village district province neighbourhood neighborhood suburb county state "
+    "capital municipality governorate".split()
+)
+"""Places asked for below a country: a country's name does not answer "which town"."""
+
+
 def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> bool:
     """True when ``sentence`` holds an entity of ``spec.answer_type`` the question lacks."""
     kind = spec.answer_type
@@ -547,10 +555,18 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
     if names_asked(spec, sentence):
         return True
     ents = annotator.entities(sentence)
+    # A town, city or province asked for is not answered by a country ("an assault on a
+    # Kurdish-controlled town on Syria's border" names no town).
+    below_country = kind == "place" and spec.asked in BELOW_COUNTRY
     for ent in ents:
         # The question's own date is no answer ("the deadliest month of 2017" for "which
         # month … of 2017"), nor is a frequency ("daily reports").
-        if ent.label in labels and new(ent.text) and ent.text.lower() not in _FREQUENCIES:
+        if (
+            ent.label in labels
+            and new(ent.text)
+            and ent.text.lower() not in _FREQUENCIES
+            and not (below_country and is_country(ent.text))
+        ):
             return True
     # The small NER model misses names it has not seen ("Tadej Pogacar won …"): a
     # multi-word capitalised name the question lacks also answers "who" and "which",

@@ -417,6 +417,28 @@ def demonym_of(word: str, have: Set[str]) -> bool:
 _DEMONYM_SUFFIXES = ("ian", "ean", "ese", "ish", "an", "i")
 
 
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    # CLDR's English country and territory names, as Babel ships them (it comes with
+    # trafilatura's courlan): "Syria", "Russia", "United States", "Türkiye", …
+    from babel import Locale
+
+    names_ = Locale("en").territories
+    return frozenset(v.lower() for k, v in names_.items() if len(k) == 2 and k.isalpha())
+
+
+def is_country(name: str) -> bool:
+    """True when ``name`` is a country's (or territory's) English name, possessive or not.
+
+    Scraped text drops apostrophes ("Syrias border"), so a final "s" after a country's name
+    is its possessive too. Variants CLDR does not list ("Turkey" beside "Türkiye") are not
+    known."""
+    key = " ".join(name.lower().removeprefix("the ").split())
+    key = re.sub(r"['’]s?$", "", key)
+    countries = _countries()
+    return key in countries or (key.endswith("s") and key[:-1] in countries)
+
+
 _MIN_STEM = 4  # a shorter stem must match exactly: "flu" is not in "fluid"
 _MAX_SUFFIX = 3  # letters a word may add to a stem it is found by: "coast" → "coastal"
 
@@ -532,7 +554,13 @@ _NATIONALITY = re.compile(
 
 
 def _adjective(word: str) -> bool:
+    # "Syrian", and compounds ending lowercase: "Kurdish-controlled", "U.S.-led".
+    if _COMPOUND_ADJECTIVE.fullmatch(word):
+        return True
     return bool(_NATIONALITY.search(word)) and word[:1].isupper() and not word.isupper()
+
+
+_COMPOUND_ADJECTIVE = re.compile(r"[A-Z][\w.'’]*-[a-z]+")
 
 
 _ACRONYM_SKIP = frozenset("of the for and on in at to de".split())

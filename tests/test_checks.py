@@ -41,6 +41,7 @@ from rag.text import (
     expands,
     findable,
     found,
+    is_country,
     named_instances,
     ordinals_of,
     page_chrome,
@@ -867,6 +868,52 @@ def test_answer_types_need_something_the_question_lacks(annotator: Annotator) ->
 
 
 @pytest.mark.parametrize(
+    ("question", "text", "gives"),
+    [
+        # a country does not answer a place asked below a country
+        (
+            "Which town on the Turkish border did ISIS fighters assault in February 2016?",
+            "ISIS launched an assault on a Kurdish-controlled town on Syria's border.",
+            False,
+        ),
+        ("Which city did Russia bomb?", "Russia bombed targets in Syria on Monday.", False),
+        # must not fire: the town named, or a country asked for
+        (
+            "Which town on the Turkish border did ISIS fighters assault in February 2016?",
+            "The fighters attacked Kobani, near the border with Syria, on Saturday.",
+            True,
+        ),
+        (  # "the town of …" names a town whatever the tagger calls it
+            "Which town on the Turkish border did ISIS fighters assault in February 2016?",
+            "The fighters attacked the town of Tel Abyad, near Syria's border.",
+            True,
+        ),
+        ("Which country did Russia bomb?", "Russia bombed targets in Syria on Monday.", True),
+    ],
+)
+def test_a_country_does_not_answer_a_town(
+    question: str, text: str, gives: bool, annotator: Annotator
+) -> None:
+    assert has_answer_type(parse_question(question), text, annotator) is gives
+
+
+@pytest.mark.parametrize(
+    ("name", "country"),
+    [
+        ("Syria", True),
+        ("Syrias", True),  # scraped "Syria's"
+        ("Russia’s", True),
+        ("the United States", True),
+        ("Aleppo", False),
+        ("Tel Abyad", False),
+        ("Kurdish", False),
+    ],
+)
+def test_is_country(name: str, country: bool) -> None:
+    assert is_country(name) is country
+
+
+@pytest.mark.parametrize(
     ("text", "gives"),
     [
         ("Amazon Alexa, also known simply as Alexa, is a virtual assistant.", True),
@@ -1084,6 +1131,8 @@ def test_debris_prefix(text: str, quote_starts: str) -> None:
         # must not fire: no name, a nationality, the noun's own capital, grammar words
         ("village", "The village was struck on Wednesday.", []),
         ("field", "Islamic State killed 270 in Syrian gas field battle.", []),
+        ("town", "ISIS assaulted a Kurdish-controlled town on the border.", []),
+        ("city", "The U.S.-led coalition struck the city.", []),
         ("base", "The Base was attacked.", []),
         ("village", "On Monday the village was quiet.", []),
         # a name right after the noun is a title only for a person (``title=True``)
