@@ -69,6 +69,7 @@ from rag.nlp import (
     names_asked,
 )
 from rag.questions import (
+    FRAME_TERMS,
     ROLE_NOUNS,
     cited_as_source,
     names_asked_day,
@@ -363,9 +364,11 @@ def topic_unknown(ev: Evidence) -> CheckResult:
     "What are the symptoms of the flu?" over a war corpus retrieves nerve-agent reports
     that mention symptoms; "flu" is nowhere, and it is half of what is asked. Paraphrase
     is normal, so this applies only when no top sentence is close in meaning either.
+    Words that frame the question ("What *happened* in Latakia?", "which *year*") are not
+    what it is about: a corpus need not say "happened".
     """
     pool = _pool_terms(ev.pool)
-    weights = weighted_terms(ev.spec.question)
+    weights = {t: w for t, w in weighted_terms(ev.spec.question).items() if t not in FRAME_TERMS}
     total = sum(weights.values())
     missing = [t for t in weights if not found(t, pool)]
     share = sum(weights[t] for t in missing) / total if total else 0.0
@@ -1184,8 +1187,9 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     Every word of the name must occur (function words and particles such as "al-"
     aside), each allowing a short suffix ("Syria" finds "Syrian") and, when strict, for
     words of five letters or more a one-letter spelling variant (transliterations:
-    "Idlib" finds "Idleb"). A longer name is also found through its last word written capitalised
-    ("Patrick Mahomes" finds "Mahomes"); ``strict=False`` (is the name anywhere in the
+    "Idlib" finds "Idleb"); a plural finds its singular ("Alawites" finds "Alawite"). A
+    longer name is also found through its last word written capitalised ("Patrick
+    Mahomes" finds "Mahomes"); ``strict=False`` (is the name anywhere in the
     retrieved articles?) accepts any of its words written capitalised ("Echelon
     Connect Sport" finds "Echelon"), but one shared word is never enough when strict
     ("Arab League" does not find "Arab states"). Abbreviations match with or without
@@ -1222,7 +1226,13 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     if not parts:
         return True
     have = _word_set(text)
-    if all(found(p, have) or demonym_of(p, have) or (strict and _variant(p, have)) for p in parts):
+    if all(
+        found(p, have)
+        or demonym_of(p, have)
+        or (len(p) > 4 and p.endswith("s") and found(p[:-1], have))  # "Alawites", "Alawite"
+        or (strict and _variant(p, have))
+        for p in parts
+    ):
         return True
     if len(parts) == 1:
         return False

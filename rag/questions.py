@@ -200,6 +200,11 @@ _FRAME_WORDS = frozenset(
     company report article publish published type kind sort location venue name
     happen happened happens occur occurred occurs""".split()
 )
+FRAME_TERMS = frozenset(t for w in _FRAME_WORDS for t in content_terms(w))
+"""The stems of ``_FRAME_WORDS``: what frames a question ("what *happened*", "which
+*year*"), never what it is about."""
+EMPTY_VERBS = frozenset(t for w in ("happened", "occurred") for t in content_terms(w))
+"""Verbs that say only that something took place: no sentence need repeat them."""
 # A title cut off its name by its full stop ("Rep. Patrick McHenry") is no entity.
 _HONORIFICS = frozenset(
     "mr mrs ms dr prof rep sen gov gen lt col sgt capt cmdr adm st rev hon pres".split()

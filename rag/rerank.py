@@ -29,7 +29,7 @@ import numpy as np
 from rag.embeddings import Embedder, Vectors
 from rag.guard import is_instruction
 from rag.nlp import names_asked
-from rag.questions import period_fit
+from rag.questions import EMPTY_VERBS, period_fit
 from rag.retrieve import reciprocal_rank_fusion
 from rag.settings import RetrievalSettings
 from rag.text import (
@@ -164,7 +164,9 @@ class SentenceScorer:
         bases = self.bases() if self.bases else {}
         # Each question term's forms once, not once per scored sentence.
         q_forms = [
-            (frozenset(word_forms(t, bases)), w) for t, w in weighted_terms(spec.question).items()
+            (frozenset(word_forms(t, bases)), w)
+            for t, w in weighted_terms(spec.question).items()
+            if t not in EMPTY_VERBS  # "What happened in Latakia?" is about Latakia
         ]
         weights = self.settings.sentence_weights
         out = []

@@ -27,6 +27,7 @@ from rag.abstain import (
     part_of_whole,
     predicate_absent,
     role_unfilled,
+    topic_unknown,
     wrong_period,
 )
 from rag.answer import Draft, lead_span
@@ -169,10 +170,26 @@ def test_ordinals_of(noun: str, text: str, named: set[str]) -> None:
         ("Who backed Syria?", "Syrian forces advanced on Sunday.", False),  # Syria → Syrian
         ("Did the Arab states agree?", "The United States agreed.", True),  # "Arab" is the name
         ("Which Jordanian leader spoke?", "Jordan's King Abdullah II spoke.", False),  # country
+        ("Who are the Alawites?", "Assad's Alawite supporters fled.", False),  # plural
     ],
 )
 def test_names_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
     assert _fires(names_absent(_ev(question, [_sent(text)], annotator))) is fires
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        ("What are the symptoms of the flu?", "Victims showed symptoms of nerve agents.", True),
+        # must not fire: a word that only frames the question, a plural of a word found
+        ("What happened in Latakia?", "Fighting eased around the city of Latakia.", False),
+        ("Who are the Alawites?", "A crackdown on Assad's Alawite supporters began.", False),
+    ],
+)
+def test_topic_unknown(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    sent = _sent(text)
+    far = sent.model_copy(update={"scores": {"dense": 0.2}})  # nothing close in meaning
+    assert _fires(topic_unknown(_ev(question, [far], annotator))) is fires
 
 
 _BEETZ = "Zazie Beetz will be back as Arthur's neighbor and love interest, Sophie."
