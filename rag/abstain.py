@@ -629,12 +629,14 @@ def answer_type_absent(ev: Evidence) -> CheckResult:
         return None
     kept: list[SentenceHit] = []
     # Entity tagging costs a few ms a sentence: tag in small batches, best first, and
-    # stop once there are enough answers for a lead and its supporting quotes.
+    # stop once there are enough answers for a lead and its supporting quotes (all of
+    # them when a position's holder is asked: role_unfilled still chooses among them, and
+    # "Syrian leader Ahmed Sharaa …" may rank fifth).
     for i in range(0, len(ev.candidates), _TAG_BATCH):
         batch = ev.candidates[i : i + _TAG_BATCH]
         ev.annotator.annotate([s.text for s in batch])
         kept += [s for s in batch if _gives_type(ev, s)]
-        if len(kept) >= ev.cfg.max_sentences:
+        if len(kept) >= ev.cfg.max_sentences and ev.spec.role is None:
             break
     if kept:
         return kept
@@ -671,9 +673,11 @@ def role_unfilled(ev: Evidence) -> CheckResult:
     if role is None or ev.spec.parts:
         return None
     where = {id(s): _holds_role(ev, role, s) for s in ev.candidates}
-    # A sentence naming the position itself ("Rami Abdulrahman, the head of the
-    # observatory, noted …") answers before one whose neighbour does.
-    for depth in (0, 1):
+    # A sentence naming the holder right beside the asked owner's position ("Syrian
+    # leader Ahmed Sharaa", "Rami Abdulrahman, the head of the observatory") answers
+    # before one naming the position elsewhere ("since he became Syria's de facto
+    # leader"), and that before one whose neighbour names it.
+    for depth in (0, 1, 2):
         kept = [s for s in ev.candidates if where[id(s)] == depth]
         if kept:
             return kept
@@ -695,7 +699,7 @@ _STALE = frozenset("former ex outgoing late previous then onetime one-time erstw
 _SAME_POSITION = frozenset(
     "the a an its his her their our s new current acting interim incoming top and as "
     "credited acclaimed celebrated renowned longtime long-time founding sitting incumbent "
-    "official permanent".split()
+    "official permanent de facto".split()
 )
 # "… was stepping down as CEO", "resigned as president": the position, being left.
 _LEAVING = re.compile(
@@ -710,12 +714,25 @@ _OF_A_KIND = re.compile(
     r"\s+(?:of|for)\s+(?!(?:the|a|an|its|his|her|their|our|this|that|these|those|both|all)\b)"
     r"[a-z][a-z-]+\b"
 )
-_ROLE_ALIASES = {"ceo": r"ceo|chief executive(?:\s+officer)?", "head": r"head|chief"}
+# A position is also named by its verb: "Rebels led by Hayat Tahrir al-Sham", "the
+# observatory, headed by Rami Abdulrahman".
+_ROLE_ALIASES = {
+    "ceo": r"ceo|chief executive(?:\s+officer)?",
+    "head": r"head|chief|headed\s+by",
+    "leader": r"leader|leads|led\s+by",
+    "chair": r"chair|chaired\s+by",
+    "coach": r"coach|coached\s+by",
+    "manager": r"manager|manages|managed\s+by",
+}
+# The active verbs among them: their subject holds the position, their object owns it.
+_ROLE_ACTIVE = frozenset({"leads", "manages"})
 _OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][\w&.'’-]*)*"
 
 
 def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
-    """0 when ``s`` names a new person and the position held in its own sentence, 1 when
+    """0 when ``s`` names a new person right beside the position held ("Syrian leader
+    Ahmed Sharaa", "Rami Abdulrahman, the head of …"), 1 when elsewhere in its own
+    sentence ("… since he became Syria's de facto leader"), 2 when the position is named
     in the sentences beside it, None when it does not say who holds the position."""
     if not _new_person(ev, role, s.text):
         return None
@@ -724,8 +741,9 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
         rf"(?:\b(?P<pre>{_OWNER})(?:['’]s?)?\s+)?\b(?:(?P<qual>[a-z]+(?:-[a-z]+)?)[\s-]+)?"
         rf"(?P<role>(?i:{word}))s?\b(?:\s+(?:of|at|for)\s+(?:the\s+)?(?P<of>{_OWNER}))?"
     )
-    for depth, text in enumerate((s.text, around(s, ev.pool))):
+    for beside, text in enumerate((s.text, around(s, ev.pool))):
         found_any = False
+        depths: list[int] = []
         for m in mention.finditer(text):
             found_any = True
             qual = (m.group("qual") or "").lower()
@@ -740,7 +758,22 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
                 continue
             if not m.group("of") and _OF_A_KIND.match(text, m.end()):
                 continue  # "a director of music videos", "head of state": another position
-            owner = m.group("of") or m.group("pre")
+            pre = m.group("pre")
+            if m.group("role").lower() in _ROLE_ACTIVE:
+                # "Sharaa leads Syria": the subject holds the position, the object owns it
+                if role.of and not mentions(role.of, _phrase_after(text, m.end())):
+                    continue
+                depths.append(2 if beside else 0 if pre else 1)
+                continue
+            qualified = bool(pre) and pre.lower() in _SAME_POSITION | _STALE
+            if qualified:
+                # "Interim President Sharaa", "The current president is …": a capitalised
+                # qualifier, no owner (the sentence's other names are not checked either,
+                # as for the sentence-initial "The" always: "… of the FIFA Congress")
+                if pre.lower() in _STALE and not role.past:
+                    continue
+                pre = None
+            owner = m.group("of") or pre
             if (
                 owner
                 and role.of
@@ -750,12 +783,29 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
                 and not (m.group("of") and mentions(role.of, _phrase_after(text, m.end())))
             ):
                 continue
-            if role.of and _other_owner(role.of, owner or text):
+            if role.of and not qualified and _other_owner(role.of, owner or text):
                 continue
-            return depth
+            # Beside its name only when the position is the asked owner's ("Syrian leader
+            # Ahmed Sharaa"); "Director Stanley Kubrick" does not say of what.
+            near = owner is not None and _next_to_name(text, m.start(), m.end())
+            depths.append(2 if beside else 0 if near else 1)
+        if depths:
+            return min(depths)
         if found_any:  # the sentence names the position, never as the one asked about
             return None
     return None
+
+
+# A name right after the position ("leader Ahmed Sharaa"), or right before it with a comma
+# ("Rami Abdulrahman, the head of …"; up to three words between).
+_NAME_NEXT = re.compile(r"\s+[A-Z][\w'’-]+")
+_NAME_BEFORE = re.compile(r"[A-Z][\w'’-]+,\s+(?:[\w'’-]+\s+){0,3}$")
+
+
+def _next_to_name(text: str, start: int, end: int) -> bool:
+    return bool(
+        _NAME_NEXT.match(text, end) or _NAME_BEFORE.search(text[max(0, start - 80) : start])
+    )
 
 
 _PHRASE_END = re.compile(r"[,;:.()\"“”]|\s(?:who|which|that|whose|is|was|has|had)\s")
@@ -869,8 +919,11 @@ def _other_owner(asked: str, text: str) -> bool:
             if not part or not mentions(asked, part):
                 continue
             seen = True
-            if not set(content_terms(part)) - own - _DESIGNATORS - _QUALIFIERS:
-                return False  # the owner itself is named ("New Vanguard CEO …" too)
+            rest = set(content_terms(part)) - own - _DESIGNATORS - _QUALIFIERS
+            if not {t for t in rest if not demonym_of(t, own)}:
+                # the owner itself is named ("New Vanguard CEO …" too), or its
+                # nationality: "Syrian leader Ahmed Sharaa" leads Syria
+                return False
     return seen
 
 

@@ -518,8 +518,27 @@ _WHO_ROLE = [
 ]
 
 
+# "Who leads Syria now?", "Who headed the observatory in 2015?": the verb of a position.
+_ROLE_VERBS = {
+    "leads": "leader", "led": "leader", "heads": "head", "headed": "head", "chairs": "chair",
+    "chaired": "chair", "coaches": "coach",
+    "coached": "coach", "manages": "manager", "managed": "manager",
+}  # fmt: skip
+_WHO_VERB_ROLE = re.compile(
+    rf"^who\s+(?:currently\s+)?(?P<verb>{'|'.join(_ROLE_VERBS)})\s+(?:the\s+)?"
+    rf"(?P<of>[^?]+?){_UNTIL_END}",
+    re.I,
+)
+
+
 def asked_role(question: str) -> Role | None:
-    """The position a "who is the <position> of <owner>" question asks the holder of."""
+    """The position a "who is the <position> of <owner>" question asks the holder of
+    (or "who leads / heads / chairs … <owner>": the position's verb)."""
+    m = _WHO_VERB_ROLE.search(question.strip())
+    if m:
+        verb = m.group("verb").lower()
+        owner = m.group("of").strip(" ,'’\"“”") or None
+        return Role(noun=_ROLE_VERBS[verb], of=owner, past=verb.endswith("ed") or verb == "led")
     for pattern in _WHO_ROLE:
         m = pattern.search(question.strip())
         if m:

@@ -791,6 +791,19 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
             "Satoru Iwata was the global president and CEO of Nintendo.",
             False,
         ),
+        # the owner's nationality, a capitalised qualifier, the position's verb
+        ("Who is the leader of Syria?", "Syrian leader Ahmed Sharaa called for peace.", False),
+        ("Who is the president of Syria?", "Interim President Sharaa urged Syrians.", False),
+        (
+            "Who is the president of the FIFA?",
+            "The current president is Gianni Infantino, elected by the FIFA Congress.",
+            False,
+        ),
+        ("Who leads Syria now?", "Ahmed Sharaa leads Syria's interim government.", False),
+        ("Who led the rebels?", "Rebels led by the group Hayat Tahrir al-Sham advanced.", False),
+        # ... but not a former holder by a capitalised qualifier, nor another thing led
+        ("Who is the president of Syria?", "Former President Bashar al-Assad fled.", True),
+        ("Who leads Syria now?", "Ahmed Sharaa leads the interim government.", True),
         # an adjective that leaves the position as it is; the owner ending the phrase
         (
             "Who is the director of Bohemian Rhapsody?",
@@ -814,6 +827,23 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
 )
 def test_role_unfilled(question: str, text: str, fires: bool, annotator: Annotator) -> None:
     assert _fires(role_unfilled(_ev(question, [_sent(text)], annotator))) is fires
+
+
+def test_role_unfilled_prefers_the_holder_named_beside_the_position(
+    annotator: Annotator,
+) -> None:
+    through_pronoun = _sent(
+        "The European Union, which has engaged with Sharaa's leadership since he became "
+        "Syria's de facto leader, condemned all acts of violence.",
+        title="EU",
+    )
+    beside = _sent("Syrian leader Ahmed Sharaa called for peace on Sunday.", title="Sharaa")
+    kept = role_unfilled(_ev("Who is the leader of Syria?", [through_pronoun, beside], annotator))
+    assert isinstance(kept, list)
+    assert [s.hit.title for s in kept] == ["Sharaa"]
+    # alone, the pronoun's sentence still names the leader
+    alone = role_unfilled(_ev("Who is the leader of Syria?", [through_pronoun], annotator))
+    assert isinstance(alone, list) and len(alone) == 1
 
 
 @pytest.mark.parametrize(

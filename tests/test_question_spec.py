@@ -382,7 +382,12 @@ def test_questions_with_one_claim_are_not_split(question: str) -> None:
             "Who is the head of the Syrian Observatory for Human Rights?",
             ("head", "Syrian Observatory for Human Rights", False),
         ),
-        # must not fire: no position is asked about
+        # the position's verb
+        ("Who leads Syria now?", ("leader", "Syria", False)),
+        ("Who led the rebels?", ("leader", "rebels", True)),
+        ("Who heads the observatory?", ("head", "observatory", False)),
+        # must not fire: no position is asked about (nor one by a verb that names none)
+        ("Who governs Syria?", None),
         ("Who won the 2021 Tour de France?", None),
         ("Who backed Assad?", None),
         ("Who is the lead actress in La La Land?", None),
