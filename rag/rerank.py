@@ -36,6 +36,7 @@ from rag.text import (
     bare_stamp,
     content_terms,
     debris_prefix,
+    expansion,
     findable,
     months,
     names,
@@ -163,8 +164,15 @@ class SentenceScorer:
         dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
         bases = self.bases() if self.bases else {}
         # Each question term's forms once, not once per scored sentence.
+        # An abbreviation the passages write out is covered by its words: "EU" by "The
+        # European Union".
+        spelled: dict[str, frozenset[str]] = {}
+        for short in names(spec.question):
+            full = next((x for h in hits if (x := expansion(short, h.text))), None)
+            if full is not None and (own := content_terms(short)):
+                spelled[own[0]] = frozenset(content_terms(full))
         q_forms = [
-            (frozenset(word_forms(t, bases)), w)
+            (frozenset(word_forms(t, bases)) | spelled.get(t, frozenset()), w)
             for t, w in weighted_terms(spec.question).items()
             if t not in EMPTY_VERBS  # "What happened in Latakia?" is about Latakia
         ]

@@ -578,9 +578,18 @@ def acronym(name: str) -> str | None:
 def expands(short: str, text: str) -> bool:
     """True when ``text`` writes out the all-capitals abbreviation ``short`` in full
     ("WHO" → "World Health Organization")."""
+    return expansion(short, text) is not None
+
+
+def expansion(short: str, text: str) -> str | None:
+    """The words ``text`` writes the all-capitals abbreviation ``short`` out in ("EU" →
+    "The European Union"), or None."""
     if not (2 <= len(short) <= 6 and short.isupper() and short.isalpha()):
-        return False
-    return any(acronym(m.group(0)) == short for m in _CAPITALISED_RUN.finditer(text))
+        return None
+    return next(
+        (m.group(0) for m in _CAPITALISED_RUN.finditer(text) if acronym(m.group(0)) == short),
+        None,
+    )
 
 
 _CAPITALISED_RUN = re.compile(

@@ -184,6 +184,7 @@ def test_names_absent(question: str, text: str, fires: bool, annotator: Annotato
         # must not fire: a word that only frames the question, a plural of a word found
         ("What happened in Latakia?", "Fighting eased around the city of Latakia.", False),
         ("Who are the Alawites?", "A crackdown on Assad's Alawite supporters began.", False),
+        ("What did the EU say?", "The European Union condemned the violence.", False),
     ],
 )
 def test_topic_unknown(question: str, text: str, fires: bool, annotator: Annotator) -> None:
