@@ -197,6 +197,21 @@ def _calls(fn: Any, inputs: list[Any], pools: dict[int, list[Any]], session: Ses
         yield list(combo)
 
 
+def test_reopening_the_open_session_keeps_the_passage(app_parts: dict[str, Any]) -> None:
+    """After a reload the page reopens the last session; a citation clicked before the
+    sidebar click is answered must stay on screen. Another session clears it."""
+    app, store = app_parts["app"], app_parts["store"]
+    session = _session(store, app_parts["answer"])
+    [fn] = [f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == "open"]
+    chat = fn.__self__
+    event = gr.EventData(None, {"id": session.id})
+    same = fn("", session.id, event, gr.Request())
+    other = fn("", "another-session", event, gr.Request())
+    for component in chat.w.citing():
+        assert same[component] == gr.skip()
+    assert other[chat.w.cited] is None  # cleared
+
+
 def test_every_handler_returns_every_output_in_every_branch(app_parts: dict[str, Any]) -> None:
     """Gradio's own output check on every reply of every handler: none comes back short.
 

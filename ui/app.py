@@ -252,9 +252,9 @@ def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any], parallel: int)
             api_name="chat_ask",  # "ask" is the public API endpoint's name
         ).then(None, **focus)
     w.transcript.cite(chat.cite, [w.sid], w.citing(), show_progress="hidden", **private)
-    w.sessions.open(chat.open, [w.search], everything, show_progress="hidden", **private).then(
-        None, **focus
-    )
+    w.sessions.open(
+        chat.open, [w.search, w.sid], everything, show_progress="hidden", **private
+    ).then(None, **focus)
     parts["new"].click(chat.new, [w.search], everything, **private).then(None, **focus)
     parts["new"].click(None, js=style.CLOSE_DRAWER_JS, **private)  # js only: the phone drawer
     w.search.change(chat.search, [w.search, w.sid], [w.sessions], show_progress="hidden", **private)

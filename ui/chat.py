@@ -224,13 +224,20 @@ class Chat:
             session = self.store.get(newest[0].id, owner=owner) if newest else None
         return session
 
-    def open(self, query: str, evt: gr.EventData, request: gr.Request) -> Updates:
-        """A session was clicked in the sidebar."""
+    def open(self, query: str, sid: str | None, evt: gr.EventData, request: gr.Request) -> Updates:
+        """A session was clicked in the sidebar.
+
+        Clicking the session already open keeps the passage on screen: after a reload
+        the page reopens it, and a citation clicked meanwhile must not be wiped when the
+        click on the sidebar is answered."""
         owner = user(request)
         session = self.store.get(str(getattr(evt, "id", "")), owner=owner)
         if session is None:
             gr.Warning("That session no longer exists.")
-        return self.show(session, owner, query, reopen=True) | self._clear_passage()
+        shown = self.show(session, owner, query, reopen=True)
+        if session is not None and session.id == sid:
+            return shown | {c: gr.skip() for c in self.w.citing()}
+        return shown | self._clear_passage()
 
     def new(self, query: str, request: gr.Request) -> Updates:
         """Start afresh; the session is created when its first question is asked."""
