@@ -5,7 +5,8 @@ Without an LLM this is a documented heuristic (README, 'Follow-up questions'):
 1. leading conjunctions ("and", "but", "so", "also") are dropped;
 2. a question that leans on the conversation — it has a pronoun pointing back
    ("them", "he", "it", "those" …), starts with "what about"/"how about", or has fewer
-   than two content words — gets the previous standalone question appended in
+   than two content words (unless it is a whole question about a name: "What did the EU
+   say?", "Who is Sharaa?") — gets the previous standalone question appended in
    parentheses, so retrieval sees the topic the user still means. A pronoun whose
    antecedent is a name earlier in the question itself does not point back: a
    possessive ("Why did Tesla cut *its* prices?") or the subject of a clause the
@@ -58,8 +59,21 @@ def _needs_context(question: str) -> bool:
     return bool(
         any(_points_back(question, m) for m in _BACK_REFERENCE.finditer(question))
         or _ELLIPTIC.match(question)
-        or len(content_terms(question)) < 2
+        or (len(content_terms(question)) < 2 and not _asks_about_a_name(question))
     )
+
+
+# A whole question about one name: "What did the EU say?", "Who is Sharaa?" (not "And
+# Tartus?", which asks the last question again about another name).
+_QUESTION_START = re.compile(
+    r"^\s*(?:what|who|whom|whose|which|when|where|why|how|did|does|do|is|are|was|were|has|"
+    r"have|can|will)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_about_a_name(question: str) -> bool:
+    return bool(_QUESTION_START.match(question) and names(question))
 
 
 def _points_back(question: str, pronoun: re.Match[str]) -> bool:

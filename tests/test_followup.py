@@ -31,6 +31,8 @@ CONTEXT = " (How many people died in the violence on Syria's coast)"
         ("Did the Observatory say that they counted civilians separately?", False),
         # no pronoun at all: a new topic stands alone
         ("Who is the head of the Syrian Observatory for Human Rights?", False),
+        ("What did the EU say?", False),  # one content word, but a whole question
+        ("Who is Sharaa?", False),
     ],
 )
 def test_which_questions_lean_on_the_conversation(question: str, leans: bool) -> None:
