@@ -727,14 +727,15 @@ _OF_A_KIND = re.compile(
 # observatory, headed by Rami Abdulrahman".
 _ROLE_ALIASES = {
     "ceo": r"ceo|chief executive(?:\s+officer)?",
-    "head": r"head|chief|headed\s+by",
-    "leader": r"leader|leads|led\s+by",
-    "chair": r"chair|chaired\s+by",
-    "coach": r"coach|coached\s+by",
-    "manager": r"manager|manages|managed\s+by",
+    "head": r"head|chief|headed(?:\s+by)?",
+    "leader": r"leader|leads|led(?:\s+by)?",
+    "chair": r"chair|chaired(?:\s+by)?",
+    "coach": r"coach|coached(?:\s+by)?",
+    "manager": r"manager|manages|managed(?:\s+by)?",
 }
-# The active verbs among them: their subject holds the position, their object owns it.
-_ROLE_ACTIVE = frozenset({"leads", "manages"})
+# The active verbs among them: their subject holds the position, their object owns it
+# ("Sharaa led the rebels"; "This led to …" has no object the question names).
+_ROLE_ACTIVE = frozenset({"leads", "led", "headed", "chaired", "coached", "manages", "managed"})
 _OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][\w&.'’-]*)*"
 
 

@@ -520,9 +520,9 @@ _WHO_ROLE = [
 
 # "Who leads Syria now?", "Who headed the observatory in 2015?": the verb of a position.
 _ROLE_VERBS = {
-    "leads": "leader", "led": "leader", "heads": "head", "headed": "head", "chairs": "chair",
-    "chaired": "chair", "coaches": "coach",
-    "coached": "coach", "manages": "manager", "managed": "manager",
+    "leads": "leader", "led": "leader", "heads": "head", "headed": "head",
+    "chairs": "chair", "chaired": "chair", "coaches": "coach", "coached": "coach",
+    "manages": "manager", "managed": "manager",
 }  # fmt: skip
 _WHO_VERB_ROLE = re.compile(
     rf"^who\s+(?:currently\s+)?(?P<verb>{'|'.join(_ROLE_VERBS)})\s+(?:the\s+)?"

@@ -802,6 +802,8 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
         ),
         ("Who leads Syria now?", "Ahmed Sharaa leads Syria's interim government.", False),
         ("Who led the rebels?", "Rebels led by the group Hayat Tahrir al-Sham advanced.", False),
+        ("Who led the rebels?", "Abu Mohammed al-Jolani led the rebels into Damascus.", False),
+        ("Who led the rebels?", "The offensive led to the fall of Damascus.", True),
         # ... but not a former holder by a capitalised qualifier, nor another thing led
         ("Who is the president of Syria?", "Former President Bashar al-Assad fled.", True),
         ("Who leads Syria now?", "Ahmed Sharaa leads the interim government.", True),
