@@ -795,9 +795,16 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
                 continue
             if role.of and not qualified and _other_owner(role.of, owner or text):
                 continue
-            # Beside its name only when the position is the asked owner's ("Syrian leader
-            # Ahmed Sharaa"); "Director Stanley Kubrick" does not say of what.
-            near = owner is not None and _next_to_name(text, m.start(), m.end())
+            # Beside its holder's name: in apposition ("Rami Abdulrahman, the head of the
+            # observatory"), or as a title when the position is the asked owner's ("Syrian
+            # leader Ahmed Sharaa"; "Director Stanley Kubrick" does not say of what).
+            near = (
+                bool(_NAME_BEFORE.search(text[max(0, m.start() - 80) : m.start()]))
+                or (owner is not None and bool(_NAME_NEXT.match(text, m.end())))
+                # "head of the Syrian Observatory for Human Rights Rami Abdel-Rahman": the
+                # name runs on from the owner's
+                or bool(role.of and m.group("of") and _name_after_owner(m.group("of"), role.of))
+            )
             depths.append(2 if beside else 0 if near else 1)
         if depths:
             return min(depths)
@@ -812,10 +819,11 @@ _NAME_NEXT = re.compile(r"\s+[A-Z][\w'’-]+")
 _NAME_BEFORE = re.compile(r"[A-Z][\w'’-]+,\s+(?:[\w'’-]+\s+){0,3}$")
 
 
-def _next_to_name(text: str, start: int, end: int) -> bool:
-    return bool(
-        _NAME_NEXT.match(text, end) or _NAME_BEFORE.search(text[max(0, start - 80) : start])
-    )
+def _name_after_owner(run: str, owner: str) -> bool:
+    """``run`` (a capitalised run after "<position> of") is the owner's name and then
+    two or more capitalised words more: a holder's name glued on by the missing comma."""
+    have, asked = run.split(), owner.split()
+    return len(have) >= len(asked) + 2 and mentions(owner, " ".join(have[: len(asked)]))
 
 
 _PHRASE_END = re.compile(r"[,;:.()\"“”]|\s(?:who|which|that|whose|is|was|has|had)\s")

@@ -847,6 +847,19 @@ def test_role_unfilled_prefers_the_holder_named_beside_the_position(
     # alone, the pronoun's sentence still names the leader
     alone = role_unfilled(_ev("Who is the leader of Syria?", [through_pronoun], annotator))
     assert isinstance(alone, list) and len(alone) == 1
+    # a holder's name glued to the owner's by a missing comma is beside the position too
+    glued = _sent(
+        '"Fighters took three gas fields near Homs," the head of the Syrian Observatory for '
+        "Human Rights Rami Abdel-Rahman told DPA.",
+        title="glued",
+    )
+    named = _sent("Observatory head Rami Abdel Rahman said 12 were killed.", title="named")
+    kept = role_unfilled(
+        _ev(
+            "Who is the head of the Syrian Observatory for Human Rights?", [glued, named], annotator
+        )
+    )
+    assert isinstance(kept, list) and [s.hit.title for s in kept] == ["glued", "named"]
 
 
 @pytest.mark.parametrize(
