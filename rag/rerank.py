@@ -163,7 +163,6 @@ class SentenceScorer:
         self._prime(hits)
         dense = self._vectors(keys, texts) @ query_vector if items else np.zeros(0)
         bases = self.bases() if self.bases else {}
-        # Each question term's forms once, not once per scored sentence.
         # An abbreviation the passages write out is covered by its words: "EU" by "The
         # European Union".
         spelled: dict[str, frozenset[str]] = {}
@@ -171,6 +170,7 @@ class SentenceScorer:
             full = next((x for h in hits if (x := expansion(short, h.text))), None)
             if full is not None and (own := content_terms(short)):
                 spelled[own[0]] = frozenset(content_terms(full))
+        # Each question term's forms once, not once per scored sentence.
         q_forms = [
             (frozenset(word_forms(t, bases)) | spelled.get(t, frozenset()), w)
             for t, w in weighted_terms(spec.question).items()

@@ -419,8 +419,8 @@ _DEMONYM_SUFFIXES = ("ian", "ean", "ese", "ish", "an", "i")
 
 @lru_cache(maxsize=1)
 def _countries() -> frozenset[str]:
-    # CLDR's English country and territory names, as Babel ships them (it comes with
-    # trafilatura's courlan): "Syria", "Russia", "United States", "Türkiye", …
+    # CLDR's English country and territory names, as Babel (a declared dependency) ships
+    # them: "Syria", "Russia", "United States", "Türkiye", … Loaded on first use.
     from babel import Locale
 
     names_ = Locale("en").territories
