@@ -71,6 +71,7 @@ from rag.nlp import (
 from rag.questions import (
     FRAME_TERMS,
     ROLE_NOUNS,
+    TYPE_FRAMES,
     cited_as_source,
     names_asked_day,
     period_fit,
@@ -85,10 +86,12 @@ from rag.text import (
     demonym_of,
     expands,
     found,
+    is_sense,
     names,
     numbers,
     ordinals_of,
     weighted_terms,
+    without_reference_years,
     word_forms,
     words,
     years,
@@ -236,13 +239,20 @@ def _naming_first(
     asked_figures = _figures(spec)
     echo = {id(s): len(asked_figures & numbers(s.text)) for s in answers}
 
-    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, int]:
+    # Asked for a count with no time named, the count of the article's own time leads:
+    # "over 1,000 people have died in just two days" before the same report's "since the
+    # 2013 chemical weapons attack …, which resulted in the deaths of about 1,400 people".
+    counted = spec.answer_type in ("number", "money") and not spec.periods
+    past = {id(s): counted and _of_earlier_years(s) for s in answers}
+
+    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, bool, int]:
         return (
             not instance[id(s)],
             -echo[id(s)],
             not says[id(s)],
             not speaks[id(s)],
             not stated[id(s)],
+            past[id(s)],
             fragment[id(s)],
             -exact[id(s)],
         )
@@ -270,6 +280,16 @@ def _naming_first(
         for s in answers
     }
     return sorted(answers, key=lambda s: (*order(s), -named[id(s)]))
+
+
+def _of_earlier_years(s: SentenceHit) -> bool:
+    """``s`` names only years before its article's (a figure from the past), none as the
+    point compared with ("since 2011" counts up to now)."""
+    published = published_date(s.hit.published_at)
+    if published is None:
+        return False
+    named = years(without_reference_years(s.text))
+    return bool(named) and max(named) < published.year
 
 
 # A number followed by a lower-case word: "24 hours", "40 people", "3,000 troops".
@@ -313,7 +333,7 @@ def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
 def _says(verb: str, text: str, annotator: Annotator) -> bool:
     bases = annotator.stem_bases()
     have = {f for t in content_terms(text) for f in word_forms(t, bases)}
-    return bool(word_forms(verb, bases) & have)
+    return bool(word_forms(verb, bases, asked=True) & have)
 
 
 # ------------------------------------------------------------------------- gates
@@ -369,7 +389,8 @@ def topic_unknown(ev: Evidence) -> CheckResult:
     full ("EU", "the European Union") is found.
     """
     pool = _pool_terms(ev.pool)
-    weights = {t: w for t, w in weighted_terms(ev.spec.question).items() if t not in FRAME_TERMS}
+    frame = FRAME_TERMS | TYPE_FRAMES.get(ev.spec.answer_type, frozenset())
+    weights = {t: w for t, w in weighted_terms(ev.spec.question).items() if t not in frame}
     total = sum(weights.values())
     # An abbreviation the passages write out is found: "What did the EU say?" over "The
     # European Union … condemned".
@@ -379,7 +400,14 @@ def topic_unknown(ev: Evidence) -> CheckResult:
         if any(expands(n, f"{h.title} {h.text}") for h in ev.pool)
         for t in content_terms(n)
     }
-    missing = [t for t in weights if not found(t, pool) and t not in written_out]
+    bases = ev.annotator.stem_bases()
+    forms = {f for t in pool for f in word_forms(t, bases)}  # "began" is "begin"
+    missing = [
+        t
+        for t in weights
+        if t not in written_out
+        and not any(found(f, forms) for f in word_forms(t, bases, asked=True))
+    ]
     share = sum(weights[t] for t in missing) / total if total else 0.0
     closest = max((s.scores.get("dense", 0.0) for s in ev.ranked[:5]), default=0.0)
     if share < ev.cfg.max_unknown_share or closest >= ev.cfg.unknown_max_dense:
@@ -523,10 +551,11 @@ def other_actor(ev: Evidence) -> CheckResult:
         return None
     kept: list[SentenceHit] = []
     other: tuple[str, str, str] | None = None
+    bases = ev.annotator.stem_bases()
     for i in range(0, len(ev.candidates), _TAG_BATCH):
         batch = ev.candidates[i : i + _TAG_BATCH]
         for s, preds in zip(batch, ev.annotator.predications([c.text for c in batch]), strict=True):
-            actor = _other_actor(asked, preds, spec.question)
+            actor = _other_actor(asked, preds, spec.question, bases)
             if actor is None:
                 kept.append(s)
             elif other is None:
@@ -544,11 +573,13 @@ def other_actor(ev: Evidence) -> CheckResult:
 
 
 def _other_actor(
-    asked: list[Predication], preds: list[Predication], question: str
+    asked: list[Predication], preds: list[Predication], question: str, bases: Mapping[str, str]
 ) -> tuple[str, str, str] | None:
     """(other subject, verb, asked subject) when ``preds`` give an asked verb another actor."""
     for q in asked:
-        same = [p for p in preds if p.verb == q.verb]
+        # the same act in another word too: "When did Facebook buy …" / "Google acquired …"
+        act = {f for f in word_forms(q.verb, bases, asked=True) if is_sense(f)} | {q.verb}
+        same = [p for p in preds if p.verb in act or act & word_forms(p.verb, bases)]
         if not same or any(
             mentions(p.subject, q.subject) or mentions(q.subject, p.subject) for p in same
         ):
@@ -657,6 +688,7 @@ def answer_type_absent(ev: Evidence) -> CheckResult:
         "number": "a number",
         "money": "an amount of money",
         "name": "the name asked for",
+        "duration": "how long",
     }[kind]
     if ev.spec.focus and kind in ("number", "money"):
         what += f" of {ev.spec.focus}"
@@ -991,7 +1023,7 @@ def _dates_the_asked(ev: Evidence, text: str) -> bool:
         if d.points_back:
             return True
         have = {f for t in content_terms(d.clause) for f in word_forms(t, bases)}
-        if any(found(f, have) for t in asked for f in word_forms(t, bases)):
+        if any(found(f, have) for t in asked for f in word_forms(t, bases, asked=True)):
             return True
     return not asked
 
@@ -1120,13 +1152,13 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     if not asked or ev.spec.parts:
         return None
     event = ev.spec.counted_event
-    if event and content_terms(event) and not found(content_terms(event)[0], _pool_terms(ev.pool)):
+    bases = ev.annotator.stem_bases()
+    if event and content_terms(event) and not _said_in_pool(content_terms(event)[0], ev, bases):
         return _abstain(
             NOT_ANSWERED,
             f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
             f"the retrieved articles gives a number of {ev.spec.focus or 'people'} {event}.",
         )
-    bases = ev.annotator.stem_bases()
     if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
         need = ev.cfg.min_predicate_share * len(asked)
         # A sentence naming the very day asked about reports that day's event, however it
@@ -1141,17 +1173,49 @@ def predicate_absent(ev: Evidence) -> CheckResult:
     elif len(asked) <= _FACTOID_WORDS and _focused(ev.spec):
         terms = {t for s in ev.candidates for t in content_terms(s.text)}
         have = {f for t in terms for f in word_forms(t, bases)}
-        said = any(found(f, have) for t in asked for f in word_forms(t, bases))
+        said = any(found(f, have) for t in asked for f in word_forms(t, bases, asked=True))
         kept = ev.candidates if said else []
     else:
         return None
+    if event and content_terms(event):
+        # A number counts the event its own sentence names: "millions of displaced
+        # Syrians" answers "how many people have been displaced", and the death toll
+        # beside it does not. A sentence naming no event ("Among the casualties were 745
+        # civilians") takes its event from the sentences around it.
+        counted = word_forms(content_terms(event)[0], bases, asked=True)
+        kept = [s for s in kept if not _counts_another(counted, s.text, bases)] or kept
     if kept:
         return kept
     return _abstain(
         NOT_ANSWERED,
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
-        f"their relevant sentences says what the question asks ({', '.join(asked)}).",
+        f"their relevant sentences says what the question asks ({_surface(ev.spec, asked)}).",
     )
+
+
+_COUNTED_EVENTS = frozenset({"~die", "~injure", "~arrest", "~displace", "~escape", "~hide"})
+
+
+def _counts_another(counted: set[str], text: str, bases: Mapping[str, str]) -> bool:
+    """``text`` names a countable event (killed, injured, arrested, displaced …) and not
+    the one counted (``counted``: its forms)."""
+    have = {f for t in content_terms(text) for f in word_forms(t, bases)}
+    return bool(have & _COUNTED_EVENTS) and not any(found(f, have) for f in counted)
+
+
+def _surface(spec: QuestionSpec, terms: list[str]) -> str:
+    """The question's own words for the stems ``terms`` ("family", not "famili")."""
+    out = []
+    for t in terms:
+        word = next((w for w in words(spec.question) if t in content_terms(w)), t)
+        out.append(word)
+    return ", ".join(dict.fromkeys(out))
+
+
+def _said_in_pool(term: str, ev: Evidence, bases: Mapping[str, str]) -> bool:
+    """Some retrieved passage says ``term`` in one of its forms ("hiding" / "refuge")."""
+    have = {f for t in _pool_terms(ev.pool) for f in word_forms(t, bases)}
+    return any(found(f, have) for f in word_forms(term, bases, asked=True))
 
 
 _FOCUSED_WORDS = 30
@@ -1178,7 +1242,7 @@ def _focused(spec: QuestionSpec) -> bool:
 def _share(asked: list[str], text: str, bases: Mapping[str, str]) -> int:
     """How many of the predicate terms ``asked`` ``text`` says, in any of their forms."""
     have = {f for t in content_terms(text) for f in word_forms(t, bases)}
-    return sum(any(found(f, have) for f in word_forms(t, bases)) for t in asked)
+    return sum(any(found(f, have) for f in word_forms(t, bases, asked=True)) for t in asked)
 
 
 _REACH = 400  # characters either side: "the observatory" two sentences after its full name

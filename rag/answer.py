@@ -180,6 +180,7 @@ def lead_span(
     if span is None:
         return sent
     start, end = _whole_entities(sent.text, span, annotator)
+    start, end = _whole_phrases(sent.text, start, end)
     start += debris_prefix(sent.text[start:end])  # a clause can open inside the debris
     return sent.model_copy(
         update={"text": sent.text[start:end], "start": sent.start + start, "end": sent.start + end}
@@ -187,6 +188,45 @@ def lead_span(
 
 
 _ENTITY_REACH = 40  # characters a lead may grow by to keep a name or date whole
+_OPENING_REACH = 70  # characters of a sentence's opening a lead takes back
+_OPENING_NEEDED = re.compile(
+    r"\b(?:that|the|a|an|of|said|says|told|reported|confirmed|noted|stated|announced|added|"
+    r"warned)\s*$",
+    re.I,
+)
+_FULL_STOP = re.compile(r"[.!?][”\"’)]?\s*")  # not an ellipsis: "… the company was ..."
+_PRONOUN = re.compile(r"\b(?:he|she|it|they|him|her|them|his|its|their)\b", re.I)
+_PHRASE_END = re.compile(r" (?:of|for|at|in|on) [^,;:.()\"“”]{1,45}(?=[,;:.])")
+
+
+def _whole_phrases(text: str, start: int, end: int) -> tuple[int, int]:
+    """A lead grown to its sentence's short opening and to the end of a cut-off phrase.
+
+    A narrowed clause can drop who says it and what its pronouns point to: *"at least
+    200 of their personnel were killed"* of *"Syrian security sources confirmed that at
+    least 200 of their personnel were killed …"*, or open inside a noun phrase: *"fighting
+    had eased"* of *"… that the intensity of the fighting had eased"*. An opening of up to
+    ``_OPENING_REACH`` characters with no comma (no clause of its own) is taken back when
+    the lead needs it: the opening ends on a reporting verb, "that", an article or "of",
+    or the lead has a pronoun the opening may name. A
+    window ending on a noun its phrase goes on from (*"Rami Abdulrahman, the head"*) runs
+    on to the phrase's end (*"… the head of the observatory"*). Neither may make the lead
+    longer than ``_LONG_LEAD``. A lead that ends its sentence keeps the full stop.
+    """
+    opening = text[:start]
+    if (
+        0 < start <= _OPENING_REACH
+        and end <= _LONG_LEAD
+        and not re.search(r"[,;:(—–]", opening)
+        and (_OPENING_NEEDED.search(opening) or _PRONOUN.search(text[start:end]))
+    ):
+        start = 0
+    m = _PHRASE_END.match(text, end)
+    if m and m.end() - start <= _LONG_LEAD:
+        end = m.end()
+    if _FULL_STOP.fullmatch(text, end):
+        end = len(text.rstrip())  # the sentence's own full stop (and closing quote mark)
+    return start, end
 
 
 def _whole_entities(text: str, span: tuple[int, int], annotator: Annotator) -> tuple[int, int]:
@@ -307,6 +347,38 @@ def _covered(terms: dict[str, float], text: str) -> float:
 _QUOTE_MARK = re.compile(r"[“”\"]")
 
 
+_QUOTE_REACH = 600  # characters a quoted statement may run to, across its sentences
+
+
+def closed_quote(sent: SentenceHit) -> SentenceHit:
+    """``sent`` run on through the next sentences of its passage until a quotation it
+    opens is closed.
+
+    A statement of several sentences is split by the sentence splitter: *He stated, “We
+    must preserve our national cohesion; we can coexist peacefully.* is half of what he
+    said, and reads as if that were all. Up to ``_QUOTE_REACH`` characters; a quotation
+    still open there (or a stray mark) leaves the sentence as it was.
+    """
+    if not _open_quote(sent.text):
+        return sent
+    hit = sent.hit
+    for span in sorted(
+        (sp for sp in hit.sentences if sp.start >= sent.end), key=lambda sp: sp.start
+    ):
+        if span.end - sent.start > _QUOTE_REACH:
+            break
+        text = hit.text[sent.start - hit.start : span.end - hit.start]
+        if not _open_quote(text):
+            return sent.model_copy(update={"text": text, "end": span.end})
+    return sent
+
+
+def _open_quote(text: str) -> bool:
+    """``text`` opens a quotation it does not close (curly marks, or an odd number of
+    straight ones)."""
+    return text.count("“") > text.count("”") or text.count('"') % 2 == 1
+
+
 def _next_sentence(sent: SentenceHit, ranked: list[SentenceHit]) -> SentenceHit | None:
     """The scored sentence that follows ``sent`` in its passage, if it was scored."""
     spans = sent.hit.sentences
@@ -349,6 +421,7 @@ class ExtractiveAnswerer:
             )
             chosen[0] = lead_span(spec, chosen[0], self.annotator, typed)
         for n, sent in enumerate(chosen, start=1):
+            sent = closed_quote(sent)
             draft.citations.append(citation_for(n, sent))
             draft.evidence[n] = sent.hit.text
             draft.sentences.append(AnswerSentence(text=sent.text, citations=[n]))

@@ -163,13 +163,22 @@ ANSWER_TYPE_RULES: list[tuple[str, re.Pattern[str]]] = [
         "date",
         re.compile(
             # "(?!-)": "men's year-end No 1" is no year
-            r"^when\b|\b(what|which) (year|date|day|month|week)\b(?!-)|\bon what (date|day)\b|"
-            r"^(in )?what year\b(?!-)|"
+            r"^when\b|^how long ago\b|\b(what|which) (year|date|day|month|week)\b(?!-)|"
+            r"\bon what (date|day)\b|^(in )?what year\b(?!-)|"
             # "What is the release date of …", "What is the date of the 2021 NBA Draft?"
             r"^(what|which) (is|was|are|were) (the |its |their )?([\w'’-]+ ){0,2}?"
             r"(date|year|day)\b(?!-)|"
             # A keyword query: "Xenoblade Chronicles 2 release date"
             r"^(?!(what|which|who|how|why)\b)[^?]*\b(release|premiere|launch|air) date\??$"
+        ),
+    ),
+    # "How long has the war lasted?", with a verb of time: "How long is the bridge?" asks
+    # a length, and "how long ago" asks when.
+    (
+        "duration",
+        re.compile(
+            r"^(for )?how long (has|have|had|did|does|do|will|would|could|can|must|should)\b"
+            r"(?!.*\bago\b)"
         ),
     ),
     ("place", re.compile(r"^where\b")),
@@ -203,6 +212,14 @@ _FRAME_WORDS = frozenset(
 FRAME_TERMS = frozenset(t for w in _FRAME_WORDS for t in content_terms(w))
 """The stems of ``_FRAME_WORDS``: what frames a question ("what *happened*", "which
 *year*"), never what it is about."""
+TYPE_FRAMES = {
+    # "What is the storm called?": the answer is the name, no sentence says "called".
+    "name": frozenset(content_terms("name named called title nickname")),
+    # "How long has the war lasted?" is answered by "the 13-year war".
+    "duration": frozenset(content_terms("long last lasted lasting take took taken going")),
+    "date": frozenset(content_terms("long ago")),  # "How long ago did the war begin?"
+}
+"""Words that frame a question of one answer type, beyond ``FRAME_TERMS``."""
 EMPTY_VERBS = frozenset(t for w in ("happened", "occurred") for t in content_terms(w))
 """Verbs that say only that something took place: no sentence need repeat them."""
 # A title cut off its name by its full stop ("Rep. Patrick McHenry") is no entity.
@@ -382,9 +399,8 @@ def parse_question(
         if t not in entity_terms | outlet_terms | period_terms | frame and not t.isdigit()
     ]
     answer_type = classify(q)
-    if answer_type == "name":
-        # "What is the storm called?": the answer is the name, no sentence says "called".
-        frame |= set(content_terms("name named called title nickname"))
+    if answer_type in TYPE_FRAMES:
+        frame |= TYPE_FRAMES[answer_type]
         predicate = [t for t in predicate if t not in frame]
     return QuestionSpec(
         question=q,

@@ -38,6 +38,7 @@ from rag.text import (
     debris_prefix,
     expansion,
     findable,
+    is_sense,
     months,
     names,
     numbers,
@@ -170,9 +171,15 @@ class SentenceScorer:
             full = next((x for h in hits if (x := expansion(short, h.text))), None)
             if full is not None and (own := content_terms(short)):
                 spelled[own[0]] = frozenset(content_terms(full))
-        # Each question term's forms once, not once per scored sentence.
+        # Each question term's forms once, not once per scored sentence. Its senses
+        # ("backed" is "supporting") are for the checks: in the score, any sentence of
+        # support would tie with the one in the question's own words.
         q_forms = [
-            (frozenset(word_forms(t, bases)) | spelled.get(t, frozenset()), w)
+            (
+                frozenset(f for f in word_forms(t, bases) if not is_sense(f))
+                | spelled.get(t, frozenset()),
+                w,
+            )
             for t, w in weighted_terms(spec.question).items()
             if t not in EMPTY_VERBS  # "What happened in Latakia?" is about Latakia
         ]

@@ -389,16 +389,93 @@ def debris_prefix(text: str) -> int:
     return cut
 
 
-def word_forms(term: str, bases: Mapping[str, str]) -> set[str]:
-    """A stemmed term with its lemma's stem ("won" → "win") and, for an agent noun, its
-    verb ("winner" → "win", "director" → "direct"): the forms one predicate takes across
-    a question and its answer ("Who is the Walter Camp Award *winner*?" / "Mayfield *wins*
-    Walter Camp Award")."""
+def word_forms(term: str, bases: Mapping[str, str], *, asked: bool = False) -> set[str]:
+    """A stemmed term with its lemma's stem ("won" → "win"), for an agent noun its verb
+    ("winner" → "win", "director" → "direct"), and the senses it shares with other words
+    (``SENSES``): the forms one predicate takes across a question and its answer ("Who is
+    the Walter Camp Award *winner*?" / "Mayfield *wins* Walter Camp Award"; "Where did
+    Assad *flee*?" / "prompting Assad to seek *refuge* in Russia"). ``asked``: the term is
+    a question's, whose words carry senses (``ASKED_SENSES``) a report's do not."""
     forms = {term, bases.get(term, term)}
     if len(term) >= 5 and term.endswith(("er", "or")):
         verb = term[:-2]
         forms.add(verb[:-1] if verb[-1] == verb[-2] else verb)  # "winn" → "win"
+    senses = _ASKED_SENSE_OF if asked else _SENSE_OF
+    for form in list(forms):
+        forms |= senses.get(form, frozenset())
     return forms
+
+
+# Words news reports use for one event, so that a question in one word finds a report in
+# another. A word may carry several senses ("refuge" is where one flees and where one
+# hides), and two words share a sense only through a group they are both in: "flee" and
+# "hide" are not made one by "refuge". Kept to words that name the same act or thing
+# whatever the story; a word whose other common sense is another act stays out ("strike"
+# is also a walkout, "shell" a company, "fall" a price's, "march" a month), and opposites
+# never share a group ("rise" / "fall", "buy" / "sell", "win" / "defeat"). "Released" is
+# not "unveiled" or "launched": a product is announced, unveiled, launched and released
+# on different days ("GPT-4 is expected to be unveiled … as soon as 2023" does not date
+# GPT-3's release).
+SENSES: dict[str, tuple[str, ...]] = {
+    "escape": ("flee", "fled", "escape", "refuge", "exile", "asylum"),
+    "hide": ("hide", "hid", "hiding", "hidden", "refuge", "shelter", "hideout"),
+    "displace": ("displace", "displaced", "uprooted", "refugee", "homeless", "flee", "fled"),
+    "support": ("back", "backed", "support", "supported", "sponsor", "ally", "allied"),
+    "begin": ("begin", "began", "begun", "start", "started", "erupt", "erupted", "outbreak"),
+    "end": ("end", "ended", "conclude", "concluded", "finish", "finished"),
+    "die": (
+        "kill",
+        "killed",
+        "die",
+        "died",
+        "dead",
+        "death",
+        "deaths",
+        "slain",
+        "fatalities",
+        "toll",
+    ),
+    "injure": ("injure", "injured", "wound", "wounded", "hurt"),
+    "arrest": ("arrest", "arrested", "detain", "detained", "detention", "custody"),
+    "oust": ("oust", "ousted", "overthrow", "topple", "toppled", "depose", "deposed", "unseat"),
+    "win": ("win", "won", "victory", "victorious", "triumph"),
+    "buy": ("buy", "bought", "acquire", "acquired", "acquisition", "purchase", "takeover"),
+    "sell": ("sell", "sold", "sale", "sales"),
+    "resign": ("resign", "resigned", "resignation", "quit"),
+    "family": ("family", "families", "dynasty", "dynastic"),
+    "ban": ("ban", "banned", "prohibit", "prohibited", "outlaw", "outlawed"),
+    "attack": ("attack", "attacked", "assault", "raid", "ambush", "airstrike", "bombing"),
+    "condemn": ("condemn", "condemned", "denounce", "denounced", "decry", "decried"),
+    "protest": ("protest", "protested", "protesters", "demonstration", "demonstrators"),
+    "rise": ("rise", "rose", "increase", "increased", "grow", "grew", "surge", "jump", "climb"),
+    "decline": ("decline", "declined", "decrease", "decreased", "drop", "dropped", "plunge"),
+    "marry": ("marry", "married", "wed", "wedding"),
+    "govern": ("rule", "ruled", "govern", "governed", "reign"),
+}
+"""Sense → the words that name it, as written; matched by their stems."""
+
+ASKED_SENSES = frozenset({"back", "backed", "rule", "ruled", "hurt"})
+"""Words that carry their sense in a question but mostly another in a report: "Who
+*backed* the rebels?" asks who supported them, "the rebels pushed *back*" says no such
+thing; "Who *ruled* Syria?" / "the court *ruled*", "*hurt* the economy"."""
+
+
+def is_sense(form: str) -> bool:
+    """``form`` (of ``word_forms``) is a sense shared with other words, not a word's own."""
+    return form.startswith("~")
+
+
+def _senses(members: Set[str]) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for sense, words_ in SENSES.items():
+        for t in _stems([w for w in words_ if w in members]):
+            out[t] = out.get(t, frozenset()) | {f"~{sense}"}  # "~": no word begins with it
+    return out
+
+
+_ALL_WORDS = frozenset(w for ws in SENSES.values() for w in ws)
+_SENSE_OF = _senses(_ALL_WORDS - ASKED_SENSES)
+_ASKED_SENSE_OF = _senses(_ALL_WORDS)
 
 
 def demonym_of(word: str, have: Set[str]) -> bool:

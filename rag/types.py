@@ -137,8 +137,9 @@ class QuestionSpec(_Record):
 
     question: str = Field(description="The question as parsed (the standalone form).")
     answer_type: str = Field(
-        description="Expected answer: person, organisation, place, date, number, money, "
-        "name (a name of any kind: 'What is the name of …'), yes_no, quote or other."
+        description="Expected answer: person, organisation, place, date, duration ('how "
+        "long'), number, money, name (a name of any kind: 'What is the name of …'), yes_no, "
+        "quote or other."
     )
     entities: list[str] = Field(
         default_factory=list, description="Names the question mentions (outlets excluded)."

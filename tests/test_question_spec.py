@@ -77,6 +77,11 @@ REF = dt.date(2025, 3, 9)  # a Sunday
         ("What was the outcome of the vote?", "other"),
         ("Why was the release date moved?", "other"),
         ("What is men's year-end No 1 in tennis in 2019?", "other"),  # "year-end" is no year
+        # a length of time, with a verb of time; "how long ago" asks when
+        ("How long has the civil war lasted?", "duration"),
+        ("For how long did the siege of Aleppo go on?", "duration"),
+        ("How long ago did the war begin?", "date"),
+        ("How long is the bridge?", "other"),  # a length, not a time
         # must not fire: no answer type cue at all
         ("Describe the humanitarian situation in Idlib.", "other"),
         ("What happened to the city?", "other"),

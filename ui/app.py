@@ -24,7 +24,7 @@ from rag.sessions import SessionStore
 from rag.settings import Settings
 from rag.types import Filters
 from ui import render, style, timeline
-from ui.chat import Chat, ChatWidgets, complete, filters_label
+from ui.chat import Chat, ChatWidgets, complete, filters_label, remember_filters
 from ui.corpus import Corpus, CorpusWidgets
 from ui.export import md
 
@@ -225,12 +225,19 @@ def _research_tab(secret: str) -> tuple[ChatWidgets, dict[str, Any]]:
     # The open session's id, kept in the browser so a reload resumes it. It is not a
     # credential: the server checks the session's owner on every access.
     last = gr.BrowserState(None, storage_key="newsrag-session", secret=secret)
+    # The filters as last set, with the session they were set in: a reload puts them
+    # back, not the filters of that session's last question (cleared since, perhaps).
+    set_filters = gr.BrowserState(None, storage_key="newsrag-filters", secret=secret)
     with gr.Row(equal_height=False):
         left, mid, right = _sessions_column(), _conversation_column(), _evidence_column()
     parts = {**left, **mid, **right}
     names = ChatWidgets.__dataclass_fields__
     widgets = ChatWidgets(
-        sid=sid, last=last, cited=cited, **{k: v for k, v in parts.items() if k in names}
+        sid=sid,
+        last=last,
+        set_filters=set_filters,
+        cited=cited,
+        **{k: v for k, v in parts.items() if k in names},
     )
     return widgets, parts
 
@@ -273,7 +280,7 @@ def _wire_chat(chat: Chat, w: ChatWidgets, parts: dict[str, Any], parallel: int)
     for widget in filters:
         widget.change(
             lambda *v: gr.update(label=filters_label(*v)), filters, [parts["filters"]], **private
-        )
+        ).then(remember_filters, [w.sid, *filters], [w.set_filters], **private)
 
 
 def corpus_summary(chat: Chat, outlets: Any, line: Any) -> Callable[..., dict[Any, Any]]:
@@ -466,7 +473,7 @@ def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) ->
         app.load(
             corpus.refresh, None, [corpus_w.table, corpus_w.stats, corpus_w.outlets], **private
         ).then(summary["fn"], [chat_w.outlets], summary["outputs"], **private).then(
-            chat.load, [chat_w.last], chat_w.all(), **private
+            chat.load, [chat_w.last, chat_w.set_filters], chat_w.all(), **private
         ).then(None, js=style.FOCUS_JS, **private)
     return app  # type: ignore[no-any-return]  # gr.Blocks.__enter__ is untyped
 

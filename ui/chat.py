@@ -40,6 +40,7 @@ class ChatWidgets:
 
     sid: Any
     last: Any
+    set_filters: Any
     title: Any
     transcript: Any
     sessions: Any
@@ -113,6 +114,13 @@ def parse_filters(since: str | None, until: str | None, outlets: list[str] | Non
     return Filters(since=start, until=end, sources=list(outlets or []))
 
 
+def remember_filters(
+    sid: str | None, since: str | None, until: str | None, outlets: list[str] | None
+) -> dict[str, Any]:
+    """The filter widgets' values with the open session, for the browser to keep."""
+    return {"sid": sid, "since": since, "until": until, "outlets": list(outlets or [])}
+
+
 def filters_label(since: str | None, until: str | None, outlets: list[str] | None) -> str:
     """The filter panel's title, saying which filters are on even when it is folded."""
     parts = []
@@ -179,14 +187,24 @@ class Chat:
         if not answers:
             return {}  # a new session keeps whatever filters are set
         used = answers[-1].filters
+        return self._filter_values(
+            used.since.isoformat() if used.since else None,
+            used.until.isoformat() if used.until else None,
+            used.sources,
+        )
+
+    def _filter_values(
+        self, since: str | None, until: str | None, outlets: list[str] | None
+    ) -> Updates:
+        """The filter widgets set to these values."""
         options = render.outlet_options(self.corpus_stats())
         known = {value for _, value in options}
         w = self.w
         return {
-            w.since: used.since.isoformat() if used.since else None,
-            w.until: used.until.isoformat() if used.until else None,
+            w.since: since or None,
+            w.until: until or None,
             # An outlet whose articles were all deleted since can no longer be chosen.
-            w.outlets: gr.update(choices=options, value=[s for s in used.sources if s in known]),
+            w.outlets: gr.update(choices=options, value=[s for s in outlets or [] if s in known]),
         }
 
     def _clear_passage(self) -> Updates:
@@ -208,12 +226,23 @@ class Chat:
         json_path.write_text(session_json(session), encoding="utf-8")
         return str(md_path), str(json_path)
 
-    def load(self, last: str | None, request: gr.Request) -> Updates:
+    def load(
+        self, last: str | None, set_filters: dict[str, Any] | None, request: gr.Request
+    ) -> Updates:
         """On page load: reopen the session this browser had open, else the newest one,
         then let questions be asked (the question box starts disabled, so a question asked
-        before this ran cannot have its live answer replaced by the reopened session)."""
+        before this ran cannot have its live answer replaced by the reopened session).
+
+        The filters come back as this browser last set them in that session
+        (``set_filters``, see ``remember_filters``), else as its last question used them.
+        """
         owner = user(request)
-        shown = self.show(self._resume(last, owner), owner, reopen=True) | self._clear_passage()
+        session = self._resume(last, owner)
+        shown = self.show(session, owner, reopen=True) | self._clear_passage()
+        if session is not None and set_filters and set_filters.get("sid") == session.id:
+            shown |= self._filter_values(
+                set_filters.get("since"), set_filters.get("until"), set_filters.get("outlets")
+            )
         ready = gr.update(interactive=True)
         return shown | {self.w.question: ready, self.w.ask: ready}
 
