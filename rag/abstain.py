@@ -43,6 +43,10 @@ the survivors that name more of the question's entities in the sentence itself l
     director") or a longer name holding the owner's ("The LEGO Foundation" for Lego),
     are dropped.
 
+The survivors that name more of the question's names lead (``_naming_first``); for a
+one-fact typed question whose lead says a predicate word, a supporting quote must say
+one in its own sentence too (``_on_point``).
+
 When the filters reject every candidate, the sentences below ``candidate_ratio`` down to
 ``fallback_ratio`` of the best get the same filters (``decide``).
 
@@ -66,6 +70,7 @@ from rag.nlp import (
     dates_of,
     has_answer_type,
     headless,
+    locates,
     names_asked,
 )
 from rag.questions import (
@@ -185,7 +190,61 @@ def _run(checks: list[tuple[str, Check]], ev: Evidence) -> Decision:
             return Decision(result, [], name)
         if result is not None:
             ev.candidates = result
-    return Decision(None, _naming_first(ev.spec, ev.candidates, ev.annotator, ev.cfg))
+    return Decision(
+        None,
+        _on_point(
+            ev.spec, _naming_first(ev.spec, ev.candidates, ev.annotator, ev.cfg), ev.annotator
+        ),
+    )
+
+
+def _on_point(
+    spec: QuestionSpec, answers: list[SentenceHit], annotator: Annotator
+) -> list[SentenceHit]:
+    """The lead, then only the answers that support it rather than answer something else.
+
+    The checks accept a sentence whose predicate words are nearby; a supporting quote
+    must say one itself when the lead does: "Where did Assad flee?" is led by "…
+    prompting Assad to seek refuge in Russia", and "Russia, Iran, and Iranian-backed
+    militias have supported Assad" two sentences before it names a place and Assad but
+    says nothing of fleeing (one-fact typed questions only). And asked for a count with
+    no time named, a lead counting the article's own time is not supported by a figure
+    from an earlier year: "over 1,000 people have died in just two days" is not backed by
+    "the 2013 chemical weapons attack …, which resulted in the deaths of about 1,400 people".
+    A "where" question led by a place where someone is or goes is supported by such places
+    only, not by a place that acts ("Russia … have supported Assad").
+    """
+    if len(answers) < 2:
+        return answers
+    lead, rest = answers[0], answers[1:]
+    if spec.answer_type in ("number", "money") and not spec.periods and not _of_earlier_years(lead):
+        rest = [s for s in rest if not _of_earlier_years(s)]
+    # "Where is Assad now?": led by a place where he is, supported by one too.
+    if spec.answer_type == "place" and spec.asked is None and locates(lead.text, annotator):
+        rest = [s for s in rest if locates(s.text, annotator) is not False]
+    if not rest or not spec.predicate or spec.answer_type not in SPECIFIC_TYPES:
+        return [lead, *rest]
+    if not _focused(spec):
+        return [lead, *rest]
+    # The question's verb when it has one ("Who *backed* the rebels?": "Rebels led by …
+    # ousted Assad's government" names the rebels but backs no one), else any of its
+    # predicate words.
+    verb = _main_verb(spec, annotator)
+    if verb and verb not in _LIGHT_VERBS and _says(verb, lead.text, annotator):
+        rest = [s for s in rest if _says(verb, s.text, annotator)]
+    else:
+        bases = annotator.stem_bases()
+        if _share(spec.predicate, lead.text, bases):
+            rest = [s for s in rest if _share(spec.predicate, s.text, bases)]
+    return [lead, *rest]
+
+
+# Verbs whose object says the act ("*take* control of", "*make* a deal", "*have* talks"):
+# a report of the same act may use another verb ("recaptured gas fields").
+_LIGHT_VERBS = frozenset(
+    "take took taken make made have had get got give gave given do did put hold held keep "
+    "kept".split()
+)
 
 
 def _naming_first(
@@ -233,6 +292,12 @@ def _naming_first(
         for s in answers
     }
 
+    # "Where is Assad now?" is answered by a place where someone is or went ("seek refuge
+    # *in Russia*"), before one where the place acts ("*Russia* … have supported Assad").
+    # Not for "which city …" questions (``asked``): "Aleppo was retaken" names the city.
+    where = spec.answer_type == "place" and spec.asked is None and len(answers) > 1
+    located = {id(s): not where or locates(s.text, annotator) is not False for s in answers}
+
     # A figure the question states ("in 24 hours", "at least 40 people") is a fact the
     # answering sentence repeats: "over the past 24 hours … dealt 182 strikes" before "up
     # to 150 strikes per day".
@@ -245,12 +310,13 @@ def _naming_first(
     counted = spec.answer_type in ("number", "money") and not spec.periods
     past = {id(s): counted and _of_earlier_years(s) for s in answers}
 
-    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, bool, int]:
+    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, bool, bool, int]:
         return (
             not instance[id(s)],
             -echo[id(s)],
             not says[id(s)],
             not speaks[id(s)],
+            not located[id(s)],
             not stated[id(s)],
             past[id(s)],
             fragment[id(s)],

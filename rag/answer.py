@@ -373,6 +373,40 @@ def closed_quote(sent: SentenceHit) -> SentenceHit:
     return sent
 
 
+_ANTECEDENT_REACH = 400  # characters a quote may run to with the sentence before it
+_OPENS_WITH_PRONOUN = re.compile(
+    # "This is …" points back, "This week, …" does not
+    r"(?:It|They|He|She|Its|Their|His|Her)\b|(?:This|These)\s+(?:is|was|are|were|has|have|"
+    r"had|will|would|could|can|may|might|means|meant|led|comes|came)\b"
+)
+
+
+def with_antecedent(sent: SentenceHit, chosen: list[SentenceHit]) -> SentenceHit:
+    """``sent`` with the sentence before it when it opens with a pronoun.
+
+    Quoted alone, *"It has resulted in hundreds of thousands of deaths and millions of
+    displaced Syrians."* reads as if "it" were the week's violence the question asked
+    about; in its article "it" is the 13-year war the sentence before names. The two are
+    quoted together, up to ``_ANTECEDENT_REACH`` characters, unless the sentence before is
+    already quoted (``chosen``).
+    """
+    if not _OPENS_WITH_PRONOUN.match(sent.text):
+        return sent
+    hit = sent.hit
+    before = [sp for sp in hit.sentences if sp.end <= sent.start and sp.start >= hit.start]
+    if not before:
+        return sent
+    prev = max(before, key=lambda sp: sp.start)
+    if sent.end - prev.start > _ANTECEDENT_REACH or any(
+        c.start < prev.end and prev.start < c.end
+        for c in chosen
+        if c.hit.article_id == hit.article_id
+    ):
+        return sent
+    text = hit.text[prev.start - hit.start : sent.end - hit.start]
+    return sent.model_copy(update={"text": text, "start": prev.start})
+
+
 def _open_quote(text: str) -> bool:
     """``text`` opens a quotation it does not close (curly marks, or an odd number of
     straight ones)."""
@@ -421,7 +455,7 @@ class ExtractiveAnswerer:
             )
             chosen[0] = lead_span(spec, chosen[0], self.annotator, typed)
         for n, sent in enumerate(chosen, start=1):
-            sent = closed_quote(sent)
+            sent = with_antecedent(closed_quote(sent), chosen)
             draft.citations.append(citation_for(n, sent))
             draft.evidence[n] = sent.hit.text
             draft.sentences.append(AnswerSentence(text=sent.text, citations=[n]))

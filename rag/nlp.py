@@ -556,6 +556,55 @@ BELOW_COUNTRY = frozenset(
 """Places asked for below a country: a country's name does not answer "which town"."""
 
 
+# Prepositions that put what follows them at a place: "seek refuge *in* Russia", "fled
+# *to* Moscow", "*near* the border".
+_LOCATIVE = frozenset(
+    "in to at into from near inside outside within across toward towards around".split()
+)
+
+
+def locates(sentence: str, annotator: Annotator) -> bool | None:
+    """Whether ``sentence`` names a place as where something is or goes, not only as an
+    actor: "… prompting Assad to seek refuge *in Russia*" does, and so do "*around the
+    cities of Latakia*" and "*in Kurdish-controlled Syrian territory*" (a place, or a
+    nationality, inside the object of a locative preposition); "*Russia*, Iran, and
+    Iranian-backed militias have supported Assad" does not. None when no parser is loaded
+    (rules only)."""
+    doc = annotator.parse(sentence)
+    if doc is None:
+        return None
+    placed = {e.root.i for e in doc.ents if e.label_ in _PLACE_WORDS}
+    return any(
+        tok.dep_ == "pobj"
+        and tok.head.lower_ in _LOCATIVE
+        and any(t.i in placed for t in tok.subtree)
+        for tok in doc
+    )
+
+
+_PLACE_WORDS = TYPE_LABELS["place"] | {"NORP"}  # "Syrian territory" is a place
+
+
+# "*According to* the Syrian Observatory for Human Rights, … over 1,000 people have died
+# in just two days of fighting": the observatory is who reports it, not who fights. The
+# source runs to the next comma (its apposition is not covered: "a UK-based … group").
+_CITED_SOURCE = re.compile(
+    r"\b(?:according to|reported by|cited by|citing)\s+([^,;:.]{1,80})", re.I
+)
+# Question words asking who said or reported something, whose answer is that source.
+_SAYING = ("say", "said", "report", "told", "tell", "claim", "accord", "cite", "announc", "sourc")
+
+
+def _cited_source(sentence: str, start: int) -> bool:
+    """The name at ``start`` is (in) the source the sentence cites ("according to X")."""
+    return any(m.start(1) <= start < m.end(1) for m in _CITED_SOURCE.finditer(sentence))
+
+
+def _asks_source(spec: QuestionSpec) -> bool:
+    # the question's own words: the parser leaves reporting verbs out of the predicate
+    return any(t.startswith(_SAYING) for t in content_terms(spec.question))
+
+
 def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> bool:
     """True when ``sentence`` holds an entity of ``spec.answer_type`` the question lacks."""
     kind = spec.answer_type
@@ -592,6 +641,12 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
     # A town, city or province asked for is not answered by a country ("an assault on a
     # Kurdish-controlled town on Syria's border" names no town).
     below_country = kind == "place" and spec.asked in BELOW_COUNTRY
+    # Who is asked for is not the source the sentence cites, unless a source is asked for.
+    sourced = kind in ("person", "organisation") and not _asks_source(spec)
+
+    def cited(name: str, start: int) -> bool:
+        return sourced and start >= 0 and _cited_source(sentence, start)
+
     for ent in ents:
         # The question's own date is no answer ("the deadliest month of 2017" for "which
         # month … of 2017"), nor is a frequency ("daily reports").
@@ -600,6 +655,7 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
             and new(ent.text)
             and ent.text.lower() not in _FREQUENCIES
             and not (below_country and is_country(ent.text))
+            and not cited(ent.text, ent.start)
         ):
             return True
     # The small NER model misses names it has not seen ("Tadej Pogacar won …"): a
@@ -612,7 +668,10 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
             else set()
         )
         return any(
-            " " in n and new(n) and frozenset(content_terms(n)) not in places
+            " " in n
+            and new(n)
+            and frozenset(content_terms(n)) not in places
+            and not cited(n, sentence.find(n))
             for n in names(sentence)
         )
     # A name asked for is often one word the tagger has no label for ("Alexa").

@@ -445,6 +445,7 @@ SENSES: dict[str, tuple[str, ...]] = {
     "family": ("family", "families", "dynasty", "dynastic"),
     "ban": ("ban", "banned", "prohibit", "prohibited", "outlaw", "outlawed"),
     "attack": ("attack", "attacked", "assault", "raid", "ambush", "airstrike", "bombing"),
+    "fight": ("fight", "fought", "fighting", "clash", "clashed", "hostilities", "combat"),
     "condemn": ("condemn", "condemned", "denounce", "denounced", "decry", "decried"),
     "protest": ("protest", "protested", "protesters", "demonstration", "demonstrators"),
     "rise": ("rise", "rose", "increase", "increased", "grow", "grew", "surge", "jump", "climb"),

@@ -15,6 +15,8 @@ from rag.abstain import (
     CHECKS,
     Evidence,
     _figures,
+    _naming_first,
+    _on_point,
     _other_owner,
     answer_type_absent,
     decide,
@@ -30,8 +32,8 @@ from rag.abstain import (
     topic_unknown,
     wrong_period,
 )
-from rag.answer import Draft, _whole_phrases, closed_quote, lead_span
-from rag.nlp import Annotator, has_answer_type, names_asked
+from rag.answer import Draft, _whole_phrases, closed_quote, lead_span, with_antecedent
+from rag.nlp import Annotator, has_answer_type, locates, names_asked
 from rag.questions import parse_question
 from rag.settings import AnswerSettings
 from rag.text import (
@@ -1611,6 +1613,7 @@ def test_word_forms_join_irregular_verbs_and_agent_nouns(annotator: Annotator) -
         ("family", "dynastic", True),  # "the Assad family" / "decades of dynastic rule"
         ("backed", "supporting", True),  # "Who backed the rebels?" / "Turkey supporting …"
         ("killed", "deaths", True),
+        ("clashed", "hostilities", True),  # "Who clashed …?" / "These hostilities are …"
         # must not join: two senses through a word both share, a word whose report
         # sense is another, opposites
         ("flee", "hide", False),
@@ -1618,6 +1621,7 @@ def test_word_forms_join_irregular_verbs_and_agent_nouns(annotator: Annotator) -
         ("bought", "sold", False),
         ("rose", "declined", False),
         ("win", "defeat", False),
+        ("fighting", "attacked", False),  # fighting is not one side attacking
     ],
 )
 def test_word_forms_join_words_of_one_sense(
@@ -1860,3 +1864,128 @@ def test_a_quotation_split_into_sentences_is_quoted_whole() -> None:
         update={"text": text[: second + 5], "end": second + 5, "sentences": spans[:2]}
     )
     assert closed_quote(half.model_copy(update={"hit": cut})).text == half.text
+
+
+def test_a_quote_opening_with_a_pronoun_brings_the_sentence_it_points_back_to() -> None:
+    war = "The war has drawn in Turkey and Russia."
+    toll = "It has resulted in hundreds of thousands of deaths."
+    text = f"{war} {toll} Clashes eased on Sunday."
+    spans = [
+        Span(start=0, end=len(war)),
+        Span(start=len(war) + 1, end=len(war) + 1 + len(toll)),
+        Span(start=len(war) + len(toll) + 2, end=len(text)),
+    ]
+    hit = Hit(
+        article_id="a", chunk_id="a:0", title="t", text=text, start=0, end=len(text),
+        score=0.5, sentences=spans,
+    )  # fmt: skip
+    it = SentenceHit(hit=hit, text=toll, start=spans[1].start, end=spans[1].end, score=0.5)
+    whole = with_antecedent(it, [it])
+    assert whole.text == f"{war} {toll}" and text[whole.start : whole.end] == whole.text
+    # not when the sentence before is quoted already, nor for a sentence opening otherwise
+    first = SentenceHit(hit=hit, text=war, start=0, end=len(war), score=0.5)
+    assert with_antecedent(it, [first, it]) == it
+    assert with_antecedent(first, [first]) == first
+
+
+def test_a_supporting_quote_says_what_is_asked_in_its_own_sentence(annotator: Annotator) -> None:
+    fled = _sent("The rebels ousted Assad, prompting Assad to seek refuge in Russia.", title="Fall")
+    backers = _sent("Russia, Iran, and Iranian-backed militias have supported Assad.", title="War")
+    hiding = _sent("Insurgents are taking refuge in the mountains near Latakia.", title="Coast")
+    spec = parse_question("Where did Assad flee?")
+    assert _on_point(spec, [fled, backers, hiding], annotator) == [fled, hiding]
+    # must not fire: a lead that says none of the asked words itself, an untyped question
+    assert _on_point(spec, [backers, fled], annotator) == [backers, fled]
+    what = parse_question("What happened to Assad?")
+    assert _on_point(what, [fled, backers], annotator) == [fled, backers]
+
+
+def test_a_count_is_not_supported_by_a_figure_from_an_earlier_year(annotator: Annotator) -> None:
+    now = _sent("Over 1,000 people have died in two days of fighting.", published="2025-03-09")
+    then = _sent(
+        "The toll is the highest since the 2013 attack, which killed about 1,400 people.",
+        published="2025-03-09",
+    )
+    also_now = _sent("At least 200 security personnel were killed.", published="2025-03-09")
+    spec = parse_question("How many people died?")
+    assert _on_point(spec, [now, then, also_now], annotator) == [now, also_now]
+    # must not fire: a period is asked (its figure may be from any year), or the lead
+    # itself is the earlier figure (the two are then alike), or the question is no count
+    dated = parse_question("How many people died in 2013?")
+    assert _on_point(dated, [now, then], annotator) == [now, then]
+    assert _on_point(spec, [then, now], annotator) == [then, now]
+    who = parse_question("Who died?")
+    assert _on_point(who, [now, then], annotator) == [now, then]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The rebels ousted Assad, prompting Assad to seek refuge in Russia.", True),
+        ("The minister flew to Ankara on Monday.", True),
+        ("The fighting had eased around the cities of Latakia, Jabla, and Baniyas.", True),
+        ("The US has opened an air base in Kurdish-controlled Syrian territory.", True),
+        # must not fire: the place acts, or is only someone's
+        ("Russia, Iran, and Iranian-backed militias have supported Assad.", False),
+        ("Turkey's president condemned the attack.", False),
+    ],
+)
+def test_a_place_is_located_only_where_something_is_or_goes(
+    sentence: str, expected: bool, annotator: Annotator
+) -> None:
+    assert locates(sentence, annotator) is expected
+
+
+def test_a_where_question_is_led_and_supported_by_where_someone_is(annotator: Annotator) -> None:
+    fled = _sent("The rebels ousted Assad, prompting Assad to seek refuge in Russia.", title="Fall")
+    backers = _sent("Russia, Iran, and Iranian-backed militias have supported Assad.", title="War")
+    spec = parse_question("Where is Assad now?")
+    assert _naming_first(spec, [backers, fled], annotator, AnswerSettings()) == [fled, backers]
+    assert _on_point(spec, [fled, backers], annotator) == [fled]
+    # must not fire: a "which <place>" question names the place however it is used
+    which = parse_question("Which country backed Assad?")
+    assert _on_point(which, [backers, fled], annotator)[0] == backers
+
+
+def test_a_supporting_quote_says_the_asked_verb_not_only_the_asked_noun(
+    annotator: Annotator,
+) -> None:
+    backing = _sent("Turkey has been supporting the rebels since 2012.", title="Allies")
+    led = _sent("Rebels led by an Islamist group ousted the government.", title="Fall")
+    also = _sent("Qatar backed the rebels with money.", title="Gulf")
+    spec = parse_question("Who backed the rebels?")
+    assert _on_point(spec, [backing, led, also], annotator) == [backing, also]
+    # must not fire on a light verb: its object says the act, in other words elsewhere
+    took = _sent("Islamic State fighters have taken control of gas fields near Palmyra.")
+    again = _sent("Islamic State militants have recaptured gas fields in central Syria.")
+    light = parse_question("Where did the Islamic State take control of gas fields?")
+    assert _on_point(light, [took, again], annotator) == [took, again]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "gives"),
+    [
+        # the source a report cites is not who did what it reports
+        (
+            "Who is fighting in Syria?",
+            "According to the Syrian Observatory for Human Rights, over 1,000 people have died "
+            "in two days of fighting.",
+            False,
+        ),
+        # must not fire: someone besides the source, or a question asking for the source
+        (
+            "Who is fighting in Syria?",
+            "Turkish troops are fighting Kurdish militias, according to the Syrian Observatory.",
+            True,
+        ),
+        (
+            "Who reported the death toll?",
+            "According to the Syrian Observatory for Human Rights, over 1,000 people have died.",
+            True,
+        ),
+    ],
+)
+def test_the_source_a_sentence_cites_is_not_the_asked_actor(
+    question: str, sentence: str, gives: bool, annotator: Annotator
+) -> None:
+    assert has_answer_type(parse_question(question), sentence, annotator) is gives

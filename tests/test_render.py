@@ -310,12 +310,14 @@ def test_passages_considered_but_not_cited_are_listed_folded_with_scores(seed: A
     c = cite(seed)
     hit = {"article_id": seed.id, "title": seed.title, "published_at": "2025-03-09"}
     cited_hit = Hit(chunk_id="a:0", text=QUOTE, start=c.start, end=c.end, score=0.9, **hit)
-    other = Hit(chunk_id="b:0", text="Another passage.", start=0, end=16, score=0.4123, **{**hit, "article_id": "b", "title": "Other story"})  # fmt: skip
+    other = Hit(chunk_id="b:0", text="Another passage.", start=0, end=16, score=0.0163, scores={"dense": 0.4123, "rrf": 0.0163}, **{**hit, "article_id": "b", "title": "Other story"})  # fmt: skip
     answer = answer_with([AnswerSentence(text=QUOTE, citations=[1])], [c])
     answer.retrieved = [cited_hit, other]
     out = render.also_retrieved_html(answer)
     assert out.startswith('<details class="nr-also">') and "1 passage not cited" in out
-    assert "Other story" in out and "0.412" in out and seed.title not in out
+    # the score shown is the closeness in meaning, explained, not the fused rank score
+    assert "Other story" in out and ">0.41<" in out and "0.016" not in out
+    assert "how close in meaning" in text_of(out) and seed.title not in out
     answer.retrieved = [cited_hit]
     assert render.also_retrieved_html(answer) == ""
 
@@ -362,6 +364,16 @@ def test_outlets_are_offered_with_their_article_counts() -> None:
     assert render.outlet_options(stats) == [("Reuters (12)", "Reuters"), ("nna (3)", "nna"), ("trt (3)", "trt")]  # fmt: skip
     line = text_of(render.corpus_line(stats))
     assert line == "27 articles from 3 outlets, published 15 Sep 2011 – 9 Mar 2025"
+
+
+def test_the_outlet_filter_keeps_known_choices_and_says_why_it_is_empty() -> None:
+    stats = {"sources": {"Reuters": 12, "(unknown)": 1}, "articles": 13}
+    update = render.outlet_filter(stats, ["Reuters", "SANA"])
+    assert update["value"] == ["Reuters"]  # SANA's articles are gone: no longer a choice
+    assert update["info"] == render.OUTLETS_INFO
+    empty = render.outlet_filter({"sources": {"(unknown)": 1}, "articles": 1}, ["Reuters"])
+    assert empty["choices"] == [] and empty["value"] == []
+    assert "none to pick" in empty["info"]
 
 
 def test_markdown_export_does_not_double_quote_marks_and_keeps_filters(seed: Article) -> None:

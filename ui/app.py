@@ -180,7 +180,7 @@ def _evidence_column() -> dict[str, Any]:
             )
             outlets = gr.Dropdown(
                 label="Outlets",
-                info="Only these outlets (articles in the corpus)",
+                info=render.OUTLETS_INFO,
                 multiselect=True,
                 choices=[],
                 value=[],
@@ -288,11 +288,10 @@ def corpus_summary(chat: Chat, outlets: Any, line: Any) -> Callable[..., dict[An
 
     def summary(chosen: list[str] | None) -> dict[Any, Any]:
         stats = chat.corpus_stats()
-        options = render.outlet_options(stats)
-        known = {value for _, value in options}
-        # An outlet whose articles were all deleted can no longer be chosen.
-        kept = [s for s in chosen or [] if s in known]
-        return {outlets: gr.update(choices=options, value=kept), line: render.corpus_line(stats)}
+        return {
+            outlets: gr.update(**render.outlet_filter(stats, chosen)),
+            line: render.corpus_line(stats),
+        }
 
     return summary
 
@@ -415,9 +414,7 @@ def _wire_timeline(tab: timeline.TimelineTab, w: dict[str, Any], chat: Chat, par
         )  # fmt: skip
 
     def outlets(chosen: list[str] | None) -> Any:
-        options = render.outlet_options(chat.corpus_stats())
-        known = {value for _, value in options}
-        return gr.update(choices=options, value=[s for s in chosen or [] if s in known])
+        return gr.update(**render.outlet_filter(chat.corpus_stats(), chosen))
 
     w["query"].focus(outlets, [w["outlets"]], [w["outlets"]], api_visibility="private")
 

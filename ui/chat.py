@@ -197,14 +197,11 @@ class Chat:
         self, since: str | None, until: str | None, outlets: list[str] | None
     ) -> Updates:
         """The filter widgets set to these values."""
-        options = render.outlet_options(self.corpus_stats())
-        known = {value for _, value in options}
         w = self.w
         return {
             w.since: since or None,
             w.until: until or None,
-            # An outlet whose articles were all deleted since can no longer be chosen.
-            w.outlets: gr.update(choices=options, value=[s for s in outlets or [] if s in known]),
+            w.outlets: gr.update(**render.outlet_filter(self.corpus_stats(), outlets)),
         }
 
     def _clear_passage(self) -> Updates:

@@ -126,7 +126,10 @@ def verdict_badge(sentence: AnswerSentence) -> str:
     label = _VERDICT_LABELS[verdict]
     tip = f"{label}: {sentence.reason}" if sentence.reason else label
     if verdict is Verdict.supported:
-        return f'<span class="nr-ok" title="{esc(tip)}" aria-label="{esc(label)}">✓</span>'
+        # an empty badge: style.py draws the check
+        return (
+            f'<span class="nr-ok" role="img" title="{esc(tip)}" aria-label="{esc(label)}"></span>'
+        )
     return f'<span class="nr-flag" title="{esc(tip)}">{esc(label)}</span>'
 
 
@@ -198,8 +201,11 @@ def also_retrieved_html(answer: Answer) -> str:
     hits = uncited_hits(answer)
     if not hits:
         return ""
+    # The fused retrieval score (reciprocal ranks, ~0.01–0.03) means nothing to a reader;
+    # the passage's closeness in meaning to the question (cosine, 0–1) does.
     items = "".join(
-        f'<li><span class="nr-score" title="Retrieval score">{h.score:.3f}</span> '
+        f'<li><span class="nr-score" title="{_SIMILARITY_TIP}">'
+        f"{h.scores.get('dense', h.score):.2f}</span> "
         f"{title_link(h.title, h.url)} "
         f'<span class="nr-meta">{esc(_hit_source(h))}</span>'
         f'<div class="nr-snippet">{esc(_clip(h.text, _SNIPPET_CHARS))}</div></li>'
@@ -207,8 +213,17 @@ def also_retrieved_html(answer: Answer) -> str:
     )
     return (
         f'<details class="nr-also"><summary>Also retrieved: {len(hits)} passage'
-        f"{'' if len(hits) == 1 else 's'} not cited</summary><ol>{items}</ol></details>"
+        f"{'' if len(hits) == 1 else 's'} not cited</summary>"
+        f'<p class="nr-meta">{_ALSO_NOTE}</p><ol>{items}</ol></details>'
     )
+
+
+_SIMILARITY_TIP = "Similarity in meaning to the question, 0 to 1 (cosine of the embeddings)"
+_ALSO_NOTE = (
+    "Found by the search, in its order, but not quoted: none of their sentences passed the "
+    "answer's checks, or a quoted passage says it better. The number is how close in "
+    "meaning each is to the question (0 to 1)."
+)
 
 
 def _hit_source(hit: Hit) -> str:
@@ -528,6 +543,25 @@ def outlet_options(stats: dict[str, Any]) -> list[tuple[str, str]]:
     named = [(str(s), int(n)) for s, n in sources.items() if s != "(unknown)"]
     named.sort(key=lambda item: (-item[1], item[0].lower()))
     return [(f"{s} ({n:,})", s) for s, n in named]
+
+
+OUTLETS_INFO = "Only these outlets (articles in the corpus)"
+NO_OUTLETS_INFO = "No article in the corpus names its outlet, so there is none to pick"
+
+
+def outlet_filter(stats: dict[str, Any], chosen: list[str] | None) -> dict[str, Any]:
+    """The outlet filter's choices, kept selection and help line, as update arguments.
+
+    An outlet whose articles were all deleted can no longer be chosen; an empty list says
+    why it is empty instead of looking broken.
+    """
+    options = outlet_options(stats)
+    known = {value for _, value in options}
+    return {
+        "choices": options,
+        "value": [s for s in chosen or [] if s in known],
+        "info": OUTLETS_INFO if options else NO_OUTLETS_INFO,
+    }
 
 
 def corpus_line(stats: dict[str, Any]) -> str:

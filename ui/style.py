@@ -225,8 +225,12 @@ CSS = """
 .nr-supports li::before { content: '›'; position: absolute; left: -0.8rem;
   color: var(--body-text-color-subdued); }
 p.nr-supports { padding-left: 0.9rem; }
-.nr-ok { display: inline-block; margin-left: 0.3em; font-size: 0.72rem; font-weight: 700;
-  color: #047857; cursor: help; vertical-align: 0.15em; }
+/* The check is drawn, not a glyph: at badge size a font's ✓ (or its fallback's) reads as a "v". */
+.nr-ok { display: inline-block; position: relative; width: 1.05em; height: 1.05em;
+  margin-left: 0.3em; border-radius: 50%; background: #047857; cursor: help;
+  vertical-align: -0.12em; }
+.nr-ok::after { content: ''; position: absolute; left: 0.36em; top: 0.18em; width: 0.26em;
+  height: 0.5em; border: solid white; border-width: 0 0.13em 0.13em 0; transform: rotate(45deg); }
 .nr-tail { white-space: nowrap; }
 .nr-chip { display: inline-block; min-width: 1.45em; padding: 0 0.4em; margin: 0 0.1em 0 0.25em;
   font: 600 0.72rem/1.45 var(--font); text-align: center; vertical-align: 0.2em;
