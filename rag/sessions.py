@@ -1,6 +1,6 @@
 """Persistent research sessions: conversations, their cited answers, and evidence boards.
 
-One SQLite file (``settings.ui.sessions_path``) holds every session. Turns and pins are
+One SQLite file per store (``Settings.sessions_file()``) holds its sessions. Turns and pins are
 stored as the JSON of their pydantic models, so an answer comes back with every citation
 exactly as it was shown; a few plain columns (title, owner, dates, question and answer
 text) exist only to list and search sessions without loading their answers.

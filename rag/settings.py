@@ -337,8 +337,10 @@ class UISettings(_Section):
 
     host: str = Field(default="127.0.0.1", description="Address `rag serve` listens on.")
     port: int = Field(default=7860, description="Port `rag serve` listens on.")
-    sessions_path: Path = Field(
-        default=Path("data/sessions.sqlite3"), description="SQLite file of research sessions."
+    sessions_path: Path | None = Field(
+        default=None,
+        description="SQLite file of research sessions (unset: one beside the store, "
+        "Settings.sessions_file).",
     )
     uploads: Path = Field(
         default=Path("data/uploads"), description="Folder uploaded article files are saved in."
@@ -432,6 +434,10 @@ class NewsSettings(_Section):
     )
 
 
+_DEFAULT_STORE = Path("data/store")
+_LEGACY_SESSIONS = Path("data/sessions.sqlite3")  # where every store's sessions used to go
+
+
 class Settings(BaseSettings):
     """All configuration of a newsrag pipeline."""
 
@@ -439,9 +445,7 @@ class Settings(BaseSettings):
         env_prefix="RAG_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
 
-    store: Path = Field(
-        default=Path("data/store"), description="Folder of the embedded Chroma store."
-    )
+    store: Path = Field(default=_DEFAULT_STORE, description="Folder of the embedded Chroma store.")
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings)
@@ -467,6 +471,21 @@ class Settings(BaseSettings):
             }
         )
         return hashlib.md5(payload.encode(), usedforsecurity=False).hexdigest()[:12]
+
+    def sessions_file(self) -> Path:
+        """The research sessions' SQLite file: ``ui.sessions_path``, else one beside the store.
+
+        Sessions cite their store's articles, so each store (each server collection) keeps
+        its own: a session asked over one corpus never shows up in the app over another.
+        The default store's file from before (``data/sessions.sqlite3``) stays in use where
+        it exists, so no session is lost to the move.
+        """
+        if self.ui.sessions_path is not None:
+            return self.ui.sessions_path
+        if self.store == _DEFAULT_STORE and _LEGACY_SESSIONS.exists():
+            return _LEGACY_SESSIONS
+        index = self.lexical_folder()
+        return index.with_name(index.name.replace("bm25-", "sessions-", 1) + ".sqlite3")
 
     def lexical_folder(self) -> Path:
         """Where the BM25 index of this store lives (beside the embedded store)."""

@@ -53,3 +53,21 @@ def test_settings_hash_tracks_answer_settings_not_locations(tmp_path: Path) -> N
 def test_unknown_setting_is_rejected() -> None:
     with pytest.raises(ValueError):
         Settings(retrieval={"kk": 3})
+
+
+def test_each_store_keeps_its_own_sessions(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("RAG_UI__SESSIONS_PATH")
+    a, b = Settings(store=tmp_path / "a"), Settings(store=tmp_path / "b")
+    assert a.sessions_file().parent == tmp_path / "a"
+    assert a.sessions_file() != b.sessions_file()  # a session never shows over another corpus
+    served = Settings(store=tmp_path / "a", chroma={"host": "10.0.0.5", "port": 8001})
+    assert served.sessions_file() not in (a.sessions_file(), b.sessions_file())
+    # must not move: a file named in the settings, or the default store's earlier file
+    named = Settings(store=tmp_path / "a", ui={"sessions_path": tmp_path / "mine.sqlite3"})
+    assert named.sessions_file() == tmp_path / "mine.sqlite3"
+    monkeypatch.chdir(tmp_path)
+    assert Settings(store=Path("data/store")).sessions_file().parent == Path("data/store")
+    Path("data").mkdir()
+    Path("data/sessions.sqlite3").touch()
+    assert Settings(store=Path("data/store")).sessions_file() == Path("data/sessions.sqlite3")
+    assert Settings(store=tmp_path / "a").sessions_file() == a.sessions_file()

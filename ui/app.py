@@ -45,7 +45,7 @@ def settings_rows(settings: Settings, store_location: str) -> list[tuple[str, st
         ("Store", store_location),
         ("Chroma", server),
         ("Retrieval", f"k={retrieval.k}, hybrid={retrieval.hybrid}"),
-        ("Sessions file", str(settings.ui.sessions_path)),
+        ("Sessions file", str(settings.sessions_file())),
         ("Uploads folder", str(settings.ui.uploads)),
         ("Largest upload", f"{settings.ui.max_upload_mb:g} MB"),
         ("Settings hash", settings.settings_hash()),
@@ -432,7 +432,7 @@ _DRAWER_BUTTON = (
 def build_app(pipeline: Pipeline, store: SessionStore, *, auth: bool = False) -> gr.Blocks:
     """The whole app over one pipeline and session store; ``auth`` adds a log-out link."""
     settings = pipeline.settings
-    secret = hashlib.sha256(str(settings.ui.sessions_path.resolve()).encode()).hexdigest()[:32]
+    secret = hashlib.sha256(str(settings.sessions_file().resolve()).encode()).hexdigest()[:32]
     with gr.Blocks(title="newsrag", analytics_enabled=False, fill_width=True) as app:
         logout = ' · <a href="/logout">Log out</a>' if auth else ""
         tagline = "Answers from your news corpus, every sentence quoted and cited"

@@ -64,7 +64,7 @@ def serve(
     # Load the model and open the store now, once, so the first question is not the slow one.
     pipeline.embedder.embed_query("warm up")
     click.echo(f"store: {pipeline.store.location} ({pipeline.store.count_chunks()} passages)")
-    store = _open_sessions(settings.ui.sessions_path)
+    store = _open_sessions(settings.sessions_file())
     clean_stale_exports()  # export files of earlier runs, deleted sessions' included
     app = build_app(pipeline, store, auth=bool(credentials))
     launch(
@@ -90,7 +90,7 @@ def _open_sessions(path: Path) -> SessionStore:
 
 
 def _store(ctx: click.Context) -> SessionStore:
-    return _open_sessions(settings_from_context(ctx).ui.sessions_path)
+    return _open_sessions(settings_from_context(ctx).sessions_file())
 
 
 @sessions.command("list")
