@@ -218,7 +218,9 @@ def test_cli_lists_shows_exports_and_deletes(saved: str, tmp_path: Path) -> None
     assert "[^1]" in md and QUOTE in md
 
     assert rag("sessions", "delete", saved).exit_code == 0
-    assert saved not in rag("sessions", "list").output
+    empty = rag("sessions", "list")
+    assert saved not in empty.output
+    assert f"no sessions in {tmp_path / 'sessions.sqlite3'}" in empty.stderr  # says where
     missing = rag("sessions", "show", saved)
     assert missing.exit_code != 0 and "no session" in missing.output
 

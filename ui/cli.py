@@ -100,10 +100,14 @@ def _store(ctx: click.Context) -> SessionStore:
 @click.pass_context
 def list_sessions(ctx: click.Context, search: str, owner: str | None, as_json: bool) -> None:
     """Sessions, newest first."""
-    found = _store(ctx).list(owner=owner if owner else ANYONE, query=search)
+    store = _store(ctx)
+    found = store.list(owner=owner if owner else ANYONE, query=search)
     if as_json:
         click.echo(json.dumps([s.model_dump(mode="json") for s in found], indent=2))
         return
+    if not found:  # say so, and where it looked: sessions are kept per store
+        matching = " matching" if search or owner else ""
+        click.echo(f"no{matching} sessions in {store.path}", err=True)
     for s in found:
         who = f"  [{s.owner}]" if s.owner else ""
         click.echo(f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {s.turns:3d} q  {s.title}{who}")
