@@ -397,9 +397,27 @@ def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
 
 
 def _says(verb: str, text: str, annotator: Annotator) -> bool:
+    """``text`` says the question's verb, in any of its forms or senses, as a verb or noun.
+
+    A word that is also a verb's particle is checked in the parse: "the rebels pushed
+    *back* the assault" backs no one ("Who backed the rebels?"); "Western states back the
+    rebels" does. Only then is the sentence parsed, so the common case stays cheap.
+    """
     bases = annotator.stem_bases()
-    have = {f for t in content_terms(text) for f in word_forms(t, bases)}
-    return bool(word_forms(verb, bases, asked=True) & have)
+    asked = word_forms(verb, bases, asked=True)
+    said = [t for t in content_terms(text) if word_forms(t, bases) & asked]
+    if not said or any(t not in _VERB_PARTICLES for t in said):
+        return bool(said)
+    doc = annotator.parse(text, entities=False)
+    return doc is None or any(
+        tok.pos_ not in ("ADV", "ADP", "PART") and not set(said).isdisjoint(content_terms(tok.text))
+        for tok in doc
+    )
+
+
+# Words that are verbs and also adverbs or particles of other verbs ("pushed back", "shut
+# down", "carried out", "took over").
+_VERB_PARTICLES = frozenset({"back", "down", "up", "out", "off", "over", "round", "around", "away"})
 
 
 # ------------------------------------------------------------------------- gates

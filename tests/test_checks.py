@@ -1989,3 +1989,13 @@ def test_the_source_a_sentence_cites_is_not_the_asked_actor(
     question: str, sentence: str, gives: bool, annotator: Annotator
 ) -> None:
     assert has_answer_type(parse_question(question), sentence, annotator) is gives
+
+
+def test_a_particle_is_not_the_asked_verb(annotator: Annotator) -> None:
+    pushed = _sent("Rebels pushed back the assault after receiving ammunition.", title="Marea")
+    backing = _sent("Turkey backed the rebels in the north.", title="Allies")
+    spec = parse_question("Who backed the rebels?")
+    assert _naming_first(spec, [pushed, backing], annotator, AnswerSettings())[0] == backing
+    # must not fire: "back" as the verb itself, in the present tense of a headline-like line
+    plain = _sent("Western states back the rebels with arms.", title="West")
+    assert _on_point(spec, [backing, plain, pushed], annotator) == [backing, plain]
