@@ -220,8 +220,9 @@ def _on_point(
     if spec.answer_type in ("number", "money") and not spec.periods and not _of_earlier_years(lead):
         rest = [s for s in rest if not _of_earlier_years(s)]
     # "Where is Assad now?": led by a place where he is, supported by one too.
-    if spec.answer_type == "place" and spec.asked is None and locates(lead.text, annotator):
-        rest = [s for s in rest if locates(s.text, annotator) is not False]
+    where = spec.answer_type == "place" and spec.asked is None
+    if where and locates(lead.text, annotator, spec.entities):
+        rest = [s for s in rest if locates(s.text, annotator, spec.entities) is not False]
     if not rest or not spec.predicate or spec.answer_type not in SPECIFIC_TYPES:
         return [lead, *rest]
     if not _focused(spec):
@@ -296,7 +297,9 @@ def _naming_first(
     # *in Russia*"), before one where the place acts ("*Russia* … have supported Assad").
     # Not for "which city …" questions (``asked``): "Aleppo was retaken" names the city.
     where = spec.answer_type == "place" and spec.asked is None and len(answers) > 1
-    located = {id(s): not where or locates(s.text, annotator) is not False for s in answers}
+    located = {
+        id(s): not where or locates(s.text, annotator, spec.entities) is not False for s in answers
+    }
 
     # A figure the question states ("in 24 hours", "at least 40 people") is a fact the
     # answering sentence repeats: "over the past 24 hours … dealt 182 strikes" before "up

@@ -19,6 +19,7 @@ import re
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -563,23 +564,41 @@ _LOCATIVE = frozenset(
 )
 
 
-def locates(sentence: str, annotator: Annotator) -> bool | None:
+def locates(sentence: str, annotator: Annotator, about: Sequence[str] = ()) -> bool | None:
     """Whether ``sentence`` names a place as where something is or goes, not only as an
     actor: "… prompting Assad to seek refuge *in Russia*" does, and so do "*around the
     cities of Latakia*" and "*in Kurdish-controlled Syrian territory*" (a place, or a
     nationality, inside the object of a locative preposition); "*Russia*, Iran, and
-    Iranian-backed militias have supported Assad" does not. None when no parser is loaded
-    (rules only)."""
+    Iranian-backed militias have supported Assad" does not. With ``about`` (the names a
+    question asks where of), the smallest clause holding the place must name one of them:
+    in "The conflict, which has drawn *in Western countries* …, while Russia … have
+    supported Assad", the countries are where the conflict reached, not where Assad is.
+    None when no parser is loaded (rules only)."""
     doc = annotator.parse(sentence)
     if doc is None:
         return None
     placed = {e.root.i for e in doc.ents if e.label_ in _PLACE_WORDS}
-    return any(
-        tok.dep_ == "pobj"
+    spots = [
+        tok.idx
+        for tok in doc
+        if tok.dep_ == "pobj"
         and tok.head.lower_ in _LOCATIVE
         and any(t.i in placed for t in tok.subtree)
-        for tok in doc
-    )
+    ]
+    if not spots or not about:
+        return bool(spots)
+    clauses = annotator.clauses(sentence)
+    # the name itself, not a word built on it ("pro-Assad insurgents" are not Assad)
+    keys = [
+        re.compile(rf"(?<![\w-]){re.escape(name.split()[-1])}\b", re.I)
+        for name in about
+        if name.strip()
+    ]
+    for at in spots:
+        start, end = min((c for c in clauses if c[0] <= at < c[1]), key=lambda c: c[1] - c[0])
+        if any(k.search(sentence, start, end) for k in keys):
+            return True
+    return False
 
 
 _PLACE_WORDS = TYPE_LABELS["place"] | {"NORP"}  # "Syrian territory" is a place

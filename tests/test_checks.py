@@ -1891,7 +1891,7 @@ def test_a_quote_opening_with_a_pronoun_brings_the_sentence_it_points_back_to() 
 def test_a_supporting_quote_says_what_is_asked_in_its_own_sentence(annotator: Annotator) -> None:
     fled = _sent("The rebels ousted Assad, prompting Assad to seek refuge in Russia.", title="Fall")
     backers = _sent("Russia, Iran, and Iranian-backed militias have supported Assad.", title="War")
-    hiding = _sent("Insurgents are taking refuge in the mountains near Latakia.", title="Coast")
+    hiding = _sent("Assad is taking refuge in Moscow, a Kremlin source said.", title="Exile")
     spec = parse_question("Where did Assad flee?")
     assert _on_point(spec, [fled, backers, hiding], annotator) == [fled, hiding]
     # must not fire: a lead that says none of the asked words itself, an untyped question
@@ -1999,3 +1999,29 @@ def test_a_particle_is_not_the_asked_verb(annotator: Annotator) -> None:
     # must not fire: "back" as the verb itself, in the present tense of a headline-like line
     plain = _sent("Western states back the rebels with arms.", title="West")
     assert _on_point(spec, [backing, plain, pushed], annotator) == [backing, plain]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "about", "expected"),
+    [
+        ("The rebels ousted Assad, prompting Assad to seek refuge in Russia.", ["Assad"], True),
+        # the place is in a clause about someone else, or about a word built on the name
+        (
+            "The conflict, which has drawn in Western countries and Turkey, while Russia and "
+            "Iran have supported Assad, has turned into a proxy war.",
+            ["Assad"],
+            False,
+        ),
+        (
+            "Some 5,000 pro-Assad insurgents are hiding in the mountains near Latakia.",
+            ["Assad"],
+            False,
+        ),
+        # must not fire without names to place
+        ("Some 5,000 pro-Assad insurgents are hiding in the mountains near Latakia.", [], True),
+    ],
+)
+def test_a_place_is_where_the_asked_name_is(
+    sentence: str, about: list[str], expected: bool, annotator: Annotator
+) -> None:
+    assert locates(sentence, annotator, about) is expected
