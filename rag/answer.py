@@ -454,8 +454,10 @@ class ExtractiveAnswerer:
                 and has_answer_type(spec, chosen[0].text, self.annotator)
             )
             chosen[0] = lead_span(spec, chosen[0], self.annotator, typed)
+        quoted: list[SentenceHit] = []  # as quoted: a closed quotation runs past its sentence
         for n, sent in enumerate(chosen, start=1):
-            sent = with_antecedent(closed_quote(sent), chosen)
+            sent = with_antecedent(closed_quote(sent), [*quoted, *chosen])
+            quoted.append(sent)
             draft.citations.append(citation_for(n, sent))
             draft.evidence[n] = sent.hit.text
             draft.sentences.append(AnswerSentence(text=sent.text, citations=[n]))

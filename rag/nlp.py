@@ -588,11 +588,13 @@ def locates(sentence: str, annotator: Annotator, about: Sequence[str] = ()) -> b
     if not spots or not about:
         return bool(spots)
     clauses = annotator.clauses(sentence)
-    # the name itself, not a word built on it ("pro-Assad insurgents" are not Assad)
+    # A name's last word ("Bashar al-Assad" → "Assad"), as written ("al-Assad") but not
+    # in a word built on it ("pro-Assad insurgents" are not Assad).
+    lasts = [re.split(r"[\s-]+", name.strip(" ."))[-1] for name in about]
     keys = [
-        re.compile(rf"(?<![\w-]){re.escape(name.split()[-1])}\b", re.I)
-        for name in about
-        if name.strip()
+        re.compile(rf"(?<!\w)(?<!pro-)(?<!anti-){re.escape(last)}(?!\w)", re.I)
+        for last in lasts
+        if last
     ]
     for at in spots:
         start, end = min((c for c in clauses if c[0] <= at < c[1]), key=lambda c: c[1] - c[0])
@@ -620,8 +622,9 @@ def _cited_source(sentence: str, start: int) -> bool:
 
 
 def _asks_source(spec: QuestionSpec) -> bool:
-    # the question's own words: the parser leaves reporting verbs out of the predicate
-    return any(t.startswith(_SAYING) for t in content_terms(spec.question))
+    # the question's own words, stopwords included ("said", "according"): the parser
+    # leaves reporting verbs out of the predicate
+    return any(w.startswith(_SAYING) for w in re.findall(r"[a-z]+", spec.question.lower()))
 
 
 def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> bool:

@@ -8,6 +8,7 @@ between a section and its field: ``RAG_RETRIEVAL__K=5``, ``RAG_CHROMA__HOST=loca
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -478,14 +479,20 @@ class Settings(BaseSettings):
         Sessions cite their store's articles, so each store (each server collection) keeps
         its own: a session asked over one corpus never shows up in the app over another.
         The default store's file from before (``data/sessions.sqlite3``) stays in use where
-        it exists, so no session is lost to the move.
+        it exists, so no session is lost to the move. A store folder that cannot be written
+        (a read-only copy) keeps its sessions under ``data/``, in a file named by its path.
         """
         if self.ui.sessions_path is not None:
             return self.ui.sessions_path
-        if self.store == _DEFAULT_STORE and _LEGACY_SESSIONS.exists():
+        if self.store.resolve() == _DEFAULT_STORE.resolve() and _LEGACY_SESSIONS.exists():
             return _LEGACY_SESSIONS
         index = self.lexical_folder()
-        return index.with_name(index.name.replace("bm25-", "sessions-", 1) + ".sqlite3")
+        name = index.name.replace("bm25-", "sessions-", 1) + ".sqlite3"
+        if self.store.is_dir() and not os.access(self.store, os.W_OK):
+            # A read-only copy of a finished store: its sessions go under data/, named by it.
+            digest = hashlib.md5(str(self.store.resolve()).encode(), usedforsecurity=False)
+            return _LEGACY_SESSIONS.parent / f"{digest.hexdigest()[:10]}-{name}"
+        return index.with_name(name)
 
     def lexical_folder(self) -> Path:
         """Where the BM25 index of this store lives (beside the embedded store)."""

@@ -1943,8 +1943,10 @@ def test_a_where_question_is_led_and_supported_by_where_someone_is(annotator: An
     assert _naming_first(spec, [backers, fled], annotator, AnswerSettings()) == [fled, backers]
     assert _on_point(spec, [fled, backers], annotator) == [fled]
     # must not fire: a "which <place>" question names the place however it is used
+    flown = _sent("Russia, which backed Assad, flew him to Moscow.", title="Exile")
+    iran = _sent("Iran backed Assad throughout the war.", title="Allies")
     which = parse_question("Which country backed Assad?")
-    assert _on_point(which, [backers, fled], annotator)[0] == backers
+    assert _on_point(which, [flown, iran], annotator) == [flown, iran]
 
 
 def test_a_supporting_quote_says_the_asked_verb_not_only_the_asked_noun(
@@ -1983,6 +1985,11 @@ def test_a_supporting_quote_says_the_asked_verb_not_only_the_asked_noun(
             "According to the Syrian Observatory for Human Rights, over 1,000 people have died.",
             True,
         ),
+        (
+            "Who said over 1,000 people have died?",
+            "According to the Syrian Observatory for Human Rights, over 1,000 people have died.",
+            True,
+        ),
     ],
 )
 def test_the_source_a_sentence_cites_is_not_the_asked_actor(
@@ -2005,6 +2012,8 @@ def test_a_particle_is_not_the_asked_verb(annotator: Annotator) -> None:
     ("sentence", "about", "expected"),
     [
         ("The rebels ousted Assad, prompting Assad to seek refuge in Russia.", ["Assad"], True),
+        ("Bashar al-Assad sought refuge in Russia.", ["Assad"], True),
+        ("Rebels ousted him, prompting Assad to seek refuge in Russia.", ["Bashar al-Assad"], True),
         # the place is in a clause about someone else, or about a word built on the name
         (
             "The conflict, which has drawn in Western countries and Turkey, while Russia and "

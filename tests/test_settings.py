@@ -71,3 +71,20 @@ def test_each_store_keeps_its_own_sessions(monkeypatch: pytest.MonkeyPatch, tmp_
     Path("data/sessions.sqlite3").touch()
     assert Settings(store=Path("data/store")).sessions_file() == Path("data/sessions.sqlite3")
     assert Settings(store=tmp_path / "a").sessions_file() == a.sessions_file()
+
+
+def test_a_read_only_store_keeps_its_sessions_under_data(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import rag.settings as settings_module
+
+    monkeypatch.delenv("RAG_UI__SESSIONS_PATH")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "other").mkdir()
+    writable = Settings(store=tmp_path / "copy").sessions_file()
+    # tests may run as root, for whom every folder is writable: ask as a reader would
+    monkeypatch.setattr(settings_module.os, "access", lambda path, mode: False)
+    copy = Settings(store=tmp_path / "copy").sessions_file()
+    assert copy.parent == Path("data") and copy != writable
+    assert copy != Settings(store=tmp_path / "other").sessions_file()  # one per store
