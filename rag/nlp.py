@@ -92,6 +92,7 @@ _MAGNITUDE = re.compile(r"\b(?:dozens|scores|hundreds|thousands|millions|billion
 """A count given by its order of magnitude: the only figure some reports give."""
 
 _CACHE = 50_000
+_DOC_CACHE = 256  # parsed Docs (tens of KB each), only for the candidates of recent answers
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.I)
 _MONEY = re.compile(
     r"[$£€]\s?\d|\b\d[\d,.]*\s?(?:million|billion|trillion|bn|m)?\s?"
@@ -173,6 +174,7 @@ class Annotator:
         self._ents: OrderedDict[str, list[Entity]] = OrderedDict()
         self._preds: OrderedDict[str, list[Predication]] = OrderedDict()
         self._dates: OrderedDict[str, list[DateClause]] = OrderedDict()
+        self._docs: OrderedDict[tuple[str, bool], Any] = OrderedDict()
         self._bases: dict[str, str] | None = None
         # One thread at a time in the model and the cache: the app answers questions in
         # parallel, spaCy does not promise thread safety, and an OrderedDict being
@@ -239,8 +241,17 @@ class Annotator:
         """
         if not self.uses_model:
             return None
+        # Kept for a while: one answer asks several checks of the same few candidates
+        # (a "where" question's candidates are parsed for their places and their clauses).
+        key = (text, entities)
         with self._lock:
-            return self._load()(text, disable=[] if entities else ["ner"])
+            doc = self._docs.get(key)
+            if doc is None:
+                doc = self._docs[key] = self._load()(text, disable=[] if entities else ["ner"])
+                while len(self._docs) > _DOC_CACHE:
+                    self._docs.popitem(last=False)
+            self._docs.move_to_end(key)
+            return doc
 
     def entities(self, text: str) -> list[Entity]:
         """Entity mentions in ``text``."""
@@ -258,9 +269,8 @@ class Annotator:
         """
         spans: list[tuple[int, int]] = []
         if self.uses_model:
-            with self._lock:
-                doc = self._load()(text, disable=["ner"])
-            for tok in doc:
+            doc = self.parse(text, entities=False)
+            for tok in doc or ():
                 if tok.pos_ not in ("VERB", "AUX") or not any(
                     c.dep_ in ("nsubj", "nsubjpass", "expl") for c in tok.children
                 ):
