@@ -855,7 +855,9 @@ _ROLE_ALIASES = {
 # The active verbs among them: their subject holds the position, their object owns it
 # ("Sharaa led the rebels"; "This led to …" has no object the question names).
 _ROLE_ACTIVE = frozenset({"leads", "led", "headed", "chaired", "coached", "manages", "managed"})
-_OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?[A-Z][\w&.'’-]*)*"
+# A name's later words may carry a lowercase particle ("Ahrar al-Sham", "Hayat Tahrir
+# al-Sham"): the owner is the whole name, not the word after the hyphen.
+_OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?(?:[a-z]{1,3}-)?[A-Z][\w&.'’-]*)*"
 
 
 def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
@@ -867,7 +869,7 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
         return None
     word = _ROLE_ALIASES.get(role.noun, re.escape(role.noun))
     mention = re.compile(
-        rf"(?:\b(?P<pre>{_OWNER})(?:['’]s?)?\s+)?\b(?:(?P<qual>[a-z]+(?:-[a-z]+)?)[\s-]+)?"
+        rf"(?:(?<![\w-])(?P<pre>{_OWNER})(?:['’]s?)?\s+)?\b(?:(?P<qual>[a-z]+(?:-[a-z]+)?)[\s-]+)?"
         rf"(?P<role>(?i:{word}))s?\b(?:\s+(?:of|at|for)\s+(?:the\s+)?(?P<of>{_OWNER}))?"
     )
     for beside, text in enumerate((s.text, around(s, ev.pool))):
@@ -980,6 +982,8 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
     question = set(content_terms(ev.spec.question))
     # The owners the text gives the position ("CEO of Google and Alphabet") are not people.
     owner = set(content_terms(" ".join([role.of or "", *_owners_named(role, text)])))
+    # "al-" of "Hayat Tahrir al-Sham" does not make "Abu Mohammed al-Jolani" its name.
+    owner -= _PARTICLES
     entities = ev.annotator.entities(text)
     # Compared by terms: the tagger's "Ubisoft" (a place, to it) is the name "Ubisoft's".
     places = {frozenset(content_terms(e.text)) for e in entities if e.label in _NOT_PERSON}
@@ -1463,7 +1467,41 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
         # "Teacher of the Year", "Bank of America": the last word is not the name; a
         # "State Teacher of the Year" is another honour.
         return False
-    return parts[-1] in capital if strict else bool(set(parts) & capital)
+    if not strict:
+        return bool(set(parts) & capital)
+    return parts[-1] in capital and _last_word_alone(parts, text)
+
+
+# A word right before a name's last word, and the particle between them ("Ahrar al-Sham").
+_WORD_BEFORE = re.compile(r"([A-Z][\w]*)\s+(?:(?:al|el|bin|ibn|abu|de|van|von|der|la)[-\s])?$")
+# Titles that stand before a surname without naming another person ("Sheikh Nasrallah").
+_TITLE_WORDS = frozenset(
+    "mr mrs ms dr prof sen gov gen president king queen prince princess sheikh emir pope "
+    "saint lord lady sir dame".split()
+)
+
+
+def _last_word_alone(parts: list[str], text: str) -> bool:
+    """Whether ``text`` uses a name's last word for the name, not for another name ending
+    in it: "Ahrar al-Sham" is not "Hayat Tahrir al-Sham", nor "Jackie Mahomes" "Patrick
+    Mahomes", while "Mahomes", "President Assad" and "Tahrir al-Sham" stand for them.
+    A headline in title case capitalises every word, so it is not read this way."""
+    if _title_case(text):
+        return True
+    for m in re.finditer(rf"\b{re.escape(parts[-1])}\b", text, re.I):
+        if not m.group(0)[0].isupper():
+            continue
+        before = _WORD_BEFORE.search(text[max(0, m.start() - 40) : m.start()])
+        word = before.group(1).lower() if before else ""
+        if (
+            not word
+            or word in parts
+            or word in STOPWORDS
+            or word in _TITLE_WORDS
+            or word in ROLE_NOUNS
+        ):
+            return True
+    return False
 
 
 _OWNED = re.compile(r"^(.+?\w)['’]s\s+(\S.*)$")

@@ -424,10 +424,14 @@ def parse_question(
 
 LATEST = re.compile(
     r"\b(latest|most recent(ly)?|newest|as of|so far|to date|up to date|currently|current|"
-    r"now stand|still)\b",
+    r"now stand|still)\b|\b(?:right\s+)?now\s*\?*\s*$",
     re.I,
 )
-"""Words asking for the newest state of things: newer reports supersede older ones."""
+"""Words asking for the newest state of things: newer reports supersede older ones.
+
+A question that ends in "now" ("Where is Assad now?", "Who leads Syria now?") asks for the
+state of things as of the newest report; "now" inside a question ("who is now facing a
+trial") describes what was reported and is not such a cue."""
 
 
 _REPORT = re.compile(r"\b(report|reported|article|story|published|wrote|interview|piece)\b", re.I)
@@ -718,7 +722,12 @@ _CLAIM_TERMS = 3  # content words a claim needs, besides outlet names and frame 
 # contrast ("…, while …"). Commas inside a claim ("a ruling, as reported by X") stay.
 _CLAIM_BREAK = re.compile(
     r"\s*;\s*|,\s+(?:and\s+|but\s+)?(?=(?:who|which|whose|while|whereas|is|was|are|were|has|"
-    r"had|have|also|and)\s)|\s+and\s+(?=(?:is|was|are|were|has|had|have|also|who|which)\s)",
+    r"had|have|also|and)\s)|\s+and\s+(?=(?:is|was|are|were|has|had|have|also|who|which)\s)"
+    # A contrast or an addition: "…, yet is criticized for …" (not "has not yet
+    # released"), "… but is also attempting to …", "…, as well as …", and a second object
+    # of the same verb ("criticized for not planning … and for harming …").
+    r"|,\s+yet\s+|\s+but\s+(?=(?:(?:is|was|are|were|has|had|have)\s+)?also\s)"
+    r"|,\s+as\s+well\s+as\s+|\s+and\s+(?=for\s)",
     re.I,
 )
 

@@ -825,6 +825,18 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
         ("Who led the rebels?", "Rebels led by the group Hayat Tahrir al-Sham advanced.", False),
         ("Who led the rebels?", "Abu Mohammed al-Jolani led the rebels into Damascus.", False),
         ("Who led the rebels?", "The offensive led to the fall of Damascus.", True),
+        # another group whose name ends like the asked one's ("al-Sham's" without its
+        # apostrophe, as scraped), and the asked one by its own name
+        (
+            "Who leads Hayat Tahrir al-Sham?",
+            "The blast killed Ahrar al-Shams leader Hassan Aboud and other commanders.",
+            True,
+        ),
+        (
+            "Who leads Hayat Tahrir al-Sham?",
+            "Abu Mohammed al-Jolani, the leader of Hayat Tahrir al-Sham, spoke.",
+            False,
+        ),
         # ... but not a former holder by a capitalised qualifier, nor another thing led
         ("Who is the president of Syria?", "Former President Bashar al-Assad fled.", True),
         ("Who leads Syria now?", "Ahmed Sharaa leads the interim government.", True),
@@ -1396,6 +1408,13 @@ def test_named_instance_span_keeps_a_whole_list() -> None:
         # must not fire: the whole name, and a person found through the last word
         ("National Teacher of the Year", "She is the 2021 National Teacher of the Year.", True),
         ("Patrick Mahomes", "Mahomes threw two touchdowns.", True),
+        ("Patrick Mahomes", "Chiefs quarterback Mahomes threw two touchdowns.", True),
+        ("Bashar al-Assad", "Syrian President Assad spoke in Damascus.", True),
+        ("Hayat Tahrir al-Sham", "Fighters of Tahrir al-Sham advanced.", True),
+        # must not fire: another name ending in the same word
+        ("Patrick Mahomes", "Jackie Mahomes posted a video.", False),
+        ("Bashar al-Assad", "Asma al-Assad visited the hospital.", False),
+        ("Hayat Tahrir al-Sham", "The leader of the rebel group Ahrar al-Sham was killed.", False),
         # a two-part title is named by its second part; its first is the series
         ("Legend of Zelda: Breath of the Wild", "Breath of the Wild came out in 2017.", True),
         ("Xenoblade Chronicles 2: Torna", "Xenoblade Chronicles 2 came out in 2017.", False),

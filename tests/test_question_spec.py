@@ -360,6 +360,72 @@ def test_long_question_splits_into_claims_each_with_its_outlet() -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "latest"),
+    [
+        ("Where is Assad now?", True),
+        ("Who leads Syria right now?", True),
+        ("What is the latest death toll?", True),
+        # must not fire: "now" inside the question describes what was reported
+        ("Who is now facing a criminal trial on fraud charges?", False),
+        ("Where did Assad flee?", False),
+    ],
+)
+def test_a_question_ending_in_now_asks_for_the_newest_reports(question: str, latest: bool) -> None:
+    assert parse_question(question, reference=REF).latest is latest
+
+
+@pytest.mark.parametrize(
+    ("question", "claims"),
+    [
+        (  # a contrast: ", yet …"
+            "Which carmaker, covered by both Fortune and The Verge, is expected to double its "
+            "battery output next year, yet is criticized for delaying its cheapest model?",
+            [
+                "Which carmaker, covered by both Fortune and The Verge, is expected to double "
+                "its battery output next year",
+                "is criticized for delaying its cheapest model",
+            ],
+        ),
+        (  # "not only … but is also …"
+            "Which airline, recently reported by The Verge, is not only facing fines over "
+            "refunds owed to passengers but is also planning to cut regional routes entirely?",
+            [
+                "Which airline, recently reported by The Verge, is not only facing fines over "
+                "refunds owed to passengers",
+                "is also planning to cut regional routes entirely",
+            ],
+        ),
+        (  # a second object of the same verb: "… for … and for …"
+            "Which retailer, according to Fortune, has been fined for misleading shoppers about "
+            "discounts and for hiding delivery fees until the final checkout page?",
+            [
+                "Which retailer, according to Fortune, has been fined for misleading shoppers "
+                "about discounts",
+                "for hiding delivery fees until the final checkout page",
+            ],
+        ),
+    ],
+)
+def test_contrasts_and_second_objects_start_a_claim(question: str, claims: list[str]) -> None:
+    assert parse_question(question, outlets=["Fortune", "The Verge"]).claims == claims
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "yet" with no comma before it is an adverb, not a contrast
+        "Which streaming service, as reported by both Fortune and The Verge, has not yet "
+        "released the subscriber figures it promised its investors last spring?",
+        # "but" with no "also" joins within one claim
+        "Which startup, according to The Verge, raised a large seed round but lost its "
+        "founder within a few months of launching its first product?",
+    ],
+)
+def test_adverbs_and_plain_buts_do_not_split_claims(question: str) -> None:
+    assert parse_question(question, outlets=["Fortune", "The Verge"]).claims == []
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "How many civilians were among those killed in the March 2025 violence on Syria's coast?",
