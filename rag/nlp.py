@@ -286,6 +286,39 @@ class Annotator:
         spans.append((0, len(text.rstrip())))
         return list(dict.fromkeys(spans))
 
+    def reporters(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of who a sentence says reports its news: the subject of a
+        reporting verb with a clause of its own ("*A Syrian security source* reported that
+        the fighting had eased"). Empty with rules."""
+        doc = self.parse(text, entities=False)
+        spans: list[tuple[int, int]] = []
+        if doc is None:
+            return spans
+        for tok in doc:
+            # its clause, or "that" opening one (a clause cut short: "… reported that the
+            # intensity of the fighting")
+            that = tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "that"
+            if tok.lower_ not in _REPORTING or not (
+                that or any(c.dep_ in ("ccomp", "parataxis") for c in tok.children)
+            ):
+                continue
+            # "The rebel group Jaish al-Islam said *it* had shot down the plane": a
+            # reporter telling of its own act is the actor.
+            if any(
+                c.dep_ in ("ccomp", "parataxis")
+                and any(g.dep_ in ("nsubj", "nsubjpass") and g.lower_ in _SELF for g in c.children)
+                for c in tok.children
+            ):
+                continue
+            # One span for all its subjects: the parser can split "The Swedish scientist
+            # leading the team Ake Sellstrom" into two.
+            subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subjects:
+                first = min(c.left_edge.i for c in subjects)
+                last = doc[max(c.right_edge.i for c in subjects)]
+                spans.append((doc[first].idx, last.idx + len(last.text)))
+        return spans
+
     def predications(self, texts: list[str]) -> list[list[Predication]]:
         """Who does what in each of ``texts``: every verb with a named subject (cached).
 
@@ -618,10 +651,27 @@ _PLACE_WORDS = TYPE_LABELS["place"] | {"NORP"}  # "Syrian territory" is a place
 
 # "*According to* the Syrian Observatory for Human Rights, … over 1,000 people have died
 # in just two days of fighting": the observatory is who reports it, not who fights. The
-# source runs to the next comma (its apposition is not covered: "a UK-based … group").
-_CITED_SOURCE = re.compile(
-    r"\b(?:according to|reported by|cited by|citing)\s+([^,;:.]{1,80})", re.I
+# source runs to the next comma, and on through an apposition that says what kind of
+# source it is ("…, a UK-based monitoring group,": the UK is not a party either); a
+# clause after the comma ("…, a total of 50 people were killed") is not the source's.
+_SOURCE_KINDS = (
+    r"group|organi[sz]ation|monitor|watchdog|agency|body|network|outlet|newspaper|daily|"
+    r"channel|broadcaster|station|website|observatory|ministry|office|institute|charity|"
+    r"committee|council|authority|service"
 )
+_CITED_SOURCE = re.compile(
+    r"\b(?:according to|reported by|cited by|citing)\s+([^,;:.]{1,80}"
+    rf"(?:,\s+(?:an?|the)\s+[^,;:.]{{0,50}}\b(?:{_SOURCE_KINDS})s?(?=[,;:.]|$))?)",
+    re.I,
+)
+# Verbs whose subject is the source of what its clause says.
+_REPORTING = frozenset(
+    "say says said report reports reported tell tells told claim claims claimed announce "
+    "announces announced state states stated confirm confirms confirmed add adds added "
+    "note notes noted allege alleges alleged".split()
+)
+# The subject pronouns by which a reporter tells of its own act.
+_SELF = frozenset("it they he she we i".split())
 # Question words asking who said or reported something, whose answer is that source.
 _SAYING = ("say", "said", "report", "told", "tell", "claim", "accord", "cite", "announc", "sourc")
 
@@ -635,6 +685,25 @@ def _asks_source(spec: QuestionSpec) -> bool:
     # the question's own words, stopwords included ("said", "according"): the parser
     # leaves reporting verbs out of the predicate
     return any(w.startswith(_SAYING) for w in re.findall(r"[a-z]+", spec.question.lower()))
+
+
+_WHERE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_FOR_OR_AGAINST = re.compile(r"(?:pro|anti)-", re.I)
+# "in", "around", "near" … place what they govern; "from" gives an origin, which can be
+# an actor's ("fighters from Iraq").
+_PLACING = _LOCATIVE - {"from"}
+
+
+def _placed(sentence: str, annotator: Annotator) -> frozenset[int]:
+    """Character offsets of the words inside the object of a placing preposition ("in
+    Damascus", "around the cities of Latakia"); empty with rules."""
+    doc = annotator.parse(sentence, entities=False)
+    return frozenset(
+        t.idx
+        for tok in doc or ()
+        if tok.dep_ == "pobj" and tok.head.lower_ in _PLACING
+        for t in tok.subtree
+    )
 
 
 def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> bool:
@@ -677,9 +746,31 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
     sourced = kind in ("person", "organisation") and not _asks_source(spec)
 
     def cited(name: str, start: int) -> bool:
-        return sourced and start >= 0 and _cited_source(sentence, start)
+        if not sourced or start < 0:
+            return False
+        if _cited_source(sentence, start):
+            return True
+        # The subject of "… said that" reports, unless the question describes it: "The
+        # Swedish scientist leading the team Ake Sellstrom said …" answers "Who was the
+        # Swedish scientist heading the UN team …?".
+        return any(
+            a <= start < b and not set(content_terms(sentence[a:b])) & question_terms
+            for a, b in annotator.reporters(sentence)
+        )
 
+    # "Who …?" asks for an actor; "Which country did Russia bomb?" may ask for a place.
+    who_acts = kind in ("person", "organisation") and spec.asked is None
+    placed: frozenset[int] | None = None  # parsed only when a place could answer
     for ent in ents:
+        # A place where something happens is not who does it: "… the fighting had eased
+        # around the cities of Latakia, Jabla, and Baniyas" names no one fighting.
+        if who_acts and ent.label in _WHERE_LABELS:
+            placed = _placed(sentence, annotator) if placed is None else placed
+            if ent.start in placed:
+                continue
+        # "pro-Assad insurgents" are not Assad
+        if _FOR_OR_AGAINST.match(sentence[: ent.end].rsplit(None, 1)[-1]):
+            continue
         # The question's own date is no answer ("the deadliest month of 2017" for "which
         # month … of 2017"), nor is a frequency ("daily reports").
         if (

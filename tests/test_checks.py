@@ -2009,9 +2009,83 @@ def test_a_supporting_quote_says_the_asked_verb_not_only_the_asked_noun(
             "According to the Syrian Observatory for Human Rights, over 1,000 people have died.",
             True,
         ),
+        # the source's apposition, and the subject of a reporting verb, are the source too
+        (
+            "Who is fighting whom?",
+            "According to the Syrian Observatory for Human Rights, a UK-based monitoring "
+            "group, over 1,000 people have died in two days of fighting.",
+            False,
+        ),
+        (
+            "Who is fighting whom?",
+            "A Syrian security source reported that the fighting had eased.",
+            False,
+        ),
+        (
+            "Who is fighting whom?",
+            "A Syrian security source reported that the intensity of the fighting",
+            False,
+        ),
+        # ... but not a clause after the source's comma, nor a subject of a verb that does
+        (
+            "Who is fighting whom?",
+            "According to the monitor, a group of Turkish soldiers was fighting Kurdish militias.",
+            True,
+        ),
+        (
+            "Who is fighting whom?",
+            "Turkish troops reported heavy fighting and attacked Kurdish positions.",
+            True,
+        ),
+        (
+            "Who reported the fighting?",
+            "A Syrian security source reported that the fighting had eased.",
+            True,
+        ),
+        # ... nor a reporter telling of its own act
+        (
+            "Who shot down the drone?",
+            "The militia Kataib Hezbollah said it had shot down the drone near the border.",
+            True,
+        ),
+        # ... nor a reporter the question describes
+        (
+            "Who was the French engineer leading the rescue team in the Alps?",
+            "The French engineer leading the rescue team Marc Dubois said the tunnel was "
+            "stable enough to enter.",
+            True,
+        ),
     ],
 )
 def test_the_source_a_sentence_cites_is_not_the_asked_actor(
+    question: str, sentence: str, gives: bool, annotator: Annotator
+) -> None:
+    assert has_answer_type(parse_question(question), sentence, annotator) is gives
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "gives"),
+    [
+        # a place where something happens is not who does it
+        (
+            "Who is fighting whom?",
+            "The fighting had eased around the cities of Latakia and Jabla.",
+            False,
+        ),
+        (  # a question asking for the source as well
+            "Who reported the death toll?",
+            "the death toll is the highest since the attack in a Damascus suburb",
+            False,
+        ),
+        # nor is someone a word is for or against
+        ("Who is fighting whom?", "Troops searched for an estimated 5,000 pro-Assad", False),
+        # must not fire: a place as the actor, an origin, the person himself
+        ("Who is fighting whom?", "Turkey is fighting Kurdish militias in Afrin.", True),
+        ("Who is fighting whom?", "The fighters came from Iraq and were killed.", True),
+        ("Who is fighting whom?", "Bashar al-Assad fought the rebels for years.", True),
+    ],
+)
+def test_a_place_or_a_pro_word_is_not_the_asked_actor(
     question: str, sentence: str, gives: bool, annotator: Annotator
 ) -> None:
     assert has_answer_type(parse_question(question), sentence, annotator) is gives
