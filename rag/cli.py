@@ -363,7 +363,7 @@ def format_news(answer: Answer) -> list[str]:
         lines.append("")
         for s in counted:
             marks = "".join(f"[{n}]" for n in s.citations)
-            noun = "outlet" if s.independent_outlets == 1 else "independent outlets"
+            noun = "source" if s.independent_outlets == 1 else "independent sources"
             lines.append(
                 f"{marks} backed by {s.independent_outlets} {noun}: " + ", ".join(s.backed_by)
             )

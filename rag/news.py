@@ -80,7 +80,8 @@ def independent_origins(hits: Sequence[Hit]) -> list[str]:
         outlet = f"o:{(hit.source or hit.article_id).lower()}"
         group = f"g:{hit.wire_group or hit.article_id}"
         parent[find(outlet)] = find(group)
-        names.setdefault(outlet, hit.source or f"outlet unknown (“{_short(hit.title)}”)")
+        # An article whose outlet the corpus does not name stands for itself, by headline.
+        names.setdefault(outlet, hit.source or f"“{_short(hit.title)}” (outlet not named)")
     firsts: dict[str, str] = {}
     for outlet, name in names.items():
         firsts.setdefault(find(outlet), name)

@@ -140,7 +140,7 @@ def _citation(n: int, article: str, quote: str, published: str, source: str = ""
 
 
 # ------------------------------------------------------------------------ wire copies
-def _hit(article: str, source: str, group: str | None, text: str = "x") -> Hit:
+def _hit(article: str, source: str | None, group: str | None, text: str = "x") -> Hit:
     return Hit(
         article_id=article, chunk_id=f"{article}:0", title=article, source=source, text=text,
         start=0, end=len(text), score=1.0, wire_group=group,
@@ -169,6 +169,16 @@ def test_independent_outlets_count_a_wire_story_once() -> None:
         _hit("d", "sana", "d"),  # same outlet as c
     ]
     assert independent_origins(hits) == ["ahram", "sana"]
+
+
+def test_an_article_whose_outlet_is_not_named_stands_for_itself() -> None:
+    unnamed = _hit("s", None, "s").model_copy(
+        update={"title": "Syrian Leader Calls for Unity Amid Deadly Clashes as Violence Escalates"}
+    )
+    assert independent_origins([unnamed, _hit("c", "sana", "c")]) == [
+        "“Syrian Leader Calls for Unity Amid…” (outlet not named)",
+        "sana",
+    ]
 
 
 def test_supports_needs_the_claims_numbers() -> None:

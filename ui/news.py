@@ -51,13 +51,15 @@ def conflicts_html(answer: Answer, turn: int) -> str:
 
 
 def backing_html(answer: Answer) -> str:
-    """How many independent outlets back each sentence, and the as-of date."""
+    """How many independent sources (outlets, or articles whose outlet is not named) back
+    each sentence, and the as-of date."""
     items = []
     for i, s in enumerate(answer.sentences):
         if not s.independent_outlets:
             continue
         label = "Lead" if i == 0 else f"Quote {i + 1}"
-        noun = "outlet" if s.independent_outlets == 1 else "independent outlets"
+        # "sources": an article whose outlet is not named counts as its own origin
+        noun = "source" if s.independent_outlets == 1 else "independent sources"
         items.append(
             f'<li><span class="nr-backing-n">{s.independent_outlets}</span> {noun} '
             f'<span class="nr-meta">· {esc(label)}: {esc(", ".join(s.backed_by))}</span></li>'
