@@ -75,6 +75,7 @@ from rag.nlp import (
 )
 from rag.questions import (
     FRAME_TERMS,
+    HONORIFICS,
     ROLE_NOUNS,
     TYPE_FRAMES,
     cited_as_source,
@@ -1472,12 +1473,9 @@ def mentions(name: str, text: str, *, strict: bool = True) -> bool:
     return parts[-1] in capital and _last_word_alone(parts, text)
 
 
-# A word right before a name's last word, and the particle between them ("Ahrar al-Sham").
-_WORD_BEFORE = re.compile(r"([A-Z][\w]*)\s+(?:(?:al|el|bin|ibn|abu|de|van|von|der|la)[-\s])?$")
 # Titles that stand before a surname without naming another person ("Sheikh Nasrallah").
-_TITLE_WORDS = frozenset(
-    "mr mrs ms dr prof sen gov gen president king queen prince princess sheikh emir pope "
-    "saint lord lady sir dame".split()
+_TITLE_WORDS = HONORIFICS | frozenset(
+    "king queen prince princess sheikh emir pope saint lord lady sir dame".split()
 )
 
 
@@ -1557,6 +1555,8 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 _PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "van", "von", "der", "la", "the"})
+# A word right before a name's last word, and the particle between them ("Ahrar al-Sham").
+_WORD_BEFORE = re.compile(rf"([A-Z]\w*)\s+(?:(?:{'|'.join(sorted(_PARTICLES - {'the'}))})[-\s])?$")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’]*")
 
 

@@ -223,7 +223,7 @@ TYPE_FRAMES = {
 EMPTY_VERBS = frozenset(t for w in ("happened", "occurred") for t in content_terms(w))
 """Verbs that say only that something took place: no sentence need repeat them."""
 # A title cut off its name by its full stop ("Rep. Patrick McHenry") is no entity.
-_HONORIFICS = frozenset(
+HONORIFICS = frozenset(
     "mr mrs ms dr prof rep sen gov gen lt col sgt capt cmdr adm st rev hon pres".split()
 )
 _GENERIC_FOCUS = frozenset({"people", "persons", "person", "times", "of", "the", "were", "was"})
@@ -386,7 +386,7 @@ def parse_question(
         )
         if not _is_outlet(n, named_outlets)
         and not set(content_terms(n)) <= period_terms
-        and n.lower().rstrip(".") not in _HONORIFICS
+        and n.lower().rstrip(".") not in HONORIFICS
         and n.lower() not in ROLE_NOUNS  # "CEO" is the position asked about, not a name
     ]
     entity_terms = {t for e in entities for t in content_terms(e)}
