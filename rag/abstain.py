@@ -806,6 +806,14 @@ def role_unfilled(ev: Evidence) -> CheckResult:
     # leader Ahmed Sharaa", "Rami Abdulrahman, the head of the observatory") answers
     # before one naming the position elsewhere ("since he became Syria's de facto
     # leader"), and that before one whose neighbour names it.
+    if ev.spec.latest and not role.past:
+        # "Who is *currently* the president of Syria?": positions change hands, and the
+        # newest report naming a holder supersedes older ones, however plainly they name
+        # theirs ("… forces loyal to Syrias President Bashar al-Assad" in 2015, "Interim
+        # President Sharaa urged …" in 2025).
+        named = [s for s in ev.candidates if where[id(s)] is not None]
+        if named:
+            return sorted(named, key=lambda s: (_newest_first(s), where[id(s)]))
     for depth in (0, 1, 2):
         kept = [s for s in ev.candidates if where[id(s)] == depth]
         if kept:
@@ -818,6 +826,12 @@ def role_unfilled(ev: Evidence) -> CheckResult:
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
         f"their relevant sentences names {which} {position}{owner}.",
     )
+
+
+def _newest_first(s: SentenceHit) -> int:
+    """Sort key: the later its article was published, the earlier (undated ones last)."""
+    published = published_date(s.hit.published_at)
+    return -published.toordinal() if published else 0
 
 
 # "the former president of FIFA", "Google's ex-CEO", "Best Director": not the holder.
@@ -868,6 +882,8 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
     in the sentences beside it, None when it does not say who holds the position."""
     if not _new_person(ev, role, s.text):
         return None
+    if _own_group(ev, role, s.text):
+        return 0
     word = _ROLE_ALIASES.get(role.noun, re.escape(role.noun))
     mention = re.compile(
         rf"(?:(?<![\w-])(?P<pre>{_OWNER})(?:['’]s?)?\s+)?\b(?:(?P<qual>[a-z]+(?:-[a-z]+)?)[\s-]+)?"
@@ -933,6 +949,37 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
         if found_any:  # the sentence names the position, never as the one asked about
             return None
     return None
+
+
+# A person's own organisation: "Sharaa's Sunni Islamist group, Hayat Tahrir al-Sham",
+# "Netanyahu's Likud party". Its leader is that person.
+_GROUP_NOUNS = r"group|party|movement|faction|organi[sz]ation|militia|alliance|coalition"
+_OWN_GROUP = re.compile(
+    rf"\b(?P<who>[A-Z][\w'’-]+)['’]s\s+(?P<mid>(?:[\w-]+\s+){{0,4}}?)(?:{_GROUP_NOUNS})\b"
+    rf"(?:,\s+(?:the\s+)?(?P<named>{_OWNER}))?"
+)
+
+
+def _own_group(ev: Evidence, role: Role, text: str) -> bool:
+    """``text`` names the asked owner as a person's own group, for a question on its
+    leader or head ("Who leads Hayat Tahrir al-Sham?"). A place's group ("Russia's
+    ruling party, United Russia") names no leader."""
+    if role.noun not in ("leader", "head") or not role.of or role.past:
+        return False
+    question = set(content_terms(ev.spec.question))
+    for m in _OWN_GROUP.finditer(text):
+        who = m.group("who")
+        named = m.group("named") or m.group("mid")
+        terms = set(content_terms(who))
+        if not named or not mentions(role.of, named) or terms <= question:
+            continue
+        if any(
+            e.label in _NOT_PERSON and terms <= set(content_terms(e.text))
+            for e in ev.annotator.entities(text)
+        ):
+            continue
+        return True
+    return False
 
 
 # A name right after the position ("leader Ahmed Sharaa"), or right before it with a comma
@@ -1555,8 +1602,9 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 _PARTICLES = frozenset({"al", "el", "bin", "ibn", "abu", "de", "van", "von", "der", "la", "the"})
-# A word right before a name's last word, and the particle between them ("Ahrar al-Sham").
-_WORD_BEFORE = re.compile(rf"([A-Z]\w*)\s+(?:(?:{'|'.join(sorted(_PARTICLES - {'the'}))})[-\s])?$")
+# A word right before a name's last word, and the particle between them ("Ahrar al-Sham",
+# "Ahrar Al-Sham" in a headline).
+_WORD_BEFORE = re.compile(rf"([A-Z]\w*)\s+(?:(?i:{'|'.join(sorted(_PARTICLES - {'the'}))})[-\s])?$")
 _CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’]*")
 
 

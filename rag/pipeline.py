@@ -29,6 +29,8 @@ from rag.rerank import Reranker, SentenceScorer, rerank_hits
 from rag.retrieve import (
     Retriever,
     diversify,
+    latest_window,
+    published_within,
     reciprocal_rank_fusion,
     reserve,
     steer_filters,
@@ -416,7 +418,9 @@ class Pipeline:
         steer``): their best passages join the pool, and each keeps its best passage in
         the top k, so every part has its evidence there. The retrievals of parts, claims
         and outlets also rank the pool (``steer_rank``), and each claim keeps a place for
-        the passage whose sentence states it best (``claim_slots``).
+        the passage whose sentence states it best (``claim_slots``). A question on the
+        present state none of whose passages is recent is also retrieved among the newest
+        articles (``latest_days``).
         Returns the top-k passages, the whole candidate pool, and the ranked sentences.
         """
         cfg = self.settings.retrieval
@@ -426,6 +430,9 @@ class Pipeline:
         self.retriever.prime([spec.question, *(text for text, _ in steers), *claims])
         found = self.retriever.retrieve(spec.question, filters)
         pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
+        recent = latest_window(spec, filters, cfg.latest_days) if cfg.steer else None
+        if recent is not None and not any(published_within(h, recent) for h in pool):
+            steers.append((spec.question, recent))  # "now", and no passage is recent
         steered: list[list[Hit]] = []
         if cfg.steer:
             for text, steer in steers:
@@ -536,7 +543,11 @@ class Pipeline:
         only among the passages the question itself selected (``decide(implied=False)``).
         """
         cfg = self.settings.answer
-        decision = decide(spec, pool, ranked, cfg, self.annotator)
+        # A short article that never names the question's subject is about it only among
+        # passages the question's filters chose (RGB-style snippets): over the whole corpus,
+        # any one-sentence article would pass ("the firings affected teams of all sizes" for
+        # "When was Sam Altman fired?").
+        decision = decide(spec, pool, ranked, cfg, self.annotator, implied=not filters.is_empty())
         if decision.abstention is None or filters.is_empty():
             return decision
         _, all_pool, all_ranked = self._rank(spec, Filters())

@@ -517,22 +517,24 @@ _QUALIFIER = (
     r"outgoing)\s+)?"
 )
 _UNTIL_END = r"\s*(?:\b(?:in|as of|since|during)\s+\d{4}\b|\bas of\b|\bnow\b|\btoday\b|\?|$)"
+# "Who is *currently* the president of Syria?"
+_NOW = r"(?:(?:currently|now|presently)\s+)?"
 _WHO_ROLE = [
     # "Who is the (new) CEO of Lego in 2021?", "Who was the head of the observatory?"
     re.compile(
-        rf"^who\s+(?P<verb>is|was|are|were|will be|became)\s+(?:the\s+)?{_QUALIFIER}"
+        rf"^who\s+(?P<verb>is|was|are|were|will be|became)\s+{_NOW}(?:the\s+)?{_QUALIFIER}"
         rf"(?P<role>{_ROLE})s?\s+(?:of|at|for)\s+(?:the\s+)?(?P<of>[^?]+?){_UNTIL_END}",
         re.I,
     ),
     # "Who is Google's CEO?"
     re.compile(
-        rf"^who\s+(?P<verb>is|was|are|were)\s+(?P<of>[^?]+?)['’]s?\s+{_QUALIFIER}"
+        rf"^who\s+(?P<verb>is|was|are|were)\s+{_NOW}(?P<of>[^?]+?)['’]s?\s+{_QUALIFIER}"
         rf"(?P<role>{_ROLE})\b{_UNTIL_END}",
         re.I,
     ),
     # "Who is the Tesla CEO?": the owner is a capitalised name (case-sensitive)
     re.compile(
-        rf"^[Ww]ho\s+(?P<verb>is|was)\s+(?:the\s+)?{_QUALIFIER}"
+        rf"^[Ww]ho\s+(?P<verb>is|was)\s+{_NOW}(?:the\s+)?{_QUALIFIER}"
         rf"(?P<of>(?:[A-Z][\w&.'’-]*\s+){{1,4}}?)(?i:(?P<role>{_ROLE}))\b{_UNTIL_END}"
     ),
 ]

@@ -40,6 +40,17 @@ class ChromaSettings(_Section):
         description="Seconds a writer waits for another writer's lock on the store "
         "before giving up with a message naming the holder.",
     )
+    sync_threshold: int = Field(
+        default=100,
+        ge=100,
+        description="New collections: Chroma writes its HNSW index to disk after this many "
+        "added vectors (Chroma's own default: 1000). What was added since is replayed into "
+        "the index on every open, in an order that varies between processes, and near-cut "
+        "neighbours then differ from one run to the next: over a 1,650-chunk store, 78 of "
+        "200 questions' top 40 at 1000, none at 100 (Chroma's batch size; ties broken by "
+        "chunk id). Existing "
+        "collections keep the value they were made with.",
+    )
 
 
 class EmbeddingSettings(_Section):
@@ -151,6 +162,15 @@ class RetrievalSettings(_Section):
     )
     steer_take: int = Field(
         default=3, ge=0, description="Passages each steered retrieval adds to the pool."
+    )
+    latest_days: int = Field(
+        default=365,
+        ge=0,
+        description="A question on the present state that names no time ('Who leads Syria "
+        "now?', 'the latest …'), none of whose passages was published in this many days "
+        "before its reference date (the newest article, or --as-of), is also retrieved "
+        "among those articles, so that the newest reports have a place among the passages "
+        "(0: off).",
     )
     steer_rank: float = Field(
         default=0.5,

@@ -501,7 +501,12 @@ class ChromaStore:
             col = self._client.get_or_create_collection(
                 name,
                 metadata={"embedding_model": self._model, "kind": kind},
-                configuration={"hnsw": {"space": "cosine"}},
+                configuration={
+                    "hnsw": {
+                        "space": "cosine",
+                        "sync_threshold": self._settings.chroma.sync_threshold,
+                    }
+                },
                 embedding_function=None,
             )
         built_with = (col.metadata or {}).get("embedding_model")
@@ -639,33 +644,62 @@ class ChromaStore:
         every chunk, about 1 s a query at 100k articles, against 15-130 ms for a list of
         1k-220k ids. An id Chroma no longer has (another process deleted its article a
         moment ago) fails the search; then the filter is used after all.
+
+        Hits are ordered by distance, then by chunk id: chunks with equal vectors (one
+        boilerplate paragraph in many articles) make the cut alike in every process.
         """
-        if within is not None and not within:
+        if n <= 0 or (within is not None and not within):
             return []
 
-        def search(where: dict[str, Any] | None, ids: list[str] | None) -> Any:
+        def search(where: dict[str, Any] | None, ids: list[str] | None, k: int, full: bool) -> Any:
             return self._chunks.query(
                 query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                n_results=n,
+                n_results=k,
                 where=where,
                 ids=ids,
-                include=["documents", "metadatas", "distances"],
+                include=["documents", "metadatas", "distances"] if full else ["distances"],
             )
 
-        res = None
-        if within is not None:
-            with contextlib.suppress(Exception):  # chromadb's InternalError "Error finding id"
-                res = self._read(lambda: search(None, list(within)))
-        if res is None:
-            res = self._read(lambda: search(where_clause(filters), None))
+        def rows(k: int, full: bool) -> list[tuple[float, str, Any, Any]]:
+            res = None
+            if within is not None:
+                with contextlib.suppress(Exception):  # chromadb's "Error finding id"
+                    res = self._read(lambda: search(None, list(within), k, full))
+            if res is None:
+                res = self._read(lambda: search(where_clause(filters), None, k, full))
+            ids = res["ids"][0]
+            docs = res["documents"][0] if full else [None] * len(ids)
+            metas = res["metadatas"][0] if full else [None] * len(ids)
+            # Equal vectors (a boilerplate paragraph in many articles) come back from HNSW
+            # in an order that varies between processes; rounding and the id settle it.
+            return sorted(
+                (
+                    (round(float(d), 6), cid, doc, meta)
+                    for d, cid, doc, meta in zip(res["distances"][0], ids, docs, metas, strict=True)
+                ),
+                key=lambda r: (r[0], r[1]),
+            )
+
+        got = rows(n + 1, full=True)  # one more than asked shows a tie across the cut
+        if len(got) > n and got[n - 1][0] == got[n][0]:
+            # Read the whole tied group (distances only), so that which of its members
+            # make the cut is the same in every process; then the texts of those chosen.
+            k = 2 * n
+            ranked = rows(k, full=False)
+            while len(ranked) == k and ranked[n - 1][0] == ranked[n][0] and k < 8 * n:
+                k *= 2
+                ranked = rows(k, full=False)
+            have = {cid: (doc, meta) for _, cid, doc, meta in got}
+            missing = [cid for _, cid, _, _ in ranked[:n] if cid not in have]
+            if missing:
+                extra = self._read(
+                    lambda: self._chunks.get(ids=missing, include=["documents", "metadatas"])
+                )
+                pairs = zip(extra["documents"], extra["metadatas"], strict=True)
+                have.update(zip(extra["ids"], pairs, strict=True))
+            got = [(d, cid, *have[cid]) for d, cid, _, _ in ranked[:n] if cid in have]
         hits = []
-        for cid, doc, meta, dist in zip(
-            res["ids"][0],
-            res["documents"][0],
-            res["metadatas"][0],
-            res["distances"][0],
-            strict=True,
-        ):
+        for dist, cid, doc, meta in got[:n]:
             hit = self._remember(_hit(cid, doc, meta, 1.0 - float(dist)), meta)
             hits.append(hit.model_copy(update={"scores": {"dense": hit.score}}))
         return hits

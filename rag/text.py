@@ -641,7 +641,8 @@ def _adjective(word: str) -> bool:
 _COMPOUND_ADJECTIVE = re.compile(r"[A-Z][\w.'’]*-[a-z]+")
 
 
-_ACRONYM_SKIP = frozenset("of the for and on in at to de".split())
+# "al-" is skipped too: "Hayat Tahrir al-Sham" is HTS.
+_ACRONYM_SKIP = frozenset("of the for and on in at to de al el".split())
 
 
 def acronym(name: str) -> str | None:
@@ -671,5 +672,5 @@ def expansion(short: str, text: str) -> str | None:
 
 
 _CAPITALISED_RUN = re.compile(
-    r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|for|and|the|on|de)\s+)*[A-Z][\w'’-]*)+"
+    r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|for|and|the|on|de)\s+)*(?:(?:al|el)-)?[A-Z][\w'’-]*)+"
 )

@@ -837,6 +837,19 @@ def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> Non
             "Abu Mohammed al-Jolani, the leader of Hayat Tahrir al-Sham, spoke.",
             False,
         ),
+        # the asked group as a person's own ("Sharaa's group"), not a country's party
+        (
+            "Who leads Hayat Tahrir al-Sham?",
+            "Rebels led by Sharaa's Sunni Islamist group, Hayat Tahrir al-Sham, ousted Assad.",
+            False,
+        ),
+        ("Who is the leader of Likud?", "Netanyahu's Likud party won 32 seats.", False),
+        (
+            "Who leads United Russia?",
+            "Russia's ruling party, United Russia, won the vote.",
+            True,
+        ),
+        ("Who leads Likud?", "Netanyahu's coalition partner Likud won 32 seats.", True),
         # ... but not a former holder by a capitalised qualifier, nor another thing led
         ("Who is the president of Syria?", "Former President Bashar al-Assad fled.", True),
         ("Who leads Syria now?", "Ahmed Sharaa leads the interim government.", True),
@@ -1136,6 +1149,26 @@ def test_lead_is_the_shortest_clause_that_answers(annotator: Annotator) -> None:
     assert text[lead.start : lead.end] == lead.text
 
 
+def test_a_current_holder_is_the_newest_report_of_one(annotator: Annotator) -> None:
+    """ "Who is *currently* the president of Syria?": the newest report naming a holder
+    leads, however plainly an older one names its own; without "currently", the plainest
+    naming still does."""
+    old = _sent(
+        "Airstrikes by forces loyal to Syrias President Bashar al-Assad hit Ghouta.",
+        title="Ghouta",
+        published="2015-02-05",
+    )
+    new = _sent(
+        "Interim President Sharaa urged Syrians to avoid sectarian tensions.",
+        title="Unity",
+        published="2025-03-09",
+    )
+    now = role_unfilled(_ev("Who is currently the president of Syria?", [old, new], annotator))
+    assert isinstance(now, list) and now[0] is new
+    plain = role_unfilled(_ev("Who was the president of Syria in 2015?", [old, new], annotator))
+    assert isinstance(plain, list) and plain[0] is old
+
+
 def test_role_unfilled_prefers_the_sentence_naming_the_position(annotator: Annotator) -> None:
     toll = _sent("According to the UK-based observatory, over 1,000 people died in two days.")
     head = "Rami Abdulrahman, the head of the observatory, noted that the toll is rising."
@@ -1415,6 +1448,15 @@ def test_named_instance_span_keeps_a_whole_list() -> None:
         ("Patrick Mahomes", "Jackie Mahomes posted a video.", False),
         ("Bashar al-Assad", "Asma al-Assad visited the hospital.", False),
         ("Hayat Tahrir al-Sham", "The leader of the rebel group Ahrar al-Sham was killed.", False),
+        # ... the particle capitalised, as in a headline read with its sentence
+        (
+            "Hayat Tahrir al-Sham",
+            "47 Leaders of Ahrar Al-Sham Killed in Idleb Blast. Ahrar al-Sham named a leader.",
+            False,
+        ),
+        # initials skip the "al-" of a name, both ways round
+        ("HTS", "Rebels led by Hayat Tahrir al-Sham ousted Assad.", True),
+        ("Hayat Tahrir al-Sham", "HTS fighters advanced on Hama.", True),
         # a two-part title is named by its second part; its first is the series
         ("Legend of Zelda: Breath of the Wild", "Breath of the Wild came out in 2017.", True),
         ("Xenoblade Chronicles 2: Torna", "Xenoblade Chronicles 2 came out in 2017.", False),

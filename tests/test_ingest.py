@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -16,8 +17,9 @@ from rag.embeddings import Embedder
 from rag.errors import EmbeddingModelMismatch, RagError
 from rag.loaders import load_file
 from rag.pipeline import Pipeline
-from rag.settings import EmbeddingSettings
-from rag.store import facts_of
+from rag.settings import ChunkingSettings, EmbeddingSettings, Settings
+from rag.store import ChromaStore, facts_of
+from rag.types import Filters
 from tests.conftest import write_article
 
 pytestmark = pytest.mark.server
@@ -204,3 +206,46 @@ def test_wire_copies_are_read_for_the_cited_groups(pipeline: Pipeline, tmp_path:
     cited = answer.citations[0]
     other = "Ahram" if cited.source == "SANA" else "SANA"
     assert cited.also_carried_by == [other]
+
+
+def test_chunks_with_equal_vectors_make_the_cut_by_id(
+    settings: Settings, embedder: Embedder, tmp_path: Path
+) -> None:
+    """One boilerplate paragraph in many articles gives chunks with equal vectors, which
+    HNSW returns in an order that varies between processes; the store breaks the tie by
+    chunk id, so a search that cuts through the group returns the same chunks every time,
+    in a new process too."""
+    boiler = "Follow us for the latest news, we will not spam you and we respect your privacy."
+    records = [
+        {
+            "id": f"wire-{i}",
+            "title": f"Report {i}",
+            "text": f"Report number {i} covers a different town council vote.\n\n{boiler}",
+            "published_at": "2020-01-01",
+        }
+        for i in (5, 3, 1, 4, 2, 0)
+    ]
+    f = tmp_path / "wire.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in records), "utf-8")
+    cfg = settings.model_copy(
+        update={"chunking": ChunkingSettings(target_chars=50, overlap_sentences=0)}
+    )
+    Pipeline(cfg, embedder=embedder).ingest([f])
+    vector = embedder.embed_query(boiler)
+    for _ in range(2):  # the second time through a store opened anew
+        store = make_store(cfg)
+        hits = store.query(vector, 3, Filters())
+        assert [h.text for h in hits] == [boiler] * 3
+        assert [h.article_id for h in hits] == ["wire-0", "wire-1", "wire-2"]
+
+
+def test_new_collections_write_their_index_every_batch(pipeline: Pipeline, seed_dir: Path) -> None:
+    """Vectors added since Chroma last wrote its HNSW index are replayed into it on every
+    open, in an order that varies between processes, so near-cut neighbours differed from
+    one run to the next (at Chroma's default of 1000). New collections are made with
+    ``chroma.sync_threshold`` = 100, Chroma's batch size (README "Same results in every process")."""
+    pipeline.ingest([seed_dir])
+    store = cast(ChromaStore, pipeline.store)
+    configuration = store._chunks.configuration_json  # Chroma's own record of it
+    assert configuration["hnsw"]["sync_threshold"] == pipeline.settings.chroma.sync_threshold
+    assert pipeline.settings.chroma.sync_threshold == 100

@@ -402,8 +402,12 @@ def test_nothing_verified_but_values_differ_abstains_with_sources_disagree() -> 
 def test_fakes_timeline_coast_2025_has_the_seed_thursday(fakes_pipeline: Pipeline) -> None:
     from rag.types import Filters
 
+    # The query of the seed test: "clashes between Assad loyalists and security forces in
+    # coastal Latakia and Tartous" left the Thursday sentence at 0.2999 against the 0.30
+    # relevance floor, so this passed or failed with the CPU's int8 arithmetic. Here it
+    # scores 0.50 against a floor of 0.33.
     result = fakes_pipeline.timeline(
-        "clashes between Assad loyalists and security forces in coastal Latakia and Tartous",
+        "attacks on security forces on the Syrian coast",
         filters=Filters(since=dt.date(2025, 1, 1)),
     )
     assert all(e.end_date >= dt.date(2025, 1, 1) for e in result.events)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 from rag.pipeline import Pipeline
 from rag.types import Answer, Filters, Turn
+from tests.conftest import write_article
 
 SEED_ID = "seed-d7a15be74b52943f"
 
@@ -232,3 +234,63 @@ def test_quotes_never_open_with_scraped_debris(fakes_pipeline: Pipeline, questio
         assert not re.match(r"(Published|Date of publication|Updated)\b", c.quote), c.quote
         assert not re.match(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun)\w* \d{1,2} \w+ \d{4}", c.quote), c.quote
         assert "- YouTube" not in c.quote
+
+
+def test_a_short_article_is_about_a_name_only_when_the_filters_chose_it(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    """Over the whole corpus, a one-sentence article that never names Sam Altman is not
+    about him ("the firings" of 9,000 game developers). Only among passages the question's
+    own filters selected (RGB-style: five search snippets per question) may a snippet be
+    taken to be about what the question names (``rag.abstain._implied``)."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    write_article(
+        folder / "openai.txt",
+        "OpenAI's ex-chairman accuses board of going rogue in firing Altman",
+        "OpenAI's board pushed out its chief executive on Friday. "
+        "While not trained as an AI engineer, Altman, now 38, has been seen as a Silicon "
+        "Valley wunderkind since his early 20s.",
+        "2023-11-18",
+        "Fortune",
+    )
+    write_article(
+        folder / "games.txt",
+        "Video games in 2023: Acquisitions, layoffs, unions",
+        "It’s estimated that more than 9,000 people in video games were laid off this year "
+        "and the firings affected teams of all sizes.",
+        "2023-12-20",
+        "Engadget",
+    )
+    pipeline.ingest([folder])
+    question = "When was Sam Altman fired?"
+    answer = pipeline.ask(question)
+    assert all(c.source == "Fortune" for c in answer.citations), answer.answer
+    assert not answer.abstained and "Altman" in answer.sentences[0].text
+    # Filtered to the games outlet, the snippet still does not answer: the evidence is
+    # Fortune's, outside the filter, and the answer says so.
+    chosen = pipeline.ask(question, filters=Filters(sources=["Engadget"]))
+    assert chosen.abstain_code == "filtered_out", chosen.answer
+    assert "Fortune" in chosen.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who leads Syria now?",
+        "Who is currently the president of Syria?",
+        "Who leads Hayat Tahrir al-Sham?",
+    ],
+)
+def test_the_current_leader_is_the_2025_report_among_older_wars(
+    fakes_pipeline: Pipeline, question: str
+) -> None:
+    """Among 402 reports of 2011-2018, the one 2025 article names Syria's and HTS's
+    current leader: "now" retrieves among the newest articles when nothing retrieved is
+    recent, the newest report of a holder leads ("President Bashar al-Assad" in 2015 did),
+    and "Sharaa's Sunni Islamist group, Hayat Tahrir al-Sham" names its leader ("Ahrar
+    Al-Sham" in a headline is another group)."""
+    answer = fakes_pipeline.ask(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert answer.citations[0].article_id == SEED_ID, answer.answer
+    assert "Sharaa" in answer.sentences[0].text
