@@ -810,10 +810,13 @@ def role_unfilled(ev: Evidence) -> CheckResult:
         # "Who is *currently* the president of Syria?": positions change hands, and the
         # newest report naming a holder supersedes older ones, however plainly they name
         # theirs ("… forces loyal to Syrias President Bashar al-Assad" in 2015, "Interim
-        # President Sharaa urged …" in 2025).
+        # President Sharaa urged …" in 2025): only its sentences answer.
         named = [s for s in ev.candidates if where[id(s)] is not None]
-        if named:
-            return sorted(named, key=lambda s: (_newest_first(s), where[id(s)]))
+        dated = [d for s in named if (d := published_date(s.hit.published_at))]
+        if dated:
+            newest = max(dated)
+            named = [s for s in named if published_date(s.hit.published_at) == newest]
+            return sorted(named, key=lambda s: where[id(s)] or 0)
     for depth in (0, 1, 2):
         kept = [s for s in ev.candidates if where[id(s)] == depth]
         if kept:
@@ -826,12 +829,6 @@ def role_unfilled(ev: Evidence) -> CheckResult:
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
         f"their relevant sentences names {which} {position}{owner}.",
     )
-
-
-def _newest_first(s: SentenceHit) -> int:
-    """Sort key: the later its article was published, the earlier (undated ones last)."""
-    published = published_date(s.hit.published_at)
-    return -published.toordinal() if published else 0
 
 
 # "the former president of FIFA", "Google's ex-CEO", "Best Director": not the holder.

@@ -303,6 +303,15 @@ DEBRIS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}(?:\s*\([^)]{0,40}\))?\s+(?:[-–—|:]\s*)?"),
     ),
     ("video_caption", re.compile(r"^[^.!?]{0,300}?\s[-–—|]\s*YouTube\b[\s:.-]*", re.I)),
+    # An embedded tweet as scraped: its text, then "— Elijah J. Magnier (@EjmAlrai)
+    # February 5, 2015" (a period inside a word, "pic.twitter.com…", ends no sentence).
+    (
+        "embedded_tweet",
+        re.compile(
+            rf"^(?:[^.!?]|\.(?=\w)){{0,300}}?(?:[-–—]\s*)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}"
+            rf"\s+\(@?\w{{2,20}}\)\s+(?i:{_MONTH_WORD})\s+\d{{1,2}},?\s+\d{{4}}\s+"
+        ),
+    ),
     (
         "publication_stamp",
         re.compile(

@@ -1150,9 +1150,9 @@ def test_lead_is_the_shortest_clause_that_answers(annotator: Annotator) -> None:
 
 
 def test_a_current_holder_is_the_newest_report_of_one(annotator: Annotator) -> None:
-    """ "Who is *currently* the president of Syria?": the newest report naming a holder
-    leads, however plainly an older one names its own; without "currently", the plainest
-    naming still does."""
+    """For "Who is *currently* the president of Syria?" the newest report naming a holder
+    answers, however plainly an older one names its own, which no longer answers at all;
+    without "currently", the plainest naming still leads."""
     old = _sent(
         "Airstrikes by forces loyal to Syrias President Bashar al-Assad hit Ghouta.",
         title="Ghouta",
@@ -1164,7 +1164,7 @@ def test_a_current_holder_is_the_newest_report_of_one(annotator: Annotator) -> N
         published="2025-03-09",
     )
     now = role_unfilled(_ev("Who is currently the president of Syria?", [old, new], annotator))
-    assert isinstance(now, list) and now[0] is new
+    assert now == [new]
     plain = role_unfilled(_ev("Who was the president of Syria in 2015?", [old, new], annotator))
     assert isinstance(plain, list) and plain[0] is old
 
@@ -1348,6 +1348,18 @@ def test_lead_keeps_the_sentence_when_no_clause_covers_the_question(annotator: A
         ),
         ("BEIRUT (Reuters) - Air strikes hit rebel-held areas of Aleppo.", "Air strikes"),
         ("By John Smith, Air strikes hit rebel-held areas of Aleppo.", "Air strikes"),
+        # two embedded tweets, each "text Name (handle) date", as FA-KES scraped them
+        (
+            "Syria Raniah Salloum (Ranyah) February 5 2015 Over 30 rockets so far on Damascus "
+            "Syria pic.twitter.com1xzGKUMiYM Elijah J. Magnier (EjmAlrai) February 5 2015 The "
+            "rocket attack was apparently in revenge for airstrikes.",
+            "The rocket attack",
+        ),
+        (
+            "Rockets hit Damascus pic.twitter.com/abc — Jane Doe (@jdoe) March 5, 2015 Rebels fired "
+            "more rockets at the capital on Thursday.",
+            "Rebels fired",
+        ),
         # must not fire: ordinary sentence openings
         ("Russia has backed the Assad regime since 2015.", "Russia has"),
         ("On Sunday, September 25 2016, strikes hit Aleppo hard.", "On Sunday"),
@@ -1364,6 +1376,11 @@ def test_lead_keeps_the_sentence_when_no_clause_covers_the_question(annotator: A
         ("NATO Secretary General Jens Stoltenberg said allies agreed.", "NATO Secretary"),
         ("UNICEF Executive Director Henrietta Fore said children died.", "UNICEF Executive"),
         ("March 2016 saw many people die in the town of Aleppo.", "March 2016"),
+        # must not fire: an organisation's initials in brackets, then a date, in a sentence
+        (
+            "The Syrian Observatory for Human Rights (SOHR) said on March 5 2015 that 20 died.",
+            "The Syrian Observatory",
+        ),
     ],
 )
 def test_debris_prefix(text: str, quote_starts: str) -> None:
