@@ -797,15 +797,14 @@ def role_unfilled(ev: Evidence) -> CheckResult:
     say who is its president (unless the question asks for a former one). The owner must
     be the one asked, not a longer name holding it: "The LEGO Foundation names new CEO"
     is not about the CEO of Lego, nor "Google Cloud CEO Thomas Kurian" about Google's.
+    A person's own group names its leader ("Sharaa's Sunni Islamist group, Hayat Tahrir
+    al-Sham"). For a question on the present ("Who is *currently* …?") only the newest
+    article naming a holder answers.
     """
     role = ev.spec.role
     if role is None or ev.spec.parts:
         return None
     where = {id(s): _holds_role(ev, role, s) for s in ev.candidates}
-    # A sentence naming the holder right beside the asked owner's position ("Syrian
-    # leader Ahmed Sharaa", "Rami Abdulrahman, the head of the observatory") answers
-    # before one naming the position elsewhere ("since he became Syria's de facto
-    # leader"), and that before one whose neighbour names it.
     if ev.spec.latest and not role.past:
         # "Who is *currently* the president of Syria?": positions change hands, and the
         # newest report naming a holder supersedes older ones, however plainly they name
@@ -817,6 +816,10 @@ def role_unfilled(ev: Evidence) -> CheckResult:
             newest = max(dated)
             named = [s for s in named if published_date(s.hit.published_at) == newest]
             return sorted(named, key=lambda s: where[id(s)] or 0)
+    # A sentence naming the holder right beside the asked owner's position ("Syrian
+    # leader Ahmed Sharaa", "Rami Abdulrahman, the head of the observatory") answers
+    # before one naming the position elsewhere ("since he became Syria's de facto
+    # leader"), and that before one whose neighbour names it.
     for depth in (0, 1, 2):
         kept = [s for s in ev.candidates if where[id(s)] == depth]
         if kept:
