@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	# torch first and exact: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install "torch==2.13.0"
 	$(BIN)/python -m pip install -e ".[dev]"
+	# The default embedding model is quantized on this machine (~20 s, once): now, not
+	# inside the first ingest or question.
+	HF_HUB_OFFLINE=1 $(BIN)/rag prepare
 	touch $(STAMP)
 
 run: install

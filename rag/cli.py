@@ -311,6 +311,28 @@ def format_timeline(result: Timeline) -> str:
 
 
 @main.command()
+@click.pass_context
+def prepare(ctx: click.Context) -> None:
+    """Build (once per machine) and load the configured embedding model now.
+
+    The default model is quantized here from the packaged MiniLM on first use (~20 s);
+    `make install` runs this so the first ingest or question does not wait for it.
+    """
+    import time
+
+    from rag.backends import make_embedder
+
+    settings = settings_from_context(ctx)
+    started = time.monotonic()
+    embedder = make_embedder(settings)
+    embedder.embed_query("ready")
+    click.echo(
+        f"embedding model {settings.embedding.model} ready in "
+        f"{time.monotonic() - started:.1f} s (cache: {settings.embedding.cache_dir})"
+    )
+
+
+@main.command()
 @click.option("--repair", is_flag=True, help="Fix what can be fixed (re-embed, rebuild BM25).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context

@@ -131,3 +131,14 @@ def test_ask_on_empty_store_is_one_clear_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--store", str(tmp_path / "empty"), "ask", "who?"])
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: the store at") and "rag ingest" in result.output
+
+
+def test_prepare_builds_the_model_into_the_cache_and_writes_no_store(
+    tmp_path: Path, model_cache: Path
+) -> None:
+    result = CliRunner().invoke(main, ["prepare"])
+    assert result.exit_code == 0, result.output
+    assert "onnx:minilm-int8-pertoken ready in" in result.output
+    assert str(model_cache) in result.output
+    assert list(model_cache.glob("minilm-int8-pertoken-r*.onnx"))
+    assert not (tmp_path / "store").exists()  # preparing a model opens no store
