@@ -246,7 +246,13 @@ def _rewrite(
         return False
     chunks = chunk_article(article, settings.chunking)
     late = settings.embedding.sentence_vectors == "late"
-    vectors, sentence_vectors = embed_chunks(embedder, chunks, late=late)
+    vectors, sentence_vectors = embed_chunks(
+        embedder,
+        chunks,
+        late=late,
+        headlines={article.id: article.title},
+        headline_weight=settings.chunking.headline_weight,
+    )
     store.write_article(article, chunks, vectors, digest, sentence_vectors)
     return True
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -42,7 +42,12 @@ _EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode()
 
 
 def embed_chunks(
-    embedder: Embedder, chunks: list[Chunk], *, late: bool = False
+    embedder: Embedder,
+    chunks: list[Chunk],
+    *,
+    late: bool = False,
+    headlines: Mapping[str, str] | None = None,
+    headline_weight: float = 0.0,
 ) -> tuple[Vectors, list[Vectors]]:
     """Each chunk's vector and its sentences' vectors.
 
@@ -57,7 +62,54 @@ def embed_chunks(
     ``late`` (an embedder with ``embed_spans``): a chunk's sentence vectors are pooled from
     the chunk's own pass through the model, so sentences cost no extra pass; a sentence
     cut off by the model's token limit is embedded on its own.
+
+    ``headlines`` (article id to title) and ``headline_weight``: see :func:`add_headlines`.
     """
+    vectors, per_chunk = _embed_chunks(embedder, chunks, late)
+    if headlines and headline_weight > 0:
+        vectors = add_headlines(embedder, chunks, vectors, headlines, headline_weight)
+    return vectors, per_chunk
+
+
+def add_headlines(
+    embedder: Embedder,
+    chunks: list[Chunk],
+    vectors: Vectors,
+    headlines: Mapping[str, str],
+    weight: float,
+) -> Vectors:
+    """Chunk vectors with ``weight`` × their article's headline vector added, renormalised.
+
+    A passage whose sentences leave the topic implicit ("But it didn't release the full
+    model …") is then found by the topic its headline names ("Google fakes an AI demo").
+    Adding the vector, rather than embedding the headline with the text, keeps the
+    passages of one article in (nearly) the same order for any question: they share the
+    added part, only the renormalisation differs. Embedded with each passage's text, the
+    headline made an article's passages alike, and which two of them reached the top
+    changed: a `time_holdout` question lost its quoted passage that way.
+    Each headline is embedded once, however many passages it heads.
+    """
+    titles = list(
+        dict.fromkeys(t for c in chunks if (t := headlines.get(c.article_id, "").strip()))
+    )
+    if not titles:
+        return vectors
+    row = {t: i for i, t in enumerate(titles)}
+    heads = embedder.embed(titles)
+    out = np.array(vectors, dtype=np.float32, copy=True)
+    for i, c in enumerate(chunks):
+        title = headlines.get(c.article_id, "").strip()
+        if title:
+            out[i] += weight * heads[row[title]]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    out /= np.where(norms > 0, norms, np.float32(1.0))
+    return out
+
+
+def _embed_chunks(
+    embedder: Embedder, chunks: list[Chunk], late: bool
+) -> tuple[Vectors, list[Vectors]]:
+    """The chunk and sentence vectors of :func:`embed_chunks`, without headlines."""
     spans = {(c.article_id, s.start, s.end): c.text[s.start - c.start : s.end - c.start]
              for c in chunks for s in c.sentences}  # fmt: skip
     # A SerialEmbedder passes the call on to the model it wraps, which may not have it.
@@ -222,6 +274,8 @@ class Ingester:
             self.embedder,
             [c for _, chunks in chunked for c in chunks],
             late=self.settings.embedding.sentence_vectors == "late",
+            headlines={a.id: a.title for a, _ in chunked},
+            headline_weight=self.settings.chunking.headline_weight,
         )
         writes: list[ArticleWrite] = []
         offset = 0

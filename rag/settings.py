@@ -109,6 +109,14 @@ class ChunkingSettings(_Section):
         description="A 'sentence' longer than this (a table, a list, a line with no full "
         "stop) is cut at white space into pieces of at most this many characters.",
     )
+    headline_weight: float = Field(
+        default=0.7,
+        ge=0.0,
+        description="Each passage's vector is its text's vector plus this many times its "
+        "article's headline vector (renormalised), so a passage is found by the topic its "
+        "headline names and its sentences leave implicit; 0 turns it off. The sentence "
+        "vectors, which decide the quote, are of the sentences alone.",
+    )
 
 
 class RetrievalSettings(_Section):

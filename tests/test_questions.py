@@ -116,11 +116,12 @@ def test_follow_ups_among_distractors_stay_grounded(fakes_pipeline: Pipeline) ->
         "and who backed the rebels?", history=[Turn(question="who backed Assad?", answer=first)]
     )
     _assert_grounded(rebels, fakes_pipeline)
-    # FA-KES holds this fact too ("Western-backed rebels", "Saudi-backed rebels"): any backer counts.
+    # FA-KES holds this fact too ("Western-backed rebels", "Saudi-backed rebels", in its
+    # lowercased copies "western-back rebels"): any backer counts.
     assert any(
-        b in rebels.answer
+        b.lower() in rebels.answer.lower()
         for b in ("Turkey", "Western", "Saudi", "Gulf", "United States", "Arab states")
-    )
+    ), rebels.answer
     deaths_q = "How many people died in the March 2025 violence on Syria's coast?"
     deaths = fakes_pipeline.ask(deaths_q)
     _assert_grounded(deaths, fakes_pipeline)

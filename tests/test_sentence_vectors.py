@@ -106,7 +106,12 @@ def test_a_store_without_sentence_vectors_still_answers_the_same(
             article = write.store.get_article(str(info["id"]))
             assert article is not None
             chunks = chunk_article(article, settings.chunking)
-            vectors, _ = embed_chunks(embedder, chunks)
+            vectors, _ = embed_chunks(
+                embedder,
+                chunks,
+                headlines={article.id: article.title},
+                headline_weight=settings.chunking.headline_weight,
+            )
             write.store.write_article(article, chunks, vectors, str(info["content_hash"]))
     old = Pipeline(old_settings, embedder=embedder)
     assert old.store.sentence_vectors(old.retrieve("who backed Assad?")) == {}
@@ -141,3 +146,42 @@ def test_late_sentence_vectors_fill_in_what_the_token_limit_cut(
     # The first ones come from the chunk's pass: close to, but not, the separate vectors.
     first = float(per_late[0][0] @ per_separate[0][0])
     assert 0.5 < first < 0.9999
+
+
+def test_headline_vector_finds_a_passage_by_its_headline_and_keeps_its_articles_order(
+    embedder: Embedder, settings: Settings
+) -> None:
+    from rag.types import Article
+
+    demo = Article(
+        id="demo",
+        title="Google fakes an AI demo, Grand Theft Auto VI goes viral",
+        text="But it didn't release the full model, only a lite version called Pro. "
+        "Reviewers said the video had been edited. "
+        "The trailer drew ninety million views in a day. "
+        "Fans had waited ten years for the sequel.",
+    )
+    small = settings.chunking.model_copy(update={"target_chars": 60, "overlap_sentences": 0})
+    chunks = chunk_article(demo, small)
+    assert len(chunks) >= 3
+    plain, per_plain = embed_chunks(embedder, chunks)
+    headed, per_headed = embed_chunks(
+        embedder, chunks, headlines={"demo": demo.title}, headline_weight=0.5
+    )
+    question = embedder.embed(["Did Google fake a demo of its AI model?"])[0]
+    # Every passage moves towards what the headline says …
+    assert all(headed @ question > plain @ question)
+    assert np.allclose(np.linalg.norm(headed, axis=1), 1.0, atol=1e-5)
+    # … but the article's passages keep their order, so the headline does not choose
+    # which of them is retrieved; and the sentence vectors are the sentences' own.
+    for text in ("Did Google fake a demo of its AI model?", "How many views did the trailer get?"):
+        q = embedder.embed([text])[0]
+        assert list(np.argsort(-(headed @ q))) == list(np.argsort(-(plain @ q)))
+    for a, b in zip(per_plain, per_headed, strict=True):
+        assert np.allclose(a, b)
+    # Off (weight 0) or without a headline, the vectors are the plain ones.
+    for off in (
+        embed_chunks(embedder, chunks, headlines={"demo": demo.title}, headline_weight=0.0),
+        embed_chunks(embedder, chunks, headlines={"demo": "  "}, headline_weight=0.5),
+    ):
+        assert np.allclose(off[0], plain)
