@@ -63,6 +63,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
+from rag.dates import says_when
 from rag.nlp import (
     SPECIFIC_TYPES,
     Annotator,
@@ -1141,7 +1142,7 @@ def _gives_type(ev: Evidence, s: SentenceHit) -> bool:
     if not has_answer_type(spec, s.text, ev.annotator):
         return False
     if spec.answer_type == "date":
-        if not (date_precision(s.text) > 0 or s.hit.published_at is not None):
+        if not says_when(s.text, s.hit.published_at):
             return False
         return _dates_the_asked(ev, s.text)
     who = spec.answer_type in ("person", "organisation", "name")

@@ -21,6 +21,7 @@ import datetime as dt
 import re
 
 from rag.questions import find_period_spans, published_date
+from rag.text import date_precision
 from rag.types import EventDate
 
 _MONTH_NAMES = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
@@ -143,3 +144,25 @@ def _same_weekday(written: str, day: dt.date, ref: dt.date) -> dt.date:
 def dates_between(dates: list[EventDate], start: int, end: int) -> list[EventDate]:
     """The resolved dates written inside ``[start, end)`` of the article."""
     return [d for d in dates if start <= d.start and d.end <= end]
+
+
+# "last summer", "this spring": a season its article's date places; "the 1990s", "the
+# '90s": a decade.
+_SEASON_OR_DECADE = re.compile(
+    r"\b(?:this|last|next|past|previous|coming)\s+(?:spring|summer|autumn|fall|winter)\b"
+    r"|\b(?:1[89]|20)\d0s\b|['’]\d0s\b",
+    re.I,
+)
+
+
+def says_when(text: str, published: dt.date | str | None) -> bool:
+    """True when ``text`` holds a date that places something in time: a written-out date
+    or year ("October 2017", "in the 1990s"), or a relative one its publication date
+    resolves ("on Friday", "last week", "two days ago", "last summer").
+
+    "In the year since Altman catapulted ChatGPT to global fame …" names a span of time
+    but says when nothing happened: the tagger's DATE ("the year") answers no "when?".
+    """
+    if date_precision(text) > 0 or _SEASON_OR_DECADE.search(text):
+        return True
+    return published is not None and bool(resolve_dates(text, published))

@@ -690,10 +690,26 @@ def test_answer_type_absent(question: str, text: str, fires: bool, annotator: An
     assert _fires(answer_type_absent(_ev(question, [_sent(text)], annotator))) is fires
 
 
-def test_a_relative_date_answers_in_a_dated_article(annotator: Annotator) -> None:
-    dated = _sent("It was released last year.", published="2018-05-01")
-    ev = _ev("When was Xenoblade Chronicles 2 released?", [dated], annotator)
-    assert answer_type_absent(ev) == [dated]
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        ("It was released last year.", True),
+        ("OpenAI fired Altman on Friday.", True),
+        ("Two days ago the board fired Altman.", True),
+        ("Altman was fired last summer.", True),
+        ("Altman rose to fame in the 1990s.", True),
+        # a span of time the publication date cannot place says when nothing happened
+        ("In the year since Altman catapulted ChatGPT to fame, his exit shocked all.", False),
+        ("In recent weeks Altman was fired and rehired.", False),
+        ("Altman was fired after years at the helm.", False),
+    ],
+)
+def test_a_relative_date_answers_in_a_dated_article(
+    text: str, answers: bool, annotator: Annotator
+) -> None:
+    dated = _sent(text, published="2023-11-18")
+    ev = _ev("When was Sam Altman fired?", [dated], annotator)
+    assert (answer_type_absent(ev) == [dated]) is answers
 
 
 @pytest.mark.parametrize(

@@ -249,7 +249,7 @@ def test_a_short_article_is_about_a_name_only_when_the_filters_chose_it(
     write_article(
         folder / "openai.txt",
         "OpenAI's ex-chairman accuses board of going rogue in firing Altman",
-        "OpenAI's board pushed out its chief executive on Friday. "
+        "OpenAI's board pushed out Altman, its chief executive, on Friday. "
         "While not trained as an AI engineer, Altman, now 38, has been seen as a Silicon "
         "Valley wunderkind since his early 20s.",
         "2023-11-18",
@@ -268,6 +268,7 @@ def test_a_short_article_is_about_a_name_only_when_the_filters_chose_it(
     answer = pipeline.ask(question)
     assert all(c.source == "Fortune" for c in answer.citations), answer.answer
     assert not answer.abstained and "Altman" in answer.sentences[0].text
+    assert "on Friday" in answer.sentences[0].text  # not "since his early 20s"
     # Filtered to the games outlet, the snippet still does not answer: the evidence is
     # Fortune's, outside the filter, and the answer says so.
     chosen = pipeline.ask(question, filters=Filters(sources=["Engadget"]))
