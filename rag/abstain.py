@@ -286,6 +286,16 @@ def _naming_first(
     first = {id(s): s.text.lstrip(" .…-–—'\"“‘([") for s in answers}
     fragment = {id(s): first[id(s)][:1].islower() for s in answers}
     exact = {id(s): date_precision(s.text) if spec.answer_type == "date" else 0 for s in answers}
+    # "When was Assad's government toppled?": the date of the toppling ("… *ousted* Assad's
+    # government in December") before a more exact date of something else in a sentence
+    # that also says it ("Syria's conflict *erupted* in March 2011 with protests calling
+    # for the ouster of … Assad").
+    dates_it = {
+        id(s): spec.answer_type == "date"
+        and verb is not None
+        and any(d.verb and _says(verb, d.verb, annotator) for d in annotator.date_clauses(s.text))
+        for s in answers
+    }
     # "What was Tesla's revenue in Q1 2021?": the sentence that says "in Q1 2021" itself
     # ("… $10.4 billion in revenue in Q1 2021") before one that fits only through its
     # article ("Tesla posts record net income of $438 million, revenue surges by 74%").
@@ -315,11 +325,12 @@ def _naming_first(
     counted = spec.answer_type in ("number", "money") and not spec.periods
     past = {id(s): counted and _of_earlier_years(s) for s in answers}
 
-    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, bool, bool, int]:
+    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, bool, bool, bool, int]:
         return (
             not instance[id(s)],
             -echo[id(s)],
             not says[id(s)],
+            not dates_it[id(s)],
             not speaks[id(s)],
             not located[id(s)],
             not stated[id(s)],

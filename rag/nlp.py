@@ -144,6 +144,9 @@ class DateClause:
     date: str
     clause: str
     points_back: bool
+    verb: str = ""
+    """The governing verb itself ("ousted" in "… ousted Assad's government in December");
+    empty when the date hangs from no verb (a headline, a list)."""
 
 
 @dataclass(frozen=True)
@@ -368,7 +371,8 @@ def _date_clauses(doc: Any, text: str, dated: list[Entity]) -> list[DateClause]:
         while tok.pos_ not in ("VERB", "AUX") and tok.head.i != tok.i:  # the root heads itself
             tok = tok.head
         start, end = tok.left_edge.idx, tok.right_edge.idx + len(tok.right_edge)
-        out.append(DateClause(ent.text, text[start:end], _points_back(tok)))
+        verb = tok.text if tok.pos_ in ("VERB", "AUX") else ""
+        out.append(DateClause(ent.text, text[start:end], _points_back(tok), verb))
     return out
 
 

@@ -1344,6 +1344,29 @@ def test_a_count_from_an_earlier_year_does_not_lead_an_undated_question(
     assert decide(spec, pool, [past, now], AnswerSettings(), annotator).answers[0] is past
 
 
+def test_a_when_question_is_led_by_the_date_of_its_own_verb(annotator: Annotator) -> None:
+    """Both sentences say the toppling ("ouster", "ousted") and hold a date; the one whose
+    date hangs from that verb leads, though the other's date is more exact."""
+    erupted = _sent(
+        "Syrias conflict erupted in March 2011 with protests calling for the ouster of "
+        "President Bashar al-Assad.",
+        title="Raids",
+        published="2016-10-26",
+    ).model_copy(update={"score": 0.7})
+    ousted = _sent(
+        "Rebels led by Hayat Tahrir al-Sham ousted Assad's government in December, "
+        "prompting Assad to seek refuge in Russia.",
+        title="Clashes",
+        published="2025-03-09",
+    ).model_copy(update={"score": 0.6})
+    pool = [erupted.hit, ousted.hit]
+    spec = parse_question("When was Bashar al-Assad's government toppled?")
+    assert decide(spec, pool, [erupted, ousted], AnswerSettings(), annotator).answers[0] is ousted
+    # asked when the conflict erupted, the other date leads
+    spec = parse_question("When did the conflict in Syria erupt?")
+    assert decide(spec, pool, [erupted, ousted], AnswerSettings(), annotator).answers[0] is erupted
+
+
 def test_lead_keeps_the_sentence_when_no_clause_covers_the_question(annotator: Annotator) -> None:
     text = "Rami Abdulrahman, the head of the observatory, said the toll was rising."
     spec = parse_question("Who is the head of the observatory?")
