@@ -65,7 +65,9 @@ from functools import lru_cache
 from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
 from rag.dates import says_when
 from rag.nlp import (
+    NOT_A_PERSON,
     SPECIFIC_TYPES,
+    TYPE_LABELS,
     Annotator,
     Predication,
     dates_of,
@@ -192,12 +194,71 @@ def _run(checks: list[tuple[str, Check]], ev: Evidence) -> Decision:
             return Decision(result, [], name)
         if result is not None:
             ev.candidates = result
-    return Decision(
-        None,
-        _on_point(
-            ev.spec, _naming_first(ev.spec, ev.candidates, ev.annotator, ev.cfg), ev.annotator
-        ),
-    )
+    ordered = _naming_first(ev.spec, ev.candidates, ev.annotator, ev.cfg)
+    ordered = _consensus_first(ev.spec, ordered, ev.annotator, ev.cfg)
+    return Decision(None, _on_point(ev.spec, ordered, ev.annotator))
+
+
+def _consensus_first(
+    spec: QuestionSpec, answers: list[SentenceHit], annotator: Annotator, cfg: AnswerSettings
+) -> list[SentenceHit]:
+    """For a "who" or "which" question that several reports or claims describe, the
+    sentences naming the one answer most of their articles name lead.
+
+    "Who is the individual whose trial is approaching, as reported by TechCrunch, who
+    faced difficulties managing … FTX …, as mentioned by The Verge, …?" is answered by
+    whom the reports have in common (Sam Bankman-Fried, named in five articles), not by
+    the best single sentence's other name (Caroline Ellison, in one). The name must be
+    one the question lacks and no outlet's; names are grouped by their last word ("Sam
+    Bankman-Fried", "Bankman-Fried"), and a sentence with the fullest form leads. Only
+    when the question names at least ``consensus_min_sources`` outlets, claims or parts,
+    and the name is in that many articles.
+    """
+    kind = spec.answer_type
+    need = cfg.consensus_min_sources
+    several = max(len(spec.outlets), len(spec.claims), len(spec.parts)) >= need
+    if kind not in ("person", "organisation", "name") or not several or len(answers) < 2:
+        return answers
+    labels = TYPE_LABELS[kind] - (NOT_A_PERSON if kind == "person" else frozenset())
+    outlets = {o.lower() for o in spec.outlets}
+    top = answers[: cfg.consensus_window]
+    annotator.annotate([s.text for s in top])
+    named: dict[int, dict[str, str]] = {}  # sentence -> key -> the form it uses
+    articles: dict[str, set[str]] = {}
+    for s in top:
+        forms: dict[str, str] = {}
+        for ent in annotator.entities(s.text):
+            name = re.sub(r"['’]s?$", "", ent.text.strip())
+            words_ = name.split()
+            if (
+                ent.label not in labels
+                or not words_
+                or name.lower() in outlets
+                or mentions(name, spec.question, strict=False)
+            ):
+                continue
+            key = words_[-1].lower()
+            if len(name) > len(forms.get(key, "")):
+                forms[key] = name
+            articles.setdefault(key, set()).add(s.hit.article_id)
+        named[id(s)] = forms
+    if not articles:
+        return answers
+    key, where = max(articles.items(), key=lambda kv: (len(kv[1]), -_first_at(kv[0], top, named)))
+    if len(where) < need:
+        return answers
+    fullest = max((named[id(s)][key] for s in top if key in named[id(s)]), key=len)
+
+    def rank(s: SentenceHit) -> tuple[bool, bool]:
+        forms = named.get(id(s), {})
+        return key not in forms, forms.get(key) != fullest
+
+    return sorted(answers, key=rank)
+
+
+def _first_at(key: str, top: list[SentenceHit], named: dict[int, dict[str, str]]) -> int:
+    """Where the first sentence naming ``key`` ranks (ties between names go to the earlier)."""
+    return next((i for i, s in enumerate(top) if key in named[id(s)]), len(top))
 
 
 def _on_point(

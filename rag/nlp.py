@@ -63,7 +63,7 @@ TYPE_LABELS: dict[str, frozenset[str]] = {
 _FREQUENCIES = frozenset("daily weekly monthly yearly annually annual nightly hourly".split())
 """Words the tagger labels DATE that say how often, not when."""
 
-_NOT_A_PERSON = frozenset({"GPE", "NORP", "LOC", "FAC"})
+NOT_A_PERSON = frozenset({"GPE", "NORP", "LOC", "FAC"})
 """Labels that answer "who won?" (France) but never "who is the actress?"."""
 
 SPECIFIC_TYPES = frozenset(TYPE_LABELS)
@@ -727,7 +727,7 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
         )
     labels = TYPE_LABELS[kind]
     if spec.person_noun:  # "Who is the lead actress …": Los Angeles, Austrian do not answer
-        labels = labels - _NOT_A_PERSON
+        labels = labels - NOT_A_PERSON
     question_terms = set(content_terms(spec.question))
 
     def in_question(term: str) -> bool:  # "Turkey" is the question's "Turkish"
@@ -790,7 +790,7 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
     # unless the tagger took it for a place ("Los Angeles") and a person is asked.
     if kind in ("person", "organisation"):
         places = (
-            {frozenset(content_terms(e.text)) for e in ents if e.label in _NOT_A_PERSON}
+            {frozenset(content_terms(e.text)) for e in ents if e.label in NOT_A_PERSON}
             if spec.person_noun
             else set()
         )

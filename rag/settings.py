@@ -249,6 +249,18 @@ class AnswerSettings(_Section):
         description="Sentences scoring at least this fraction of the best one are candidate "
         "answers for the answer-type, entity and period checks.",
     )
+    consensus_min_sources: int = Field(
+        default=2,
+        ge=2,
+        description="A who/which question naming at least this many outlets, claims or parts "
+        "is led by the name that at least this many of its candidate sentences' articles "
+        "name (README 'How answers are made').",
+    )
+    consensus_window: int = Field(
+        default=12,
+        ge=2,
+        description="How many of the best candidate sentences are read for that shared name.",
+    )
     candidate_window: int = Field(
         default=15, ge=1, description="At most this many top sentences are candidate answers."
     )

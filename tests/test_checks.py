@@ -14,6 +14,7 @@ import pytest
 from rag.abstain import (
     CHECKS,
     Evidence,
+    _consensus_first,
     _figures,
     _naming_first,
     _on_point,
@@ -2225,3 +2226,84 @@ def test_a_place_is_where_the_asked_name_is(
     sentence: str, about: list[str], expected: bool, annotator: Annotator
 ) -> None:
     assert locates(sentence, annotator, about) is expected
+
+
+_WHO = (
+    "Who is the individual whose trial is approaching, as reported by TechCrunch, and who "
+    "is accused of fraud for personal gain according to The Verge?"
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "outlets", "sentences", "lead"),
+    [
+        # the name two of the reports share leads, in its fullest form
+        (
+            _WHO,
+            ["TechCrunch", "The Verge"],
+            [
+                ("Caroline Ellison testified against her former boss.", "a"),
+                ("Bankman-Fried pleaded not guilty to all charges.", "b"),
+                ("Sam Bankman-Fried faces seven counts of fraud.", "c"),
+            ],
+            2,
+        ),
+        # one outlet named: the best sentence leads, whatever the others name
+        (
+            "Who is the individual whose trial is approaching, according to TechCrunch?",
+            ["TechCrunch"],
+            [
+                ("Caroline Ellison testified against her former boss.", "a"),
+                ("Bankman-Fried pleaded not guilty to all charges.", "b"),
+                ("Sam Bankman-Fried faces seven counts of fraud.", "c"),
+            ],
+            0,
+        ),
+        # no name in two articles: nothing is shared
+        (
+            _WHO,
+            ["TechCrunch", "The Verge"],
+            [
+                ("Caroline Ellison testified against her former boss.", "a"),
+                ("Sam Bankman-Fried faces seven counts of fraud.", "b"),
+            ],
+            0,
+        ),
+        # two sentences of one article are one report
+        (
+            _WHO,
+            ["TechCrunch", "The Verge"],
+            [
+                ("Caroline Ellison testified against her former boss.", "a"),
+                ("Bankman-Fried pleaded not guilty to all charges.", "b"),
+                ("Sam Bankman-Fried faces seven counts of fraud.", "b"),
+            ],
+            0,
+        ),
+        # an outlet the reports name is not the answer, nor is a name the question uses
+        (
+            _WHO,
+            ["TechCrunch", "The Verge"],
+            [
+                ("Caroline Ellison testified against her former boss.", "a"),
+                ("TechCrunch reported on the trial for weeks.", "b"),
+                ("The Verge and TechCrunch covered the opening statements.", "c"),
+            ],
+            0,
+        ),
+    ],
+)
+def test_consensus_first(
+    question: str,
+    outlets: list[str],
+    sentences: list[tuple[str, str]],
+    lead: int,
+    annotator: Annotator,
+) -> None:
+    spec = parse_question(question, reference=dt.date(2025, 3, 9)).model_copy(
+        update={"outlets": outlets}
+    )
+    sents = [_sent(text, title=article) for text, article in sentences]
+    ordered = _consensus_first(spec, sents, annotator, AnswerSettings())
+    assert ordered[0] is sents[lead]
+    assert sorted(map(id, ordered)) == sorted(map(id, sents))  # reordered, nothing dropped
