@@ -378,6 +378,9 @@ def parse_question(
         for p in find_periods(q, reference)
     ]
     outlet_terms = {t for o in named_outlets for t in content_terms(o)}
+    # Where the question names its outlets: a name inside one is a piece of it ("Roar" and
+    # "Sports Writers Blog" of "The Roar | Sports Writers Blog"), not what it asks about.
+    outlet_spans = [m for o in named_outlets if (m := outlet_mention(q, o)) is not None]
     period_terms = {t for p in periods for t in content_terms(p.text)}
     entities = [
         n
@@ -385,6 +388,7 @@ def parse_question(
             {n.strip("'’\"“”") for n in _colon_titles(_award_titles(names(q), q), q)} - {""}
         )
         if not _is_outlet(n, named_outlets)
+        and not _inside(n, q, outlet_spans)
         and not set(content_terms(n)) <= period_terms
         and n.lower().rstrip(".") not in HONORIFICS
         and n.lower() not in ROLE_NOUNS  # "CEO" is the position asked about, not a name
@@ -678,6 +682,12 @@ def outlet_mention(question: str, outlet: str) -> tuple[int, int] | None:
     flags = re.I if outlet == outlet.lower() else 0
     m = re.search(rf"(?<![\w-])(?:[Tt]he\s+)?{re.escape(bare)}(?![\w-])", question, flags)
     return (m.start(), m.end()) if m else None
+
+
+def _inside(name: str, question: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Every mention of ``name`` in ``question`` lies within one of ``spans``."""
+    at = [m.start() for m in re.finditer(re.escape(name), question)]
+    return bool(at) and all(any(a <= i and i + len(name) <= b for a, b in spans) for i in at)
 
 
 def _is_outlet(name: str, outlets: Sequence[str]) -> bool:

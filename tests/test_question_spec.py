@@ -201,6 +201,25 @@ def test_spec_separates_entities_outlets_periods_and_predicate() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "entities"),
+    [
+        # the pieces of an outlet's name are no names the question asks about
+        (
+            "Which club, discussed in 'The Roar | Sports Writers Blog' and 'The Guardian', "
+            "sacked its manager?",
+            [],
+        ),
+        # a name the question also uses outside the outlet's name stays
+        ("Did The Roar | Sports Writers Blog say the Roar won?", ["Roar"]),
+        ("Did The Guardian report on Everton's points deduction?", ["Everton's"]),
+    ],
+)
+def test_entities_leave_out_the_named_outlets(question: str, entities: list[str]) -> None:
+    outlets = ["The Roar | Sports Writers Blog", "The Guardian"]
+    assert parse_question(question, outlets=outlets, reference=REF).entities == entities
+
+
 def test_multi_outlet_question_splits_into_one_part_per_outlet() -> None:
     spec = parse_question(
         "Between the report by TechCrunch on Google's antitrust case and the report by "
