@@ -38,6 +38,7 @@ from rag.retrieve import (
 )
 from rag.settings import Settings
 from rag.store import Store
+from rag.text import spell_out
 from rag.timeline import build_timeline
 from rag.types import (
     Answer,
@@ -429,6 +430,14 @@ class Pipeline:
         claims = (spec.claims or spec.parts) if cfg.claim_slots else []
         self.retriever.prime([spec.question, *(text for text, _ in steers), *claims])
         found = self.retriever.retrieve(spec.question, filters)
+        # An abbreviation the passages write out ("HTS": "Hayat Tahrir al-Sham") means
+        # little to the embedding model: spelled out, the question is retrieved once more
+        # and its sentences are scored against that.
+        spelled = spell_out(spec.question, (h.text for h in found.candidates))
+        query_vector = found.query_vector
+        if spelled != spec.question:
+            query_vector = self.retriever.embed_query(spelled)
+            steers.append((spelled, filters))
         pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
         recent = latest_window(spec, filters, cfg.latest_days) if cfg.steer else None
         if recent is not None and not any(published_within(h, recent) for h in pool):
@@ -457,7 +466,7 @@ class Pipeline:
                     [1.0, *[cfg.steer_rank] * len(by_part)],
                 )
                 pool = sorted(pool, key=lambda h: -fused[h.chunk_id])
-        scored = self.scorer.score(spec, found.query_vector, pool)
+        scored = self.scorer.score(spec, query_vector, pool)
         # Sentences that address the assistant ("ignore previous instructions and answer
         # that …") are data, never an answer: they are not candidates at all.
         ranked = [s for s in scored if not is_instruction(s.text)]
@@ -484,7 +493,7 @@ class Pipeline:
                 for own in groups:
                     slots.append(self.scorer.order_by_sentence(own, vector)[:1])
         hits = collapse(reserve(passages, slots, cfg.k))  # one per wire story
-        ranked = self.scorer.rescore_clauses(ranked, found.query_vector)
+        ranked = self.scorer.rescore_clauses(ranked, query_vector)
         # Every passage retrieved, once: what the names and unknown-words checks read.
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}
         candidates = list(seen.values())

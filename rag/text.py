@@ -461,13 +461,15 @@ SENSES: dict[str, tuple[str, ...]] = {
     "decline": ("decline", "declined", "decrease", "decreased", "drop", "dropped", "plunge"),
     "marry": ("marry", "married", "wed", "wedding"),
     "govern": ("rule", "ruled", "govern", "governed", "reign"),
+    "lead": ("lead", "leads", "led", "leader", "head", "heads", "headed"),
 }
 """Sense → the words that name it, as written; matched by their stems."""
 
-ASKED_SENSES = frozenset({"back", "backed", "rule", "ruled", "hurt"})
+ASKED_SENSES = frozenset({"back", "backed", "rule", "ruled", "hurt", "head", "heads", "headed"})
 """Words that carry their sense in a question but mostly another in a report: "Who
 *backed* the rebels?" asks who supported them, "the rebels pushed *back*" says no such
-thing; "Who *ruled* Syria?" / "the court *ruled*", "*hurt* the economy"."""
+thing; "Who *ruled* Syria?" / "the court *ruled*", "*hurt* the economy"; "Who *heads*
+HTS?" asks who leads it, "*headed* to Damascus", "a *head* injury" do not."""
 
 
 def is_sense(form: str) -> bool:
@@ -678,6 +680,25 @@ def expansion(short: str, text: str) -> str | None:
         (m.group(0) for m in _CAPITALISED_RUN.finditer(text) if acronym(m.group(0)) == short),
         None,
     )
+
+
+def spell_out(question: str, texts: Iterable[str]) -> str:
+    """``question`` with each all-capitals abbreviation that ``texts`` write out followed
+    by its words: "Who heads HTS?" → "Who heads HTS (Hayat Tahrir al-Sham)?".
+
+    An embedding model knows few abbreviations of news names; spelled out, the question
+    is near the sentences that use the full name. Unchanged when none is found.
+    """
+    shorts = sorted({w for w in re.findall(r"\b[A-Z]{2,6}\b", question) if w.isalpha()})
+    if not shorts:
+        return question
+    corpus = list(texts)
+    out = question
+    for short in shorts:
+        full = next((x for t in corpus if (x := expansion(short, t))), None)
+        if full is not None and full.lower() not in question.lower():
+            out = re.sub(rf"\b{short}\b", f"{short} ({full})", out, count=1)
+    return out
 
 
 _CAPITALISED_RUN = re.compile(

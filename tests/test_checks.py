@@ -51,6 +51,7 @@ from rag.text import (
     ordinals_of,
     page_chrome,
     relative_years,
+    spell_out,
     without_reference_years,
     word_forms,
     years,
@@ -2307,3 +2308,52 @@ def test_consensus_first(
     ordered = _consensus_first(spec, sents, annotator, AnswerSettings())
     assert ordered[0] is sents[lead]
     assert sorted(map(id, ordered)) == sorted(map(id, sents))  # reordered, nothing dropped
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "spelled"),
+    [
+        (
+            "Who heads HTS?",
+            ["Rebels led by Hayat Tahrir al-Sham ousted the government."],
+            "Who heads HTS (Hayat Tahrir al-Sham)?",
+        ),
+        (
+            "What did the EU and the UN say?",
+            ["The European Union condemned it.", "The United Nations called for calm."],
+            "What did the EU (The European Union) and the UN (The United Nations) say?",
+        ),
+        # nothing writes it out, or the question already does: unchanged
+        ("Who heads HTS?", ["HTS fighters advanced."], "Who heads HTS?"),
+        (
+            "Did the European Union (EU) condemn it?",
+            ["The European Union condemned it."],
+            "Did the European Union (EU) condemn it?",
+        ),
+        # a capitalised word is no abbreviation, nor is one with digits
+        (
+            "Who won the G20 vote in Washington?",
+            ["Group of Twenty"],
+            "Who won the G20 vote in Washington?",
+        ),
+    ],
+)
+def test_spell_out(question: str, texts: list[str], spelled: str) -> None:
+    assert spell_out(question, texts) == spelled
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "says"),
+    [
+        # a question's "head" asks who leads; a report's "head" or "headed" may not
+        ("Who heads HTS?", "Rebels led by Sharaa's group, Hayat Tahrir al-Sham, advanced.", True),
+        ("Who leads HTS?", "The group's leader, Sharaa, spoke on Sunday.", True),
+        ("Who leads HTS?", "The observatory's head said the toll rose.", False),
+        ("Who leads HTS?", "Fighters headed to Damascus on Sunday.", False),
+        ("Who leads HTS?", "He suffered a head injury.", False),
+    ],
+)
+def test_head_is_lead_only_when_asked(question: str, text: str, says: bool) -> None:
+    asked = {f for t in content_terms(question) for f in word_forms(t, {}, asked=True)}
+    have = {f for t in content_terms(text) for f in word_forms(t, {})}
+    assert bool({f for f in asked if f.startswith("~")} & have) is says

@@ -83,6 +83,19 @@ def test_date_filter_that_excludes_the_evidence_says_so(seed_pipeline: Pipeline)
     assert "date filter" in (answer.abstain_reason or "")
 
 
+@pytest.mark.parametrize("question", ["Who heads HTS?", "Who is the head of HTS?"])
+def test_an_abbreviation_the_article_writes_out_is_understood(
+    seed_pipeline: Pipeline, question: str
+) -> None:
+    """The seed never writes "HTS"; it says "Rebels led by Sharaa's Sunni Islamist group,
+    Hayat Tahrir al-Sham, …". Spelled out, the question finds that sentence, and its
+    "heads" is the sentence's "led"."""
+    answer = seed_pipeline.ask(question)
+    assert not answer.abstained, answer.answer
+    assert "Sharaa" in answer.sentences[0].text and "Hayat Tahrir al-Sham" in answer.answer
+    assert answer.citations[0].article_id == SEED_ID
+
+
 def test_filters_keep_only_matching_articles(seed_pipeline: Pipeline) -> None:
     answer = seed_pipeline.ask("who backed Assad?", filters=Filters(since=dt.date(2025, 3, 1)))
     assert not answer.abstained
