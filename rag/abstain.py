@@ -61,6 +61,7 @@ import re
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rag.answer import FILTERED_OUT, NO_RELEVANT, NOT_ANSWERED, TIME_MISMATCH, Draft
 from rag.dates import says_when
@@ -469,8 +470,26 @@ def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None or root.pos_ != "VERB":
         return None
+    if root.lower_ in ("do", "does", "did"):
+        root = _verb_after_do(doc, root)
+        if root is None:
+            return None
     terms = content_terms(root.text)
     return terms[0] if terms else None
+
+
+def _verb_after_do(doc: Any, do: Any) -> Any:
+    """The verb a question's "did" stands before, when the small parser made "did" the
+    root: in "Whom did Ahrar al-Sham *appoint* as its leader …?" it tags "appoint" a noun.
+    The last lower-case word between "did" and the first preposition after it, past the
+    subject's words."""
+    last = None
+    for tok in doc[do.i + 1 :]:
+        if tok.pos_ == "ADP" or (tok.pos_ == "PUNCT" and tok.text != "-"):
+            break
+        if tok.text.islower() and tok.pos_ in ("VERB", "NOUN") and tok.dep_ != "nsubj":
+            last = tok
+    return last
 
 
 def _says(verb: str, text: str, annotator: Annotator) -> bool:

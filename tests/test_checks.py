@@ -16,6 +16,7 @@ from rag.abstain import (
     Evidence,
     _consensus_first,
     _figures,
+    _main_verb,
     _naming_first,
     _on_point,
     _other_owner,
@@ -2357,3 +2358,23 @@ def test_head_is_lead_only_when_asked(question: str, text: str, says: bool) -> N
     asked = {f for t in content_terms(question) for f in word_forms(t, {}, asked=True)}
     have = {f for t in content_terms(text) for f in word_forms(t, {})}
     assert bool({f for f in asked if f.startswith("~")} & have) is says
+
+
+@pytest.mark.parametrize(
+    ("question", "verb"),
+    [
+        # the small parser makes "did" the root and "appoint" a noun here
+        (
+            "Whom did Ahrar al-Sham appoint as its leader after the blast in Idlib?",
+            "appoint",
+        ),
+        ("Which strategic hill in Daraa province did rebels seize in April 2014?", "seiz"),
+        ("When did the war begin?", "begin"),
+        ("Who won the 2021 Tour de France?", "won"),
+        # a copula, or a "did" with no verb after it, has none
+        ("Who is the head of the observatory?", None),
+        ("Who did it?", None),
+    ],
+)
+def test_main_verb(question: str, verb: str | None, annotator: Annotator) -> None:
+    assert _main_verb(parse_question(question, reference=dt.date(2025, 3, 9)), annotator) == verb
