@@ -618,22 +618,31 @@ def entity_absent(ev: Evidence) -> CheckResult:
     Nearby is the headline and the article text within 400 characters of the sentence. Applies
     to one-fact questions (see ``_focused``) expecting a specific answer type: "How many
     were killed in Aleppo?" is not answered by a death toll from Homs, however similar
-    the sentence.
+    the sentence. For an untyped one, only the named subjects of its verbs are needed
+    ("What did the Arab League call for …?").
     """
     spec = ev.spec
-    if spec.answer_type not in SPECIFIC_TYPES or not spec.entities or not _focused(spec):
+    if not spec.entities or not _focused(spec):
         return None
+    needed = list(spec.entities)
+    if spec.answer_type not in SPECIFIC_TYPES:
+        # An untyped question still names whose act it asks about: "What did *the Arab
+        # League* call for after …?" is not answered by the toll of the violence it names.
+        subjects = [p.subject for p in ev.annotator.predications([spec.question])[0]]
+        needed = [e for e in needed if any(mentions(e, who) for who in subjects)]
+        if not needed:
+            return None
     near = {id(s): around(s, ev.pool) for s in ev.candidates}
     kept = [
         s
         for s in ev.candidates
-        if all(mentions(e, near[id(s)]) or _implied(ev, e, s) for e in spec.entities)
-        and not any(_other_version(e, spec.question, s.text) for e in spec.entities)
+        if all(mentions(e, near[id(s)]) or _implied(ev, e, s) for e in needed)
+        and not any(_other_version(e, spec.question, s.text) for e in needed)
     ]
     if kept:
         return kept
-    missing = [e for e in spec.entities if not any(mentions(e, near[id(s)]) for s in ev.candidates)]
-    about = ", ".join(repr(e) for e in (missing or ev.spec.entities))
+    missing = [e for e in needed if not any(mentions(e, near[id(s)]) for s in ev.candidates)]
+    about = ", ".join(repr(e) for e in (missing or needed))
     return _abstain(
         NOT_ANSWERED,
         f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "

@@ -251,6 +251,18 @@ def test_names_absent_spares_one_unfound_name_of_a_multi_part_question(
         ("How many were killed in Aleppo in 2016?", "Strikes on Aleppo killed 40 people.", False),
         ("How many died in Homs?", "40 died. " + "The war goes on. " * 40, True),
         ("Describe Homs.", "Nothing about the city.", False),  # no specific answer type
+        # untyped: whose act is asked (the named subject) must be there, not the rest
+        (
+            "What did the Arab League call for after the violence in Latakia?",
+            "Among the casualties in Latakia were 745 civilians, the Syrian Observatory said.",
+            True,
+        ),
+        (
+            "What did the Arab League call for after the violence in Latakia?",
+            "The Arab League called for restraint.",
+            False,
+        ),
+        ("What happened in Latakia after the ceasefire?", "Clashes resumed on Sunday.", False),
         ("Which Iranian official spoke?", "Iraq's foreign minister Fuad Hussein spoke.", True),
         # spelling: a nationality finds its country, an abbreviation its dotted form
         ("Which Jordanian leader spoke?", "Jordan's King Abdullah II spoke.", False),
