@@ -44,6 +44,7 @@ from rag.text import (
     numbers,
     page_chrome,
     weighted_terms,
+    without_phrasal_back,
     word_forms,
     years,
 )
@@ -183,6 +184,8 @@ class SentenceScorer:
             for t, w in weighted_terms(spec.question).items()
             if t not in EMPTY_VERBS  # "What happened in Latakia?" is about Latakia
         ]
+        # "Who backed the rebels?" is not covered by "the rebels pushed back the assault".
+        backs = any(t in _BACK_FORMS for t in content_terms(spec.question))
         weights = self.settings.sentence_weights
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
@@ -196,7 +199,12 @@ class SentenceScorer:
             parts = {
                 "dense": float(sim),
                 "context": float(hit.scores.get("dense", hit.score)),
-                "coverage": _coverage(q_forms, sent.text, _neighbours(hit, i), bases),
+                "coverage": _coverage(
+                    q_forms,
+                    without_phrasal_back(sent.text) if backs else sent.text,
+                    _neighbours(hit, i),
+                    bases,
+                ),
                 "cue": cue(spec, sent, self.settings.cue_weights, self.periods),
             }
             total = sum(w * parts.get(k, 0.0) for k, w in weights.items()) + parts["cue"]
@@ -237,6 +245,7 @@ class SentenceScorer:
         return sorted(out, key=lambda s: -s.score)
 
 
+_BACK_FORMS = frozenset({"back", "backed", "backing", "backs"})
 _CLAUSE_MIN = 150  # characters; shorter sentences are one clause, near enough
 # Where a clause ends and another begins: subordinating words and semicolons, not the
 # commas of a list ("Russia, Iran, and Iranian-backed militias").

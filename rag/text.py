@@ -472,6 +472,24 @@ thing; "Who *ruled* Syria?" / "the court *ruled*", "*hurt* the economy"; "Who *h
 HTS?" asks who leads it, "*headed* to Damascus", "a *head* injury" do not."""
 
 
+# Verbs "back" is the particle of ("rebels *pushed back* the assault", "*take back* the
+# positions", "*fought back*"): there it backs no one.
+_PHRASAL_BACK = re.compile(
+    r"\b(?:push|pull|take|took|fight|fought|hit|come|came|go|went|gone|bring|brought|beat|"
+    r"drive|drove|hold|held|get|got|turn|fall|fell|roll|scale|cut|step|send|sent|give|gave|"
+    r"look|call|strike|struck|claw|win|won|move|head|bounce|force|drag|dial|pay|paid|"
+    r"report|write|wrote|talk|answer|snap|kick|sit|sat|lie|lay|set)"
+    r"(?:s|es|ed|d|ing|en|n)?\s+back\b",
+    re.I,
+)
+
+
+def without_phrasal_back(text: str) -> str:
+    """``text`` with the particle "back" of a phrasal verb dropped ("pushed back the
+    assault" → "pushed the assault"), so it does not count as the question's "backed"."""
+    return _PHRASAL_BACK.sub(lambda m: m.group(0)[: -len("back")].rstrip(), text)
+
+
 def is_sense(form: str) -> bool:
     """``form`` (of ``word_forms``) is a sense shared with other words, not a word's own."""
     return form.startswith("~")

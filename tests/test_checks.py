@@ -53,6 +53,7 @@ from rag.text import (
     page_chrome,
     relative_years,
     spell_out,
+    without_phrasal_back,
     without_reference_years,
     word_forms,
     years,
@@ -2390,3 +2391,22 @@ def test_head_is_lead_only_when_asked(question: str, text: str, says: bool) -> N
 )
 def test_main_verb(question: str, verb: str | None, annotator: Annotator) -> None:
     assert _main_verb(parse_question(question, reference=dt.date(2025, 3, 9)), annotator) == verb
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("the rebels pushed back the assault", "the rebels pushed the assault"),
+        ("trying to take back the positions", "trying to take the positions"),
+        (
+            "Rebel forces are battling to push back regime advances.",
+            "Rebel forces are battling to push regime advances.",
+        ),
+        # "back" as the verb, or in a compound, stays
+        ("Western states back the rebels", "Western states back the rebels"),
+        ("Saudi-backed rebels advanced", "Saudi-backed rebels advanced"),
+        ("Russia has backed the Assad regime", "Russia has backed the Assad regime"),
+    ],
+)
+def test_without_phrasal_back(text: str, left: str) -> None:
+    assert without_phrasal_back(text) == left
