@@ -708,7 +708,8 @@ def spell_out(question: str, texts: Iterable[str]) -> str:
     is near the sentences that use the full name. Unchanged when none is found.
     """
     shorts = sorted({w for w in re.findall(r"\b[A-Z]{2,6}\b", question) if w.isalpha()})
-    if not shorts:
+    # A question typed in capitals ("WHO BACKED ASSAD?") has words, not abbreviations.
+    if not shorts or sum(c.isupper() for c in question) > sum(c.islower() for c in question):
         return question
     corpus = list(texts)
     out = question

@@ -2344,6 +2344,12 @@ def test_consensus_first(
             ["The European Union condemned it."],
             "Did the European Union (EU) condemn it?",
         ),
+        # a question typed in capitals has no abbreviations
+        (
+            "WHO BACKED ASSAD?",
+            ["The World Health Organization said so.", "Backed Assad Coalition"],
+            "WHO BACKED ASSAD?",
+        ),
         # a capitalised word is no abbreviation, nor is one with digits
         (
             "Who won the G20 vote in Washington?",
