@@ -185,7 +185,7 @@ class SentenceScorer:
             if t not in EMPTY_VERBS  # "What happened in Latakia?" is about Latakia
         ]
         # "Who backed the rebels?" is not covered by "the rebels pushed back the assault".
-        backs = any(t in _BACK_FORMS for t in content_terms(spec.question))
+        backs = "back" in content_terms(spec.question)  # stems: "backed", "backing" too
         weights = self.settings.sentence_weights
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
@@ -245,7 +245,6 @@ class SentenceScorer:
         return sorted(out, key=lambda s: -s.score)
 
 
-_BACK_FORMS = frozenset({"back", "backed", "backing", "backs"})
 _CLAUSE_MIN = 150  # characters; shorter sentences are one clause, near enough
 # Where a clause ends and another begins: subordinating words and semicolons, not the
 # commas of a list ("Russia, Iran, and Iranian-backed militias").
