@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -123,6 +123,10 @@ class Evidence:
     # taken to be about them (``_implied``): only among the passages the question's own
     # filters select.
     implied: bool = True
+    # Each predicate term's rarity in the store (``LexicalIndex.rarity``): a rare word
+    # ("wedding") tells the asked event from its neighbours more than a common one
+    # ("killed", "province"). Empty: every term weighs the same.
+    rarity: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,6 +151,7 @@ def decide(
     annotator: Annotator,
     *,
     implied: bool = True,
+    rarity: Mapping[str, float] | None = None,
 ) -> Decision:
     """Run ``CHECKS`` in order; the first abstention wins, else the surviving candidates.
 
@@ -158,13 +163,21 @@ def decide(
     contradict it. If that tier has no answer either, the first tier's abstention stands
     (its reason is about the closest evidence).
     """
+    rarity = rarity or {}
     best = ranked[0].score if ranked else 0.0
     window = ranked[: cfg.candidate_window]
     floor = max(cfg.min_relevance, cfg.candidate_ratio * best)
     first = _run(
         CHECKS,
         Evidence(
-            spec, pool, ranked, [s for s in window if s.score >= floor], cfg, annotator, implied
+            spec,
+            pool,
+            ranked,
+            [s for s in window if s.score >= floor],
+            cfg,
+            annotator,
+            implied,
+            rarity,
         ),
     )
     if first.abstention is None or first.check in _GATES:
@@ -176,7 +189,7 @@ def decide(
         # by its own dates, its article's, or those beside it (a search snippet's leading
         # "Apr 26, 2021 ...", which is its headline).
         slack, recall = cfg.period_slack_days, cfg.period_recall_days
-        probe = Evidence(spec, pool, ranked, lower, cfg, annotator, implied)
+        probe = Evidence(spec, pool, ranked, lower, cfg, annotator, implied, rarity)
         fit = {id(s): period_fit(spec.periods, s, slack, recall) for s in lower}
         lower = [
             s for s in lower if fit[id(s)] > 0 or (fit[id(s)] == 0 and _dated_nearby(probe, s))
@@ -184,7 +197,7 @@ def decide(
     if not lower:
         return first
     filters = [(name, check) for name, check in CHECKS if name not in _GATES]
-    second = _run(filters, Evidence(spec, pool, ranked, lower, cfg, annotator, implied))
+    second = _run(filters, Evidence(spec, pool, ranked, lower, cfg, annotator, implied, rarity))
     return first if second.abstention is not None else second
 
 
@@ -741,8 +754,9 @@ def other_actor(ev: Evidence) -> CheckResult:
     kept: list[SentenceHit] = []
     other: tuple[str, str, str] | None = None
     bases = ev.annotator.stem_bases()
-    for i in range(0, len(ev.candidates), _TAG_BATCH):
-        batch = ev.candidates[i : i + _TAG_BATCH]
+    todo = _self_named_first(spec, ev.candidates)
+    for i in range(0, len(todo), _TAG_BATCH):
+        batch = todo[i : i + _TAG_BATCH]
         for s, preds in zip(batch, ev.annotator.predications([c.text for c in batch]), strict=True):
             actor = _other_actor(asked, preds, spec.question, bases)
             if actor is None:
@@ -752,7 +766,8 @@ def other_actor(ev: Evidence) -> CheckResult:
         if len(kept) >= ev.cfg.max_sentences:
             break
     if kept or other is None:
-        return kept or None
+        chosen = {id(s) for s in kept}
+        return [s for s in ev.candidates if id(s) in chosen] or None
     did, verb, instead = other
     return _abstain(
         NOT_ANSWERED,
@@ -861,14 +876,16 @@ def answer_type_absent(ev: Evidence) -> CheckResult:
     # stop once there are enough answers for a lead and its supporting quotes (all of
     # them when a position's holder is asked: role_unfilled still chooses among them, and
     # "Syrian leader Ahmed Sharaa …" may rank fifth).
-    for i in range(0, len(ev.candidates), _TAG_BATCH):
-        batch = ev.candidates[i : i + _TAG_BATCH]
+    todo = _self_named_first(ev.spec, ev.candidates)
+    for i in range(0, len(todo), _TAG_BATCH):
+        batch = todo[i : i + _TAG_BATCH]
         ev.annotator.annotate([s.text for s in batch])
         kept += [s for s in batch if _gives_type(ev, s)]
         if len(kept) >= ev.cfg.max_sentences and ev.spec.role is None:
             break
     if kept:
-        return kept
+        chosen = {id(s) for s in kept}
+        return [s for s in ev.candidates if id(s) in chosen]
     what = {
         "person": "a name of who it was",
         "organisation": "the organisation or country",
@@ -1272,6 +1289,23 @@ _FACTOID_WORDS = 6
 _TAG_BATCH = 4
 
 
+def _self_named_first(spec: QuestionSpec, candidates: list[SentenceHit]) -> list[SentenceHit]:
+    """``candidates`` with those naming all the question's entities in the sentence itself
+    first, each group in its own order.
+
+    A scan that stops once it has enough answers reads these first: they are the likeliest
+    to answer. Over the seed and FA-KES, "Where did Assad flee?" ranks three sentences
+    where civilians flee (Assad named only beside them) above "… prompting Assad to seek
+    refuge in Russia"; tagged in score order, the three filled the answer and the one
+    naming Assad was never read.
+    """
+    if not spec.entities:
+        return candidates
+    own = [s for s in candidates if all(mentions(e, s.text) for e in spec.entities)]
+    mine = {id(s) for s in own}
+    return [*own, *(s for s in candidates if id(s) not in mine)]
+
+
 def other_instance(ev: Evidence) -> CheckResult:
     """Drop candidates about another one of the numbered series the question asks about.
 
@@ -1400,14 +1434,15 @@ def predicate_absent(ev: Evidence) -> CheckResult:
             f"the retrieved articles gives a number of {ev.spec.focus or 'people'} {event}.",
         )
     if ev.spec.answer_type in SPECIFIC_TYPES and _focused(ev.spec):
-        need = ev.cfg.min_predicate_share * len(asked)
+        weights = _weights(asked, ev.rarity) if ev.cfg.predicate_weights == "rarity" else {}
+        need = ev.cfg.min_predicate_share * (sum(weights.values()) if weights else len(asked))
         # A sentence naming the very day asked about reports that day's event, however it
         # words it ("travel to GEODIS Park … on October 17 … for a friendly against Ghana"
         # for "face Ghana in a friendly on October 17, 2023").
         kept = [
             s
             for s in ev.candidates
-            if _share(asked, around(s, ev.pool), bases) >= need - 1e-9
+            if _share(asked, around(s, ev.pool), bases, weights) >= need - 1e-9
             or names_asked_day(ev.spec.periods, s.text)
         ]
     elif len(asked) <= _FACTOID_WORDS and _focused(ev.spec):
@@ -1479,10 +1514,27 @@ def _focused(spec: QuestionSpec) -> bool:
     )
 
 
-def _share(asked: list[str], text: str, bases: Mapping[str, str]) -> int:
-    """How many of the predicate terms ``asked`` ``text`` says, in any of their forms."""
+def _share(
+    asked: list[str],
+    text: str,
+    bases: Mapping[str, str],
+    weights: Mapping[str, float] | None = None,
+) -> float:
+    """How many of the predicate terms ``asked`` ``text`` says, in any of their forms;
+    with ``weights``, the sum of the weights of those it says."""
     have = {f for t in content_terms(text) for f in word_forms(t, bases)}
-    return sum(any(found(f, have) for f in word_forms(t, bases, asked=True)) for t in asked)
+    return sum(
+        (weights[t] if weights else 1.0)
+        for t in asked
+        if any(found(f, have) for f in word_forms(t, bases, asked=True))
+    )
+
+
+def _weights(asked: list[str], rarity: Mapping[str, float]) -> dict[str, float]:
+    """The predicate terms' weights: their rarity in the store, or {} (all alike) when it
+    is unknown (no lexical index) or no asked term occurs in the store."""
+    weights = {t: rarity.get(t, 0.0) for t in asked}
+    return weights if any(weights.values()) else {}
 
 
 _REACH = 400  # characters either side: "the observatory" two sentences after its full name

@@ -174,6 +174,25 @@ class LexicalIndex:
         top = top[np.lexsort((top, -scores[top]))]
         return [(self._ids[i], float(scores[i])) for i in top if scores[i] > 0]
 
+    def rarity(self, terms: Iterable[str]) -> dict[str, float]:
+        """Each term's inverse document frequency over the indexed chunks, ``log((N+1)/(df+1))``.
+
+        Terms are stems as ``content_terms`` makes them. A term no chunk holds gets 0: it
+        cannot tell one passage from another. Read from the index's own term columns (their
+        lengths are the document frequencies), so it costs no pass over the store.
+        """
+        bm25 = self._bm25
+        if bm25 is None:
+            return {}
+        indptr = bm25.scores["indptr"]
+        total = float(bm25.scores["num_docs"])
+        out = {}
+        for term in terms:
+            column = bm25.vocab_dict.get(term)
+            df = 0 if column is None else int(indptr[column + 1] - indptr[column])
+            out[term] = math.log((total + 1) / (df + 1)) if df else 0.0
+        return out
+
     def matching(self, filters: Filters) -> list[str]:
         """Ids of the indexed chunks that pass ``filters`` (dates and outlets)."""
         return [self._ids[i] for i in np.flatnonzero(self._mask(filters))]

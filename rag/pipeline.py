@@ -556,11 +556,23 @@ class Pipeline:
         # passages the question's filters chose (RGB-style snippets): over the whole corpus,
         # any one-sentence article would pass ("the firings affected teams of all sizes" for
         # "When was Sam Altman fired?").
-        decision = decide(spec, pool, ranked, cfg, self.annotator, implied=not filters.is_empty())
+        lexical = self.retriever.lexical
+        rarity = lexical.rarity(spec.predicate) if lexical is not None else {}
+        decision = decide(
+            spec,
+            pool,
+            ranked,
+            cfg,
+            self.annotator,
+            implied=not filters.is_empty(),
+            rarity=rarity,
+        )
         if decision.abstention is None or filters.is_empty():
             return decision
         _, all_pool, all_ranked = self._rank(spec, Filters())
-        unfiltered = decide(spec, all_pool, all_ranked, cfg, self.annotator, implied=False)
+        unfiltered = decide(
+            spec, all_pool, all_ranked, cfg, self.annotator, implied=False, rarity=rarity
+        )
         if unfiltered.abstention is not None:
             return decision
         return Decision(filtered_out(filters, unfiltered.answers[0].hit), [], "filtered_out")

