@@ -481,7 +481,7 @@ def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
     if doc is None:
         return None
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or root.pos_ != "VERB":
+    if root is None or not (root.pos_ == "VERB" or _verb_tagged_noun(root)):
         return None
     if root.lower_ in ("do", "does", "did"):
         root = _verb_after_do(doc, root)
@@ -489,6 +489,16 @@ def _main_verb(spec: QuestionSpec, annotator: Annotator) -> str | None:
             return None
     terms = content_terms(root.text)
     return terms[0] if terms else None
+
+
+def _verb_tagged_noun(root: Any) -> bool:
+    """A root the small tagger calls a noun but that has a subject and "did" before it:
+    "When did Assad's government *fall*?" (the parse makes "government" its subject)."""
+    return (
+        root.pos_ == "NOUN"
+        and any(c.dep_ in ("nsubj", "nsubjpass") for c in root.children)
+        and any(c.dep_ == "aux" and c.lower_ in ("do", "does", "did") for c in root.children)
+    )
 
 
 def _verb_after_do(doc: Any, do: Any) -> Any:

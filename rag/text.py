@@ -446,7 +446,19 @@ SENSES: dict[str, tuple[str, ...]] = {
     ),
     "injure": ("injure", "injured", "wound", "wounded", "hurt"),
     "arrest": ("arrest", "arrested", "detain", "detained", "detention", "custody"),
-    "oust": ("oust", "ousted", "overthrow", "topple", "toppled", "depose", "deposed", "unseat"),
+    "oust": (
+        "oust",
+        "ousted",
+        "overthrow",
+        "topple",
+        "toppled",
+        "depose",
+        "deposed",
+        "unseat",
+        "fall",
+        "fell",
+        "fallen",
+    ),
     "win": ("win", "won", "victory", "victorious", "triumph"),
     "buy": ("buy", "bought", "acquire", "acquired", "acquisition", "purchase", "takeover"),
     "sell": ("sell", "sold", "sale", "sales"),
@@ -462,14 +474,29 @@ SENSES: dict[str, tuple[str, ...]] = {
     "marry": ("marry", "married", "wed", "wedding"),
     "govern": ("rule", "ruled", "govern", "governed", "reign"),
     "lead": ("lead", "leads", "led", "leader", "head", "heads", "headed"),
+    "perpetrate": (
+        "perpetrate",
+        "perpetrated",
+        "perpetrator",
+        "perpetrators",
+        "responsible",
+        "responsibility",
+        "carry",
+        "carried",
+    ),
 }
 """Sense → the words that name it, as written; matched by their stems."""
 
-ASKED_SENSES = frozenset({"back", "backed", "rule", "ruled", "hurt", "head", "heads", "headed"})
+ASKED_SENSES = frozenset(
+    {"back", "backed", "rule", "ruled", "hurt", "head", "heads", "headed", "fall", "fell", "fallen"}
+    | {"carry", "carried"}
+)
 """Words that carry their sense in a question but mostly another in a report: "Who
 *backed* the rebels?" asks who supported them, "the rebels pushed *back*" says no such
 thing; "Who *ruled* Syria?" / "the court *ruled*", "*hurt* the economy"; "Who *heads*
-HTS?" asks who leads it, "*headed* to Damascus", "a *head* injury" do not."""
+HTS?" asks who leads it, "*headed* to Damascus", "a *head* injury" do not; "When did
+Assad's government *fall*?" asks when it was ousted, "prices *fell*" does not; "Who
+*carried* out the attack?" asks who was responsible, "*carried* the wounded" does not."""
 
 
 # Verbs "back" is the particle of ("rebels *pushed back* the assault", "*take back* the

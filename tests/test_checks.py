@@ -2413,9 +2413,16 @@ def test_spell_out(question: str, texts: list[str], spelled: str) -> None:
         ("Who leads HTS?", "The observatory's head said the toll rose.", False),
         ("Who leads HTS?", "Fighters headed to Damascus on Sunday.", False),
         ("Who leads HTS?", "He suffered a head injury.", False),
+        # a question's "fall" asks when a government was ousted; a report's "fell" may not
+        ("When did Assad's government fall?", "Rebels ousted Assad's government.", True),
+        ("When did the regime fall?", "The regime was toppled in December.", True),
+        ("When was Assad ousted?", "Oil prices fell in December.", False),
+        # "carried out" asks who was responsible; "carried the wounded" answers no one
+        ("Who carried out the attack?", "The regime was responsible for the attack.", True),
+        ("Who was responsible for the attack?", "Medics carried the wounded away.", False),
     ],
 )
-def test_head_is_lead_only_when_asked(question: str, text: str, says: bool) -> None:
+def test_asked_senses_hold_only_in_the_question(question: str, text: str, says: bool) -> None:
     asked = {f for t in content_terms(question) for f in word_forms(t, {}, asked=True)}
     have = {f for t in content_terms(text) for f in word_forms(t, {})}
     assert bool({f for f in asked if f.startswith("~")} & have) is says
@@ -2431,6 +2438,9 @@ def test_head_is_lead_only_when_asked(question: str, text: str, says: bool) -> N
         ),
         ("Which strategic hill in Daraa province did rebels seize in April 2014?", "seiz"),
         ("When did the war begin?", "begin"),
+        # and "fall" a noun, though "government" is its subject and "did" stands before it
+        ("When did Assad's government fall?", "fall"),
+        ("What was the fall in prices?", None),
         ("Who won the 2021 Tour de France?", "won"),
         # a copula, or a "did" with no verb after it, has none
         ("Who is the head of the observatory?", None),
