@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from rag.embeddings import Embedder, Vectors
 from rag.lexical import LexicalIndex
-from rag.questions import outlet_mention, published_date
+from rag.questions import outlet_mention
 from rag.settings import RetrievalSettings
 from rag.store import Store
 from rag.text import content_terms
@@ -135,23 +135,13 @@ def latest_window(spec: QuestionSpec, filters: Filters, days: int) -> Filters | 
     """For a question on the present state that names no time ("Who leads Syria now?"),
     ``filters`` narrowed to the ``days`` before its reference date; else None.
 
-    The caller retrieves the question there when none of its passages is that recent:
-    over a corpus of older wars, the one recent report would otherwise be missed.
+    The caller retrieves the question there too: over a corpus of older wars, the one
+    recent report would otherwise be missed.
     """
     if not spec.latest or spec.periods or days <= 0 or spec.reference_date is None:
         return None
     since = spec.reference_date - dt.timedelta(days=days)
     return narrow(filters, Filters(since=since, until=spec.reference_date))
-
-
-def published_within(hit: Hit, window: Filters) -> bool:
-    """Whether ``hit``'s article was published inside ``window``'s dates."""
-    published = published_date(hit.published_at)
-    if published is None:
-        return False
-    return (window.since is None or published >= window.since) and (
-        window.until is None or published <= window.until
-    )
 
 
 _DAY = dt.timedelta(days=1)

@@ -175,10 +175,9 @@ class RetrievalSettings(_Section):
         default=365,
         ge=0,
         description="A question on the present state that names no time ('Who leads Syria "
-        "now?', 'the latest …'), none of whose passages was published in this many days "
-        "before its reference date (the newest article, or --as-of), is also retrieved "
-        "among those articles, so that the newest reports have a place among the passages "
-        "(0: off).",
+        "now?', 'the latest …') is also retrieved among the articles published in this many "
+        "days before its reference date (the newest article, or --as-of), so that the newest "
+        "reports have a place among the passages (0: off).",
     )
     steer_rank: float = Field(
         default=0.5,

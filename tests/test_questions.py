@@ -294,6 +294,7 @@ def test_a_short_article_is_about_a_name_only_when_the_filters_chose_it(
     [
         "Who leads Syria now?",
         "Who is currently the president of Syria?",
+        "Who is the president of Syria now?",
         "Who leads Hayat Tahrir al-Sham?",
     ],
 )
@@ -301,11 +302,38 @@ def test_the_current_leader_is_the_2025_report_among_older_wars(
     fakes_pipeline: Pipeline, question: str
 ) -> None:
     """Among 402 reports of 2011-2018, the one 2025 article names Syria's and HTS's
-    current leader: "now" retrieves among the newest articles when nothing retrieved is
-    recent, the newest report of a holder leads ("President Bashar al-Assad" in 2015 did),
+    current leader: "now" retrieves among the newest articles (also when a passage of the
+    2025 report is already retrieved, but not the one naming the president), the newest
+    report of a holder leads ("President Bashar al-Assad" in 2015 did),
     and "Sharaa's Sunni Islamist group, Hayat Tahrir al-Sham" names its leader ("Ahrar
     Al-Sham" in a headline is another group)."""
     answer = fakes_pipeline.ask(question)
     assert not answer.abstained, answer.abstain_reason
     assert answer.citations[0].article_id == SEED_ID, answer.answer
     assert "Sharaa" in answer.sentences[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "article"),
+    [
+        # three sentences where civilians flee rank above the one where Assad does
+        ("Where did Assad flee?", "seek refuge in Russia", SEED_ID),
+        # "fall" is the asked verb (the tagger calls it a noun) and means "ousted"; the
+        # start of the war in March 2011 has a more exact date but is another event
+        ("When did Assad's government fall?", "ousted Assad’s government in December", SEED_ID),
+        # "carried out" asks who was responsible: not the 2013 Ghouta attack, which was
+        # "carried out by government troops"
+        (
+            "Who carried out the chemical attack in Khan Sheikhun?",
+            "the regime was responsible for a sarin attack on Khan Sheikhun",
+            "fakes-1923102880",
+        ),
+    ],
+)
+def test_the_act_asked_about_leads_among_distractors(
+    fakes_pipeline: Pipeline, question: str, lead: str, article: str
+) -> None:
+    answer = fakes_pipeline.ask(question)
+    assert not answer.abstained, answer.abstain_reason
+    assert lead in answer.sentences[0].text, answer.answer
+    assert answer.citations[0].article_id == article
