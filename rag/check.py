@@ -250,6 +250,7 @@ def _rewrite(
         embedder,
         chunks,
         late=late,
+        from_sentences=settings.embedding.chunk_vectors == "sentences",
         headlines={article.id: article.title},
         headline_weight=settings.chunking.headline_weight,
     )

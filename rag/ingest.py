@@ -46,6 +46,7 @@ def embed_chunks(
     chunks: list[Chunk],
     *,
     late: bool = False,
+    from_sentences: bool = False,
     headlines: Mapping[str, str] | None = None,
     headline_weight: float = 0.0,
 ) -> tuple[Vectors, list[Vectors]]:
@@ -63,9 +64,16 @@ def embed_chunks(
     the chunk's own pass through the model, so sentences cost no extra pass; a sentence
     cut off by the model's token limit is embedded on its own.
 
+    ``from_sentences`` (not with ``late``): the chunk text is not embedded; its vector is
+    the mean of its sentence vectors, each weighted by its length in characters (the
+    model's own mean pools tokens, and a long sentence has more of them), made unit length.
+
     ``headlines`` (article id to title) and ``headline_weight``: see :func:`add_headlines`.
     """
-    vectors, per_chunk = _embed_chunks(embedder, chunks, late)
+    if from_sentences and not late:
+        vectors, per_chunk = _pool_sentences(embedder, chunks)
+    else:
+        vectors, per_chunk = _embed_chunks(embedder, chunks, late)
     if headlines and headline_weight > 0:
         vectors = add_headlines(embedder, chunks, vectors, headlines, headline_weight)
     return vectors, per_chunk
@@ -104,6 +112,27 @@ def add_headlines(
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     out /= np.where(norms > 0, norms, np.float32(1.0))
     return out
+
+
+def _pool_sentences(embedder: Embedder, chunks: list[Chunk]) -> tuple[Vectors, list[Vectors]]:
+    """Each distinct sentence embedded once; a chunk's vector pooled from its sentences'."""
+    spans = {(c.article_id, s.start, s.end): c.text[s.start - c.start : s.end - c.start]
+             for c in chunks for s in c.sentences}  # fmt: skip
+    keys = list(spans)
+    vectors = embedder.embed([spans[k] for k in keys])
+    row = {k: i for i, k in enumerate(keys)}
+    dimension = vectors.shape[1] if len(vectors) else 0
+    out = np.zeros((len(chunks), dimension), dtype=np.float32)
+    per_chunk: list[Vectors] = []
+    for i, c in enumerate(chunks):
+        mine = vectors[[row[(c.article_id, s.start, s.end)] for s in c.sentences]]
+        per_chunk.append(mine)
+        if len(mine):
+            weights = np.array([s.end - s.start for s in c.sentences], dtype=np.float32)
+            out[i] = weights @ mine
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    out /= np.where(norms > 0, norms, np.float32(1.0))
+    return out, per_chunk
 
 
 def _embed_chunks(
@@ -274,6 +303,7 @@ class Ingester:
             self.embedder,
             [c for _, chunks in chunked for c in chunks],
             late=self.settings.embedding.sentence_vectors == "late",
+            from_sentences=self.settings.embedding.chunk_vectors == "sentences",
             headlines={a.id: a.title for a, _ in chunked},
             headline_weight=self.settings.chunking.headline_weight,
         )

@@ -185,3 +185,34 @@ def test_headline_vector_finds_a_passage_by_its_headline_and_keeps_its_articles_
         embed_chunks(embedder, chunks, headlines={"demo": "  "}, headline_weight=0.5),
     ):
         assert np.allclose(off[0], plain)
+
+
+def test_chunk_vectors_pooled_from_sentences_cost_no_pass_of_their_own(
+    embedder: Embedder, settings: Settings
+) -> None:
+    from rag.types import Article
+
+    article = Article(
+        id="a",
+        title="t",
+        text="Aid convoys reached eastern Aleppo on Monday after weeks of delay. "
+        "Talks resumed in Geneva. The UN said the ceasefire was holding in most areas. "
+        "Russia and Turkey brokered the deal.",
+    )
+    small = settings.chunking.model_copy(update={"target_chars": 90, "overlap_sentences": 1})
+    chunks = chunk_article(article, small)
+    assert len(chunks) >= 2
+    counting = CountingEmbedder(embedder)
+    pooled, per_pooled = embed_chunks(counting, chunks, from_sentences=True)
+    # only the distinct sentences were embedded: no chunk text, overlaps once
+    sentences = {c.text[s.start - c.start : s.end - c.start] for c in chunks for s in c.sentences}
+    assert counting.texts == len(sentences) and set(counting.seen) == sentences
+    text, per_text = embed_chunks(embedder, chunks)
+    for c, vector, mine, theirs in zip(chunks, pooled, per_pooled, per_text, strict=True):
+        assert np.allclose(mine, theirs, atol=1e-5)  # the sentence vectors are the same
+        weights = np.array([s.end - s.start for s in c.sentences], dtype=np.float32)
+        mean = weights @ mine
+        assert np.allclose(vector, mean / np.linalg.norm(mean), atol=1e-5)
+    # close to the embedded text, not equal to it
+    cosines = (pooled * text).sum(axis=1)
+    assert (cosines > 0.7).all() and (cosines < 0.9999).all()
