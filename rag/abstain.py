@@ -349,6 +349,19 @@ def _naming_first(
     # title"), not by one listing the finalists, however many of the names both hold.
     verb = _main_verb(spec, annotator) if len(answers) > 1 else None
     says = {id(s): not verb or _says(verb, s.text, annotator) for s in answers}
+    # A name inside the wh-phrase describes the answer itself ("Which *Jordanian* leader
+    # stood beside Donald Trump …?"): the sentence that names it ("… shakes hands with
+    # *Jordan's* King Abdullah II") before one that only says the verb ("He said the US
+    # *stood* with its global allies"), whose neighbours name it.
+    wh = (
+        re.search(
+            rf"\b(?:which|what)\s+(.{{0,60}}?)\b{re.escape(spec.asked)}\b", spec.question, re.I
+        )
+        if spec.asked
+        else None
+    )
+    qualifiers = [e for e in spec.entities if wh and mentions(e, wh.group(1), strict=False)]
+    qualified = {id(s): all(mentions(e, s.text) for e in qualifiers) for s in answers}
     # An untyped question ("What happened on Syria's coast in March 2025?") is led by a
     # sentence that says one of its words itself ("… entered its fourth day in Assad's
     # *coastal* stronghold"), not by one that only shares its topic ("It has resulted in
@@ -400,10 +413,13 @@ def _naming_first(
     counted = spec.answer_type in ("number", "money") and not spec.periods
     past = {id(s): counted and _of_earlier_years(s) for s in answers}
 
-    def order(s: SentenceHit) -> tuple[bool, int, bool, bool, bool, bool, bool, bool, bool, int]:
+    def order(
+        s: SentenceHit,
+    ) -> tuple[bool, int, bool, bool, bool, bool, bool, bool, bool, bool, int]:
         return (
             not instance[id(s)],
             -echo[id(s)],
+            not qualified[id(s)],
             not says[id(s)],
             not dates_it[id(s)],
             not speaks[id(s)],
@@ -417,11 +433,7 @@ def _naming_first(
     if not spec.entities:
         return sorted(answers, key=order)
     actors = {p.subject for p in annotator.predications([spec.question])[0]}
-    # A name inside the wh-phrase qualifies the answer itself ("Which *Jordanian* leader").
-    wh = re.search(
-        rf"\b(?:which|what)\s+(.{{0,60}}?)\b{re.escape(spec.asked or '')}\b", spec.question, re.I
-    )
-    if spec.asked and wh:
+    if wh:  # the wh-phrase's names count twice too
         actors.add(wh.group(1))
     weight = {
         e: 2 if any(mentions(e, a, strict=False) or mentions(a, e) for a in actors if a) else 1

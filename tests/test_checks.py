@@ -2486,3 +2486,28 @@ def test_a_scan_cut_short_reads_the_sentences_naming_the_question_first(
     assert isinstance(kept, list) and assad in kept
     # the survivors keep their rank order
     assert kept == [s for s in ev.candidates if s in kept]
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        # the wh-phrase's name describes the answer: its sentence leads the verb's
+        (
+            "Which Jordanian leader stood beside Donald Trump when he condemned the attack?",
+            "Trump shakes hands with Jordan's King Abdullah II in the Oval Office.",
+        ),
+        # must not fire: no name in the wh-phrase, so the verb's sentence leads as before
+        (
+            "Which leader stood beside Donald Trump when he condemned the attack?",
+            "He said the US stood with its allies, Trump told reporters.",
+        ),
+    ],
+)
+def test_a_name_in_the_wh_phrase_leads_over_the_verb(
+    question: str, lead: str, annotator: Annotator
+) -> None:
+    verb = _sent("He said the US stood with its allies, Trump told reporters.", title="Trump")
+    named = _sent("Trump shakes hands with Jordan's King Abdullah II in the Oval Office.")
+    spec = parse_question(question, reference=dt.date(2017, 4, 30))
+    ordered = _naming_first(spec, [verb, named], annotator, AnswerSettings())
+    assert ordered[0].text == lead
