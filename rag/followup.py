@@ -7,9 +7,10 @@ Without an LLM this is a documented heuristic (README, 'Follow-up questions'):
    ("them", "he", "it", "those" …), starts with "what about"/"how about", or has fewer
    than two content words (unless it is a whole question about a name: "What did the EU
    say?", "Who is Sharaa?") — gets the previous standalone question appended in
-   parentheses, so retrieval sees the topic the user still means. A pronoun whose
-   antecedent is a name earlier in the question itself does not point back: a
-   possessive ("Why did Tesla cut *its* prices?") or the subject of a clause the
+   parentheses (its own words, and the names of its own context, so a chain of
+   follow-ups stays one level deep), so retrieval sees the topic the user still means.
+   A pronoun whose antecedent is a name earlier in the question itself does not point
+   back: a possessive ("Why did Tesla cut *its* prices?") or the subject of a clause the
    question opens ("What name did the Nusra Front adopt when *it* broke with al
    Qaeda?"). An object ("What did the UN say about *it*?") still does;
 3. any other question stands on its own: a new topic is never polluted by the old one.
@@ -43,7 +44,25 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     previous = _previous_standalone(history)
     if previous is None or not _needs_context(q):
         return q
-    return f"{q} ({previous.rstrip('?. ')})"
+    return f"{q} ({_as_context(previous)})"
+
+
+def _as_context(previous: str) -> str:
+    """The previous standalone question as context for the next: its own words, then the
+    names its own context carried ("When did his government fall? (The rebels? (Who
+    backed Assad))" would nest a level deeper with every follow-up; it is "When did his
+    government fall; Assad"). The question itself is the nearer topic, the names keep
+    the older one's subject ("his" is Assad's), and the context stays one level deep.
+    """
+    own, bracket, rest = previous.partition(" (")
+    own = own.rstrip("?. ")
+    if not bracket:
+        return own
+    carried = [n for n in sorted(names(rest), key=rest.find) if n not in own][:_CARRIED_NAMES]
+    return f"{own}; {', '.join(carried)}" if carried else own
+
+
+_CARRIED_NAMES = 3  # a long chain's names: the question stays a question, not a list
 
 
 # A pronoun that a name before it in the same question can be the antecedent of: a

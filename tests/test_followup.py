@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.followup import standalone_question
-from rag.types import Turn
+from rag.types import Answer, Turn
 
 HISTORY = [Turn(question="How many people died in the violence on Syria's coast?")]
 CONTEXT = " (How many people died in the violence on Syria's coast)"
@@ -43,3 +43,34 @@ def test_which_questions_lean_on_the_conversation(question: str, leans: bool) ->
 
 def test_the_first_question_never_gets_context() -> None:
     assert standalone_question("When did it start?", []) == "When did it start?"
+
+
+def test_a_chain_of_follow_ups_stays_one_level_deep() -> None:
+    history: list[Turn] = []
+    out = []
+    for question in (
+        "who backed Assad?",
+        "and the rebels?",
+        "when did his government fall?",
+        "where did he go?",
+        "and after that?",
+    ):
+        out.append(standalone_question(question, history))
+        history.append(Turn(question=question, answer=_answered(out[-1])))
+    assert out[1] == "The rebels? (Who backed Assad)"
+    # the previous question's own words, and the names its context carried
+    assert out[2] == "When did his government fall? (The rebels; Assad)"
+    assert out[3] == "Where did he go? (When did his government fall; Assad)"
+    assert out[4] == "After that? (Where did he go; Assad)"
+    assert all(q.count("(") <= 1 for q in out)
+
+
+def test_a_long_chain_carries_at_most_three_names() -> None:
+    previous = "What did they agree? (Who met; Assad, Erdogan, Putin, Raisi, Sharaa)"
+    history = [Turn(question="What did they agree?", answer=_answered(previous))]
+    rewritten = standalone_question("And then?", history)
+    assert rewritten == "Then? (What did they agree; Assad, Erdogan, Putin)"
+
+
+def _answered(standalone: str) -> Answer:
+    return Answer(question=standalone, answer="…", standalone_question=standalone)
