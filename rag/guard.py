@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.chunking import split_sentences
 
@@ -203,6 +204,9 @@ def instruction_check(sentence: str) -> str | None:
     return None
 
 
+# Every question checks each sentence it scores, and the same passages' sentences come
+# back question after question: about 10 ms a question, uncached.
+@lru_cache(maxsize=16384)
 def is_instruction(sentence: str) -> bool:
     """Whether ``sentence`` speaks to the assistant (an injected instruction), not about news."""
     return instruction_check(sentence) is not None

@@ -187,6 +187,14 @@ class SentenceScorer:
         # "Who backed the rebels?" is not covered by "the rebels pushed back the assault".
         backs = "back" in content_terms(spec.question)  # stems: "backed", "backing" too
         weights = self.settings.sentence_weights
+        # Each sentence's word forms once: it is scored itself and as its neighbours' context.
+        known: dict[str, frozenset[str]] = {}
+
+        def forms_of(text: str) -> frozenset[str]:
+            if text not in known:
+                known[text] = _forms(text, bases)
+            return known[text]
+
         out = []
         for (hit, i), text, sim in zip(items, texts, dense, strict=True):
             span = hit.sentences[i]
@@ -201,9 +209,8 @@ class SentenceScorer:
                 "context": float(hit.scores.get("dense", hit.score)),
                 "coverage": _coverage(
                     q_forms,
-                    without_phrasal_back(sent.text) if backs else sent.text,
-                    _neighbours(hit, i),
-                    bases,
+                    forms_of(without_phrasal_back(sent.text) if backs else sent.text),
+                    frozenset().union(*(forms_of(t) for t in _neighbours(hit, i))),
                 ),
                 "cue": cue(spec, sent, self.settings.cue_weights, self.periods),
             }
@@ -376,20 +383,24 @@ def _span_text(hit: Hit, i: int) -> str:
     return hit.text[span.start - hit.start : span.end - hit.start]
 
 
-def _neighbours(hit: Hit, i: int) -> str:
-    return " ".join(_span_text(hit, j) for j in (i - 1, i + 1) if 0 <= j < len(hit.sentences))
+def _neighbours(hit: Hit, i: int) -> list[str]:
+    return [_span_text(hit, j) for j in (i - 1, i + 1) if 0 <= j < len(hit.sentences)]
+
+
+def _forms(text: str, bases: Mapping[str, str]) -> frozenset[str]:
+    """Every form of every content term of ``text`` (``word_forms``), as coverage reads it."""
+    return frozenset(findable({f for t in content_terms(text) for f in word_forms(t, bases)}))
 
 
 def _coverage(
-    q_forms: list[tuple[frozenset[str], float]], text: str, around: str, bases: Mapping[str, str]
+    q_forms: list[tuple[frozenset[str], float]], own: frozenset[str], near: frozenset[str]
 ) -> float:
     """Weighted share of the question's terms (each in any of its forms, ``q_forms`` made
-    once per question) in ``text``; a term only in ``around`` counts half."""
+    once per question) among a sentence's forms ``own``; a term only among its
+    neighbours' forms ``near`` counts half."""
     total = sum(w for _, w in q_forms)
     if not total:
         return 0.0
-    own = findable({f for t in content_terms(text) for f in word_forms(t, bases)})
-    near = findable({f for t in content_terms(around) for f in word_forms(t, bases)})
     got = sum(w for forms, w in q_forms if forms & own)
     got += 0.5 * sum(w for forms, w in q_forms if not forms & own and forms & near)
     return got / total
