@@ -1192,10 +1192,10 @@ def _new_person(ev: Evidence, role: Role, text: str) -> bool:
 
 
 def _thing(name: str) -> bool:
-    """A name that is never a person's ("Performance Award", which the small tagger
-    calls a person)."""
+    """A name that is never a person's: "Performance Award", which the small tagger calls
+    a person, or one with a digit in it, a model or product's ("GPT-4", "Pixel 8 Pro")."""
     tokens = words(name)
-    return bool(tokens) and tokens[-1] in _THING_HEADS
+    return bool(tokens) and (tokens[-1] in _THING_HEADS or any(c.isdigit() for c in name))
 
 
 # Words after an owner's name that leave it the same owner: "the LEGO Group", "Tesla Inc".

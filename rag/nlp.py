@@ -777,6 +777,10 @@ def has_answer_type(spec: QuestionSpec, sentence: str, annotator: Annotator) -> 
             continue
         # The question's own date is no answer ("the deadliest month of 2017" for "which
         # month … of 2017"), nor is a frequency ("daily reports").
+        # The small tagger calls models and products people ("OpenAI's flagship model,
+        # GPT-4"): a name with a digit in it is no one's.
+        if ent.label == "PERSON" and any(c.isdigit() for c in ent.text):
+            continue
         if (
             ent.label in labels
             and new(ent.text)

@@ -700,6 +700,9 @@ def test_other_actor(question: str, text: str, fires: bool, annotator: Annotator
             False,
         ),
         ("Who won the World Cup Final in 2018?", "France beat Croatia 4-2 in the final.", False),
+        # a name with a digit is a model's or a product's, whatever the tagger calls it
+        ("Who runs OpenAI?", "It improved OpenAI's flagship model, GPT-4.", True),
+        ("Who runs OpenAI?", "Sam Altman runs OpenAI's flagship model, GPT-4.", False),
     ],
 )
 def test_answer_type_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
