@@ -207,11 +207,12 @@ _FRAME_WORDS = frozenset(
     """year date day month week number percentage percent share proportion total amount
     city country place town region person people official group organisation organization
     company report article publish published type kind sort location venue name
-    happen happened happens occur occurred occurs""".split()
+    happen happened happens occur occurred occurs role position job""".split()
 )
 FRAME_TERMS = frozenset(t for w in _FRAME_WORDS for t in content_terms(w))
 """The stems of ``_FRAME_WORDS``: what frames a question ("what *happened*", "which
-*year*"), never what it is about."""
+*year*", "what was her *role*": the answer names the position, "CEO"), never what it is
+about."""
 TYPE_FRAMES = {
     # "What is the storm called?": the answer is the name, no sentence says "called".
     "name": frozenset(content_terms("name named called title nickname")),

@@ -582,3 +582,18 @@ def test_a_question_opener_is_not_part_of_the_name_after_it() -> None:
     )
     assert "Jeh Johnson's" in spec.entities
     assert not any(e.startswith("Considering") for e in spec.entities)
+
+
+@pytest.mark.parametrize(
+    ("question", "predicate"),
+    [
+        # the answer names the position ("CEO"); no sentence need say "role" or "position"
+        ("What was Caroline Ellison's role at Alameda?", []),
+        ("What position did Sharaa hold in 2024?", ["hold"]),
+        ("What job did Assad's brother have?", ["brother"]),
+        # "what role did X play": the answer describes it; the verb and the war carry it
+        ("What role did Russia play in the war?", ["play", "war"]),
+    ],
+)
+def test_a_position_asked_for_frames_the_question(question: str, predicate: list[str]) -> None:
+    assert parse_question(question, reference=REF).predicate == predicate
