@@ -18,12 +18,13 @@ from rag.nlp import (
     SPECIFIC_TYPES,
     TYPE_LABELS,
     Annotator,
+    Entity,
     has_answer_type,
     headless,
     names_asked,
 )
 from rag.settings import AnswerSettings
-from rag.text import content_terms, debris_prefix, found, weighted_terms
+from rag.text import content_terms, debris_prefix, found, is_sense, weighted_terms, word_forms
 from rag.types import AnswerSentence, Citation, Hit, QuestionSpec, SentenceHit, Verdict
 
 NO_RELEVANT = "no_relevant"
@@ -246,7 +247,9 @@ def _whole_entities(text: str, span: tuple[int, int], annotator: Annotator) -> t
 
 
 _LIST_TAIL = re.compile(r"(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)[A-Z][\w'’-]*")
-_LIST_GAP = re.compile(r"\s*,?\s*(?:and|or|&)?\s*")
+# Between two items of a list; an item may end in a plural noun ("Western countries, Arab
+# states, and Turkey") when a comma or "and" follows it.
+_LIST_GAP = re.compile(r"\s*(?:[a-z]+s\s*(?=,|&|and\b|or\b))?,?\s*(?:and|or|&)?\s*")
 _CAPITALISED_TAIL = re.compile(r"(?:\b[A-Z][\w'’-]*\s+)+$")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|\d+(?:[.,]\d+)*")
 
@@ -261,17 +264,21 @@ def _entity_windows(
         (e for e in annotator.entities(text) if e.label in labels and e.end > e.start),
         key=lambda e: e.start,
     )
+    # A list of answers stays whole, whichever item the question's words are beside:
+    # "Latakia, Jabla, and Baniyas"; "Western countries, Arab states, and Turkey
+    # supporting the rebels", not "Turkey supporting the rebels".
+    lists: list[list[Entity]] = []
+    for ent in typed:
+        if lists and _LIST_GAP.fullmatch(text[lists[-1][-1].end : ent.start]):
+            lists[-1].append(ent)
+        else:
+            lists.append([ent])
     windows = []
-    for i, ent in enumerate(typed):
-        start, end = ent.start, ent.end
-        # A list of answers stays whole: "Latakia, Jabla, and Baniyas".
-        for nxt in typed[i + 1 :]:
-            if not _LIST_GAP.fullmatch(text[end : nxt.start]):
-                break
-            end = nxt.end
+    for items in lists:
+        start, end = items[0].start, items[-1].end
         while tail := _LIST_TAIL.match(text, end):  # a last item the tagger missed
             end = tail.end()
-        start, end = _stretch(text, start, end, where, around=(ent.start, ent.end))
+        start, end = _stretch(text, start, end, where, around=(start, end))
         # Capitalised words just before the window belong to it: "Western countries".
         lead_in = _CAPITALISED_TAIL.search(text[:start])
         windows.append((lead_in.start() if lead_in else start, end))
@@ -339,9 +346,19 @@ def _term_spots(text: str, terms: dict[str, float]) -> dict[str, list[tuple[int,
 
 
 def _covered(terms: dict[str, float], text: str) -> float:
-    """Weight of the question's ``terms`` that ``text`` says ("coast" in "coastal")."""
+    """Weight of the question's ``terms`` that ``text`` says ("coast" in "coastal"), in
+    its own words or another of the same sense ("backed" in "Turkey supporting the
+    rebels": else the whole sentence, whose "Iranian-backed" is another side's, would be
+    the shortest span that says it)."""
     have = set(content_terms(text))
-    return sum(w for t, w in terms.items() if found(t, have))
+    senses = {f for t in have for f in word_forms(t, {}) if is_sense(f)}
+
+    def says(term: str) -> bool:
+        return found(term, have) or any(
+            is_sense(f) and f in senses for f in word_forms(term, {}, asked=True)
+        )
+
+    return sum(w for t, w in terms.items() if says(t))
 
 
 _QUOTE_MARK = re.compile(r"[“”\"]")

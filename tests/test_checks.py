@@ -1226,6 +1226,19 @@ def test_lead_is_the_shortest_clause_that_answers(annotator: Annotator) -> None:
     assert text[lead.start : lead.end] == lead.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["Who backed the rebels?", "Who supported the rebels?", "Which countries backed the rebels?"],
+)
+def test_a_lead_says_the_asked_act_in_any_word_and_keeps_its_list_whole(
+    question: str, annotator: Annotator
+) -> None:
+    # "backed" is said by "supporting" (the whole sentence's "Iranian-backed" is the other
+    # side's), and the list of backers is not cut to its last item, "Turkey"
+    lead = lead_span(parse_question(question), _sent(_PROXY_WAR), annotator, has_type=True)
+    assert lead.text == "Western countries, Arab states, and Turkey supporting the rebels"
+
+
 def test_a_current_holder_is_the_newest_report_of_one(annotator: Annotator) -> None:
     """For "Who is *currently* the president of Syria?" the newest report naming a holder
     answers, however plainly an older one names its own, which no longer answers at all;
