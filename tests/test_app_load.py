@@ -32,9 +32,10 @@ ARTIFACTS = ROOT / "artifacts" / "load"
 CLIENTS, PER_CLIENT = 20, 3
 # Distinct questions about the seed article with distinct answers (one abstains), so an
 # answer that reached the wrong client would show.
+# Questions with different answers, so that a client given another's answer shows.
 POOL = [
     "who backed Assad?",
-    "who supported the rebels?",
+    "When did Assad's government fall?",
     "Which countries supported the rebels in Syria?",
     "What is the capital of Australia?",
     "Who are the Islamist rulers of Syria?",
