@@ -445,6 +445,13 @@ class Pipeline:
             # "Interim President Sharaa", behind a hundred older "President Assad"s.
             steers.append((spec.question, recent))
         steered: list[list[Hit]] = []
+        # Whose kept passage goes first (``reserve``): a part's, a claim's, an outlet's, a
+        # name's; a period's or the newest articles' keeps its place at its rank.
+        split = {*spec.parts, *spec.claims}
+        first = [
+            text in split or (steer.since, steer.until) == (filters.since, filters.until)
+            for text, steer in steers
+        ]
         if cfg.steer:
             for text, steer in steers:
                 steered.append(self.retriever.retrieve(text, steer).candidates)
@@ -455,12 +462,7 @@ class Pipeline:
             # appended after it, a part's evidence started behind every passage the
             # whole question found. A period's retrieval only widens the pool (ranking
             # by it cost time questions their best passage's place).
-            split = {*spec.parts, *spec.claims}
-            by_part = [
-                hits
-                for (text, steer), hits in zip(steers, steered[: len(steers)], strict=True)
-                if text in split or (steer.since, steer.until) == (filters.since, filters.until)
-            ]
+            by_part = [hits for hits, part in zip(steered, first, strict=False) if part]
             if cfg.steer_rank > 0 and by_part:
                 fused = reciprocal_rank_fusion(
                     [[h.chunk_id for h in pool], *[[h.chunk_id for h in s] for s in by_part]],
@@ -478,6 +480,8 @@ class Pipeline:
             ranked = prefer_recent(ranked, self.settings.news.recency_weight)
         passages = rerank_hits(pool, ranked, keep=cfg.retrieval_rank, rrf_k=cfg.rrf_k)
         slots = list(steered)
+        # the names' retrievals (``_find_names``) after the steers; none when not steering
+        first = first[: len(slots)] + [True] * (len(slots) - len(first))
         if cfg.claim_slots:
             # Each claim of a long question keeps a place for the passage whose sentence
             # states it best.
@@ -494,7 +498,8 @@ class Pipeline:
                 )
                 for own in groups:
                     slots.append(self.scorer.order_by_sentence(own, vector)[:1])
-        hits = collapse(reserve(passages, slots, cfg.k))  # one per wire story
+                    first.append(True)
+        hits = collapse(reserve(passages, slots, cfg.k, first))  # one per wire story
         ranked = self.scorer.rescore_clauses(ranked, query_vector)
         # Every passage retrieved, once: what the names and unknown-words checks read.
         seen = {h.chunk_id: h for hits_ in [found.candidates, *steered] for h in reversed(hits_)}

@@ -186,7 +186,9 @@ def widen(pool: list[Hit], steered: list[list[Hit]], take: int, per_article: int
     return out
 
 
-def reserve(ranked: list[Hit], steered: list[list[Hit]], k: int) -> list[Hit]:
+def reserve(
+    ranked: list[Hit], steered: list[list[Hit]], k: int, first: Sequence[bool] | None = None
+) -> list[Hit]:
     """The top ``k`` of ``ranked``, with a place kept for each steered retrieval's evidence.
 
     When none of a steered retrieval's best two passages made the top ``k``, its best
@@ -194,25 +196,42 @@ def reserve(ranked: list[Hit], steered: list[list[Hit]], k: int) -> list[Hit]:
     The kept passages go first, in rank order: a question of three parts (or naming two
     outlets) shows each part's evidence before a second passage on the part that
     ranks best, and an LLM given the first few passages sees every part (MultiHop dev
-    recall@5 0.825 → 0.862, answers unchanged).
+    recall@5 0.825 → 0.862, answers unchanged). ``first`` (one flag per steered
+    retrieval, default all) says whose kept passage goes first; the others keep their
+    place in the top ``k`` at their rank: the best passage of the period a question
+    names must be there, but not ahead of a better one (a fresh store's approximate
+    search changed which period passages were kept, and put three of them before the
+    one that answers).
     """
+    flags = list(first) if first is not None else [True] * len(steered)
     top = ranked[:k]
     kept: set[str] = set()
-    for hits in steered:
-        best = {h.chunk_id for h in hits[:2]}
-        present = [h for h in top if h.chunk_id in best]
-        if present:
-            kept.add(present[0].chunk_id)
-            continue
-        extra = next((h for h in ranked[k:] if h.chunk_id in best), None)
-        if extra is None:
-            continue
-        for i in range(len(top) - 1, -1, -1):
-            if top[i].chunk_id not in kept:
-                top[i] = extra
-                kept.add(extra.chunk_id)
-                break
-    return [h for h in top if h.chunk_id in kept] + [h for h in top if h.chunk_id not in kept]
+    ahead: set[str] = set()
+    for hits, go_first in zip(steered, flags, strict=True):
+        chosen = _keep(hits, top, ranked[k:], kept)
+        if chosen is not None and go_first:
+            ahead.add(chosen)
+    return [h for h in top if h.chunk_id in ahead] + [h for h in top if h.chunk_id not in ahead]
+
+
+def _keep(hits: list[Hit], top: list[Hit], rest: list[Hit], kept: set[str]) -> str | None:
+    """Keep a place in ``top`` (changed in place) for the best of a steered retrieval's
+    ``hits``: one of its best two already there, else its best in ``rest`` instead of
+    the lowest passage not kept. Returns the kept chunk id, or None."""
+    best = {h.chunk_id for h in hits[:2]}
+    present = next((h for h in top if h.chunk_id in best), None)
+    if present is not None:
+        kept.add(present.chunk_id)
+        return present.chunk_id
+    extra = next((h for h in rest if h.chunk_id in best), None)
+    if extra is None:
+        return None
+    for i in range(len(top) - 1, -1, -1):
+        if top[i].chunk_id not in kept:
+            top[i] = extra
+            kept.add(extra.chunk_id)
+            return extra.chunk_id
+    return None
 
 
 def reciprocal_rank_fusion(

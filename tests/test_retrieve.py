@@ -352,3 +352,16 @@ def test_rarity_is_the_inverse_document_frequency_of_a_term(tmp_path: Path) -> N
     assert rarity["wed"] > rarity["provinc"] > 0
     assert rarity["zebra"] == 0.0
     assert LexicalIndex(tmp_path / "none").rarity(["wed"]) == {}
+
+
+def test_a_period_s_kept_passage_keeps_its_rank() -> None:
+    # a part's kept passage goes first; a period's stays in the top k at its rank, not
+    # ahead of the better passage that answers
+    ranked = _ids("A1", "A2", "B1", "C1", "D1")
+    by_id = {h.chunk_id: h for h in ranked}
+    period = [[by_id["B1"]]]
+    assert [h.chunk_id for h in reserve(ranked, period, 3)] == ["B1", "A1", "A2"]
+    assert [h.chunk_id for h in reserve(ranked, period, 3, [False])] == ["A1", "A2", "B1"]
+    # brought in from below the top k, it still takes the lowest free place
+    late = [[by_id["D1"]]]
+    assert [h.chunk_id for h in reserve(ranked, late, 3, [False])] == ["A1", "A2", "D1"]
