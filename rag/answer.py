@@ -182,6 +182,7 @@ def lead_span(
         return sent
     start, end = _whole_entities(sent.text, span, annotator)
     start, end = _whole_phrases(sent.text, start, end)
+    end = _no_dangling_end(sent.text, start, end)
     start += debris_prefix(sent.text[start:end])  # a clause can open inside the debris
     return sent.model_copy(
         update={"text": sent.text[start:end], "start": sent.start + start, "end": sent.start + end}
@@ -228,6 +229,28 @@ def _whole_phrases(text: str, start: int, end: int) -> tuple[int, int]:
     if _FULL_STOP.fullmatch(text, end):
         end = len(text.rstrip())  # the sentence's own full stop (and closing quote mark)
     return start, end
+
+
+# A lead cut after a word that needs what follows: "… leaving 43 civilians dead and".
+_DANGLING = re.compile(
+    r"[\s,;:]+(?:and|or|but|nor|while|including|the|a|an|of|to|in|on|at|with|by|for|from)"
+    r"[\s,;:]*$",
+    re.I,
+)
+
+
+def _no_dangling_end(text: str, start: int, end: int) -> int:
+    """The end of a lead that does not stop on a conjunction, preposition or article: it
+    runs on to the sentence's end when that keeps it short ("… leaving 43 civilians dead
+    and many more wounded."), else stops before the word."""
+    m = _DANGLING.search(text, start, end)
+    if m is None:
+        return end
+    rest = _FULL_STOP.search(text, end)
+    stop = rest.end() if rest else len(text)
+    if stop - start <= _LONG_LEAD:
+        return len(text[:stop].rstrip())
+    return m.start()
 
 
 def _whole_entities(text: str, span: tuple[int, int], annotator: Annotator) -> tuple[int, int]:
@@ -313,7 +336,12 @@ def _stretch(
 
 # Where a sentence turns to another actor or claim: "… Turkey supporting the rebels,
 # *while* Russia, Iran, and Iranian-backed militias have supported Assad".
-_CONTRAST = re.compile(r",?\s+(?:while|whereas|but|although|though|yet)\s+|\s*;\s*", re.I)
+# A full stop the sentence splitter took for an abbreviation ("… the sole remaining route
+# in. Aleppo was once …") ends a window's stretch too.
+_CONTRAST = re.compile(
+    r"(?i:,?\s+(?:while|whereas|but|although|though|yet)\s+)|\s*;\s*"
+    r"|(?<=[a-z][a-z][.!?])\s+(?=[A-Z])"
+)
 
 
 def _contrast_segment(text: str, start: int, end: int) -> tuple[int, int]:

@@ -30,6 +30,8 @@ from rag.retrieve import (
     Retriever,
     diversify,
     latest_window,
+    naming_position,
+    position_query,
     reciprocal_rank_fusion,
     reserve,
     steer_filters,
@@ -436,6 +438,12 @@ class Pipeline:
         if spelled != spec.question:
             query_vector = self.retriever.embed_query(spelled)
             steers.append((spelled, filters))
+        # "Who leads Syria?" is also retrieved as the position it asks about ("the leader
+        # of Syria"), whose passages naming it join the pool (``naming_position``).
+        position = position_query(spec) if cfg.steer else None
+        position_at = len(steers)
+        if position is not None:
+            steers.append((spell_out(position, (h.text for h in found.candidates)), filters))
         pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
         recent = latest_window(spec, filters, cfg.latest_days) if cfg.steer else None
         if recent is not None:
@@ -457,6 +465,9 @@ class Pipeline:
                 steered.append(self.retriever.retrieve(text, steer).candidates)
             steered += self._find_names(spec, filters, [found.candidates, *steered])
             pool = widen(pool, steered, cfg.steer_take, cfg.per_article)
+            if position is not None:
+                have = {h.chunk_id for h in pool}
+                pool += naming_position(spec, steered[position_at], cfg.steer_take, have)
             # The retrievals of a long question's parts and claims, and of the question
             # within the outlets it names, rank the pool with the whole question's:
             # appended after it, a part's evidence started behind every passage the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,6 +129,47 @@ def steer_filters(
         steer = narrow(filters, Filters(since=since, until=until))
         if steer is not None:
             out.append((_clause_of(spec.question, period.text), steer))
+    return out
+
+
+def position_query(spec: QuestionSpec) -> str | None:
+    """For a question on who holds a position ("Who leads Syria?", "Who heads HTS?"), the
+    position as a news report names it: "the leader of Syria"; else None.
+
+    A short question's verb is a weak query (it retrieved every report of someone
+    "leading" an offensive in Syria); the noun phrase is near the sentences that name the
+    holder ("Syrian leader Ahmed Sharaa", "Syria's de facto leader").
+    """
+    role = spec.role
+    if role is None or not role.of or spec.parts:
+        return None
+    noun = role.noun.upper() if role.noun == "ceo" else role.noun
+    return f"the {'former ' if role.past else ''}{noun} of {role.of}"
+
+
+def naming_position(spec: QuestionSpec, hits: list[Hit], take: int, have: set[str]) -> list[Hit]:
+    """The first ``take`` of ``hits`` (a ``position_query`` retrieval) not in ``have`` (chunk
+    ids) whose text names the asked position and its owner: "Syrian leader Ahmed Sharaa …"
+    for "Who leads Syria?".
+
+    They join the pool beyond its passages-per-article cap: the report naming the holder
+    is often the one whose other passages (on the same person's "leadership") already
+    fill its places.
+    """
+    role = spec.role
+    if role is None or not role.of:
+        return []
+    noun = re.compile(rf"\b{re.escape(role.noun)}s?\b", re.I)
+    owner = [w.lower()[:4] for w in re.findall(r"[A-Za-z]{4,}", role.of)]
+    out: list[Hit] = []
+    for hit in hits:
+        low = hit.text.lower()
+        if hit.chunk_id in have:
+            continue
+        if noun.search(hit.text) and all(w in low for w in owner):
+            out.append(hit)
+        if len(out) >= take:
+            break
     return out
 
 

@@ -373,15 +373,22 @@ _PROFILE_CALL = re.compile(
 
 
 def page_chrome(text: str) -> bool:
-    """True when ``text`` is a social profile page's counters or call to action, which
-    report nothing: two counters ("905 Followers, 298 Following") or "See Instagram
-    photos and videos from …". One count in a sentence ("gained 2 million followers") is
-    news."""
-    return len(_COUNTER.findall(text)) >= 2 or bool(_PROFILE_CALL.search(text))
+    """True when ``text`` is a social profile page's counters or call to action, or a
+    page's tag list, which report nothing: two counters ("905 Followers, 298 Following"),
+    "See Instagram photos and videos from …", "Tags Daesh Syria Raqqa …". One count in a
+    sentence ("gained 2 million followers") is news."""
+    return (
+        len(_COUNTER.findall(text)) >= 2
+        or bool(_PROFILE_CALL.search(text))
+        # a page's tag list with no sentence after it: "Tags Daesh Syria Raqqa Community
+        # standardsDiscussion …"
+        or (text.startswith("Tags ") and _tag_list(text) == len(text))
+    )
 
 
 def debris_prefix(text: str) -> int:
-    """Length of the scraped debris (``DEBRIS``) that opens ``text``; 0 when there is none.
+    """Length of the scraped debris (``DEBRIS``, a page's tag list) that opens ``text``; 0
+    when there is none.
 
     The rest of the text is the quotable sentence: "Published September 25 2016 At least
     23 civilians were killed" quotes from "At least".
@@ -395,7 +402,69 @@ def debris_prefix(text: str) -> int:
             if m and m.end() > 0 and len(text) - cut - m.end() >= 20:
                 cut += m.end()
                 changed = True
+        tags = _tag_list(text[cut:])
+        if tags and len(text) - cut - tags >= 20:
+            cut += tags
+            changed = True
     return cut
+
+
+# A page's tag list, glued by the scraper to its first sentence: "Tags Syria Idlib regime
+# airstrikes Kafr Takharim Khan Sheikhun Sixteen civilians - including three children -
+# were killed …". Tags are names and bare nouns; the sentence begins at a word no tag
+# list holds (a capitalised article, preposition or number word: "The", "At least",
+# "Sixteen") or with the noun phrase before its first verb or preposition ("Syrian regime
+# warplanes bombed", "Airstrikes on a rebel-held village").
+_TAGS = re.compile(r"Tags\s+")
+_OPENER = re.compile(
+    r"\b(?:The|A|An|At|In|On|Over|Some|More|Nearly|Almost|About|Around|Dozens|Hundreds|"
+    r"Thousands|Several|Many|One|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten|Eleven|Twelve|"
+    r"(?:Thir|Four|Fif|Six|Seven|Eigh|Nine)teen|(?:Twen|Thir|For|Fif|Six|Seven|Eigh|Nine)ty)\b"
+)
+_CLAUSE_WORD = re.compile(
+    r"^(?:in|on|at|by|from|to|with|after|amid|near|have|has|had|were|was|is|are|said|say|says|"
+    r"told|killed|[a-z]{3,}ed)$"
+)
+_WORD = re.compile(r"\S+")
+
+
+def _tag_list(text: str) -> int:
+    """Length of the tag list (``_TAGS``) that opens ``text``: up to where its sentence
+    begins, or all of it when no sentence follows; 0 when it opens with none."""
+    m = _TAGS.match(text)
+    if m is None:
+        return 0
+    toks = list(_WORD.finditer(text, m.end()))
+    starts: list[int] = []
+    opener = _OPENER.search(text, m.end())
+    if opener:
+        starts.append(opener.start())
+    for i, tok in enumerate(toks):
+        if i == 0 or not _CLAUSE_WORD.match(tok.group(0)):
+            continue
+        before, after = toks[i - 1].group(0), toks[i + 1].group(0) if i + 1 < len(toks) else ""
+        if before[:1].isupper() and after[:1].isupper():
+            continue  # inside a name: "Syrian Network for Human Rights"
+        # back over the noun phrase: its lowercase words, a capitalised word, and more
+        # joined by "and" ("Syrian regime and Russian airstrikes")
+        j = i - 1
+        while j > 0 and not toks[j].group(0)[:1].isupper():
+            j -= 1
+        while j > 1 and toks[j - 1].group(0) in ("and", "or"):
+            j -= 2
+            while j > 0 and not toks[j].group(0)[:1].isupper():
+                j -= 1
+        if toks[j].group(0)[:1].isupper():
+            starts.append(toks[j].start())
+        break
+    if starts:
+        return min(starts)
+    # No sentence follows: all of it is tags, unless it reads as prose ("Tags on the
+    # luggage showed …")
+    return 0 if _PROSE.search(text, m.end()) else len(text)
+
+
+_PROSE = re.compile(r"\b(?:the|a|an|was|were|is|are|has|have|had|on|in|at|to)\b")
 
 
 def word_forms(term: str, bases: Mapping[str, str], *, asked: bool = False) -> set[str]:

@@ -1226,6 +1226,31 @@ def test_lead_is_the_shortest_clause_that_answers(annotator: Annotator) -> None:
     assert text[lead.start : lead.end] == lead.text
 
 
+def test_a_lead_cut_after_a_conjunction_runs_to_its_sentence_s_end(annotator: Annotator) -> None:
+    text = (
+        "The US Air Force bombed heavily two residential areas in the war-hit town of Manbij "
+        "in Northeastern Aleppo leaving 43 civilians dead and many more wounded."
+    )
+    spec = parse_question("Who was killed in the Manbij bombing in 2016?")
+    lead = lead_span(spec, _sent(text), annotator, has_type=True)
+    assert not lead.text.endswith((" and", " or", " of", " the"))
+    assert text[lead.start : lead.end] == lead.text
+
+
+def test_a_lead_window_stops_at_a_full_stop_the_splitter_missed(annotator: Annotator) -> None:
+    # "in." read as an abbreviation left two sentences in one: no lead may join the end of
+    # the first ("… route in.") to the start of the second ("Aleppo …")
+    text = (
+        "The opposition-held east has been effectively under siege since July 7 when "
+        "government forces advanced within firing range of the sole remaining route in. "
+        "Aleppo was once the countrys economic powerhouse but it has been ravaged by war and "
+        "divided roughly between government and rebel control since mid-2012."
+    )
+    spec = parse_question("When did the siege of Aleppo end?")
+    lead = lead_span(spec, _sent(text), annotator, has_type=True)
+    assert "in. Aleppo" not in lead.text or lead.text == text
+
+
 @pytest.mark.parametrize(
     "question",
     ["Who backed the rebels?", "Who supported the rebels?", "Which countries backed the rebels?"],
@@ -1489,6 +1514,30 @@ def test_lead_keeps_the_sentence_when_no_clause_covers_the_question(annotator: A
         ("NATO Secretary General Jens Stoltenberg said allies agreed.", "NATO Secretary"),
         ("UNICEF Executive Director Henrietta Fore said children died.", "UNICEF Executive"),
         ("March 2016 saw many people die in the town of Aleppo.", "March 2016"),
+        # a page's tag list glued to the first sentence: it begins at a word no tag list
+        # holds, or with the noun phrase before its first verb or preposition
+        (
+            "Tags Syria Idlib regime airstrikes Kafr Takharim Khan Sheikhun Sixteen civilians "
+            "- including three children - were killed on Monday.",
+            "Sixteen civilians",
+        ),
+        (
+            "Tags Qamishli Hassakeh Kurdish YPG Peoples Protection Units Turkey Syrian regime "
+            "Syrian regime warplanes bombed Kurdish positions on Friday.",
+            "Syrian regime warplanes",
+        ),
+        (
+            "Tags Syria Syrian Network for Human Rights ISIS Deir az-Zour Missile strikes on "
+            "schools killed 23 Syrian civilians on Thursday.",
+            "Missile strikes",
+        ),
+        (
+            "Tags White Helmets SARC UN aid convoy Aleppo Russian and regime warplanes were "
+            "behind the attacks.",
+            "Russian and regime",
+        ),
+        # must not fire: "Tags" as a word of the sentence
+        ("Tags on the luggage showed the bags were loaded in Aleppo.", "Tags on"),
         # must not fire: an organisation's initials in brackets, then a date, in a sentence
         (
             "The Syrian Observatory for Human Rights (SOHR) said on March 5 2015 that 20 died.",
@@ -2019,8 +2068,11 @@ def test_a_sentence_stating_the_asked_period_leads(annotator: Annotator) -> None
         ),
         ("1.2M subscribers · 3,410 likes", True),
         ("See Facebook posts from the club's official page.", True),
-        # must not fire: one count in a sentence is news
+        ("Tags Daesh Syria Raqqa Community standardsDiscussion", True),
+        # must not fire: one count in a sentence is news; a sentence after a tag list
         ("The singer gained 2 million followers after the Super Bowl.", False),
+        ("Tags Syria Idlib At least 12 people were killed in airstrikes on Monday.", False),
+        ("Tags on the luggage showed the bags were loaded in Aleppo.", False),
         ("Instagram was acquired by Facebook for $1 billion in 2012.", False),
     ],
 )

@@ -196,6 +196,18 @@ def test_lead_for_who_backed_assad_is_a_clause_naming_the_backers(fakes_pipeline
     assert "YouTube" not in answer.answer
 
 
+@pytest.mark.parametrize("question", ["Who leads Syria?", "Who is Syria's leader?"])
+def test_who_leads_syria_is_led_by_the_sentence_naming_its_leader(
+    question: str, fakes_pipeline: Pipeline
+) -> None:
+    # a short question's verb retrieves every report of someone "leading" an offensive in
+    # Syria; retrieved as the position too, it finds the seed's lede
+    answer = fakes_pipeline.ask(question)
+    _assert_grounded(answer, fakes_pipeline)
+    assert "Syrian leader Ahmed Sharaa" in (answer.lead or "")
+    assert answer.citations[0].article_id == SEED_ID
+
+
 def test_march_2025_civilians_lead_is_the_seed_count(fakes_pipeline: Pipeline) -> None:
     answer = fakes_pipeline.ask(
         "How many civilians were among those killed in the March 2025 violence on Syria's coast?"

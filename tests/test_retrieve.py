@@ -11,8 +11,15 @@ import pytest
 from rag.embeddings import Embedder
 from rag.lexical import LexicalIndex
 from rag.pipeline import Pipeline
+from rag.questions import parse_question
 from rag.rerank import rerank_hits
-from rag.retrieve import diversify, reciprocal_rank_fusion, reserve
+from rag.retrieve import (
+    diversify,
+    naming_position,
+    position_query,
+    reciprocal_rank_fusion,
+    reserve,
+)
 from rag.settings import Settings
 from rag.types import Answer, Filters, Hit, SentenceHit
 from tests.conftest import write_article
@@ -365,3 +372,35 @@ def test_a_period_s_kept_passage_keeps_its_rank() -> None:
     # brought in from below the top k, it still takes the lowest free place
     late = [[by_id["D1"]]]
     assert [h.chunk_id for h in reserve(ranked, late, 3, [False])] == ["A1", "A2", "D1"]
+
+
+@pytest.mark.parametrize(
+    ("question", "query"),
+    [
+        ("Who leads Syria?", "the leader of Syria"),
+        ("Who is the CEO of OpenAI?", "the CEO of OpenAI"),
+        ("Who was the former president of FIFA?", "the former president of FIFA"),
+        # must not fire: no position, or a position with no owner
+        ("Who backed Assad?", None),
+        ("When did Assad's government fall?", None),
+        ("Who is the CEO?", None),
+    ],
+)
+def test_a_question_on_a_position_is_also_retrieved_as_the_position(
+    question: str, query: str | None
+) -> None:
+    assert position_query(parse_question(question)) == query
+
+
+def test_passages_naming_the_position_and_its_owner_join_the_pool() -> None:
+    spec = parse_question("Who leads Syria?")
+    hits = [
+        _passage("eu", "The EU has engaged with his leadership since he became Syria's leader."),
+        _passage("offensive", "Washington is leading a coalition fighting IS in Syria."),
+        _passage("lede", "Syrian leader Ahmed Sharaa called for peace on Sunday."),
+        _passage("other", "Iraq's leader met the press."),
+    ]
+    # "eu" is already in the pool; "offensive" says "leading", not the position; "other"
+    # names another owner's
+    assert [h.chunk_id for h in naming_position(spec, hits, 3, {"eu"})] == ["lede"]
+    assert naming_position(parse_question("Who backed Assad?"), hits, 3, set()) == []
