@@ -80,10 +80,13 @@ from rag.nlp import (
 from rag.questions import (
     FRAME_TERMS,
     HONORIFICS,
+    POSITION_WORDS,
+    ROLE_ALIASES,
     ROLE_NOUNS,
     TYPE_FRAMES,
     cited_as_source,
     names_asked_day,
+    names_position,
     period_fit,
     published_date,
 )
@@ -166,6 +169,12 @@ def decide(
     rarity = rarity or {}
     best = ranked[0].score if ranked else 0.0
     window = ranked[: cfg.candidate_window]
+    if spec.role is not None and not spec.parts:
+        # "Who leads Syria?": a sentence naming the position and its owner ("Syrian
+        # leader Ahmed Sharaa called for peace …", 17th over seed + FA-KES) is a candidate
+        # wherever it ranks, behind fifteen on others "leading" offensives.
+        role = spec.role
+        window += [s for s in ranked[cfg.candidate_window :] if names_position(role, s.text) == 0]
     floor = max(cfg.min_relevance, cfg.candidate_ratio * best)
     first = _run(
         CHECKS,
@@ -439,6 +448,16 @@ def _naming_first(
         e: 2 if any(mentions(e, a, strict=False) or mentions(a, e) for a in actors if a) else 1
         for e in spec.entities
     }
+    # "What did *Russia* say about the Khan Sheikhun attack?": a sentence naming the
+    # speaker asked about ("Russia … has called for a thorough investigation") before one
+    # where only another acts ("… Ambassador Matthew Rycroft told the UN Security
+    # Council"), however well that says the verb.
+    # Only for what someone said: elsewhere the answer's subject is often a pronoun ("…
+    # Palmyra, which *it* had lost in March" for "In which month had Islamic State lost
+    # Palmyra?").
+    subjects = _subjects(spec, annotator) if spec.answer_type == "quote" else []
+    doers = [e for e in spec.entities if any(_is_name(e, a) for a in subjects)]
+    acts = {id(s): all(mentions(e, s.text) for e in doers) for s in answers}
     # A tie-break among answers that score alike: "The European Union, which has engaged
     # with Sharaa's leadership since he became Syria's de facto leader, … support" (0.53)
     # must not lead "Who supported the rebels in the Syrian conflict?" over "… Turkey
@@ -448,7 +467,30 @@ def _naming_first(
         id(s): sum(w for e, w in weight.items() if mentions(e, s.text)) if s.score >= band else 0
         for s in answers
     }
-    return sorted(answers, key=lambda s: (*order(s), -named[id(s)]))
+    return sorted(
+        answers, key=lambda s: (*order(s)[:3], not acts[id(s)], *order(s)[3:], -named[id(s)])
+    )
+
+
+def _subjects(spec: QuestionSpec, annotator: Annotator) -> list[str]:
+    """The grammatical subjects of the question's verbs, as written ("Russia" in "What did
+    Russia say about …?"); empty with rules."""
+    doc = annotator.parse(spec.question, entities=False)
+    if doc is None:
+        return []
+    return [
+        doc[c.left_edge.i : c.right_edge.i + 1].text
+        for tok in doc
+        for c in tok.children
+        if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ not in STOPWORDS
+    ]
+
+
+def _is_name(name: str, phrase: str) -> bool:
+    """``phrase`` is ``name`` itself, an article aside ("the Kremlin"), not a longer phrase
+    it qualifies ("the Syrian civil war")."""
+    bare = re.sub(r"^(?:the|a|an)\s+", "", phrase.strip(), flags=re.I)
+    return bare.lower() == name.lower() or (mentions(name, bare) and mentions(bare, name))
 
 
 def _of_earlier_years(s: SentenceHit) -> bool:
@@ -997,16 +1039,6 @@ _OF_A_KIND = re.compile(
     r"\s+(?:of|for)\s+(?!(?:the|a|an|its|his|her|their|our|this|that|these|those|both|all)\b)"
     r"[a-z][a-z-]+\b"
 )
-# A position is also named by its verb: "Rebels led by Hayat Tahrir al-Sham", "the
-# observatory, headed by Rami Abdulrahman".
-_ROLE_ALIASES = {
-    "ceo": r"ceo|chief executive(?:\s+officer)?",
-    "head": r"head|chief|headed(?:\s+by)?",
-    "leader": r"leader|leads|led(?:\s+by)?",
-    "chair": r"chair|chaired(?:\s+by)?",
-    "coach": r"coach|coached(?:\s+by)?",
-    "manager": r"manager|manages|managed(?:\s+by)?",
-}
 # The active verbs among them: their subject holds the position, their object owns it
 # ("Sharaa led the rebels"; "This led to …" has no object the question names).
 _ROLE_ACTIVE = frozenset({"leads", "led", "headed", "chaired", "coached", "manages", "managed"})
@@ -1024,9 +1056,12 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
         return None
     if _own_group(ev, role, s.text):
         return 0
-    word = _ROLE_ALIASES.get(role.noun, re.escape(role.noun))
+    # a leader's position for a head's and back ("Observatory head Rami Abdel Rahman" for
+    # "Who leads the Syrian Observatory …?")
+    word = POSITION_WORDS.get(role.noun) or ROLE_ALIASES.get(role.noun, re.escape(role.noun))
     mention = re.compile(
-        rf"(?:(?<![\w-])(?P<pre>{_OWNER})(?:['’]s?)?\s+)?\b(?:(?P<qual>[a-z]+(?:-[a-z]+)?)[\s-]+)?"
+        rf"(?:(?<![\w-])(?P<pre>{_OWNER})(?:['’]s?)?\s+)?"
+        rf"\b(?:(?P<qual>de\s+facto|[a-z]+(?:-[a-z]+)?)[\s-]+)?"
         rf"(?P<role>(?i:{word}))s?\b(?:\s+(?:of|at|for)\s+(?:the\s+)?(?P<of>{_OWNER}))?"
     )
     for beside, text in enumerate((s.text, around(s, ev.pool))):
@@ -1034,8 +1069,11 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
         depths: list[int] = []
         for m in mention.finditer(text):
             found_any = True
-            qual = (m.group("qual") or "").lower()
-            if qual and qual not in _SAME_POSITION and (qual not in _STALE or not role.past):
+            # "Syria's *de facto* leader": two words, one qualifier
+            qual = set((m.group("qual") or "").lower().split())
+            if not qual <= _SAME_POSITION and (
+                not qual <= _SAME_POSITION | _STALE or not role.past
+            ):
                 continue
             if text[m.end() : m.end() + 2] in ("'s", "’s"):
                 continue  # "The Director's Cut": the position qualifies something else
@@ -1065,7 +1103,10 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
             if (
                 owner
                 and role.of
-                and not (mentions(owner, role.of) or mentions(role.of, owner))
+                and (
+                    not (mentions(owner, role.of) or mentions(role.of, owner))
+                    or _modifier_of(owner, role.of)
+                )
                 # "director of Queen and Freddie Mercury biopic Bohemian Rhapsody": the
                 # asked owner ends the phrase the position governs
                 and not (m.group("of") and mentions(role.of, _phrase_after(text, m.end())))
@@ -1076,6 +1117,10 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
             # Beside its holder's name: in apposition ("Rami Abdulrahman, the head of the
             # observatory"), or as a title when the position is the asked owner's ("Syrian
             # leader Ahmed Sharaa"; "Director Stanley Kubrick" does not say of what).
+            if owner is None and m.end() > m.end("role"):
+                # "two senior Islamic State group (IS) leaders": several holders, of no
+                # owner said, are not the asked owner's one
+                continue
             near = (
                 bool(_NAME_BEFORE.search(text[max(0, m.start() - 80) : m.start()]))
                 or (owner is not None and bool(_NAME_NEXT.match(text, m.end())))
@@ -1217,12 +1262,24 @@ _THING_HEADS = frozenset(
 
 def _owners_named(role: Role, text: str) -> list[str]:
     """The names ``text`` gives as the position's owners: "CEO of Google and Alphabet"."""
-    word = _ROLE_ALIASES.get(role.noun, re.escape(role.noun))
+    word = ROLE_ALIASES.get(role.noun, re.escape(role.noun))
     owner = rf"{_OWNER}(?:\s+(?:and|&)\s+{_OWNER})*"
     found: list[str] = []
     for m in re.finditer(rf"(?i:\b(?:{word})s?\s+(?:of|at|for)\s+(?:the\s+)?)({owner})", text):
         found += [n.strip() for n in re.split(r"\band\b|&", m.group(1)) if n.strip()]
     return found
+
+
+def _modifier_of(owner: str, asked: str) -> bool:
+    """``owner`` is only a word qualifying the asked owner, not the owner itself: "Syria's
+    de facto leader" for "Who leads the *Syrian* Observatory for Human Rights?". Its head
+    noun ("Observatory head Rami Abdel Rahman") or the whole name would be the owner."""
+    words = re.split(r"\s+(?:of|for|on|in)\s+", asked.strip(), maxsplit=1)[0].split()
+    words = [w for w in words if w[:1].isupper()]  # "the Assassin's Creed movie": Creed
+    if len(words) < 2:
+        return False
+    head = content_terms(words[-1])
+    return bool(head) and head[0] not in content_terms(owner) and not mentions(asked, owner)
 
 
 def _other_owner(asked: str, text: str) -> bool:

@@ -23,6 +23,7 @@ from rag.nlp import (
     headless,
     names_asked,
 )
+from rag.questions import names_position
 from rag.settings import AnswerSettings
 from rag.text import content_terms, debris_prefix, found, is_sense, weighted_terms, word_forms
 from rag.types import AnswerSentence, Citation, Hit, QuestionSpec, SentenceHit, Verdict
@@ -181,6 +182,7 @@ def lead_span(
     if span is None:
         return sent
     start, end = _whole_entities(sent.text, span, annotator)
+    end = _object_kept(sent.text, start, end, annotator)
     start, end = _whole_phrases(sent.text, start, end)
     end = _no_dangling_end(sent.text, start, end)
     start += debris_prefix(sent.text[start:end])  # a clause can open inside the debris
@@ -231,10 +233,11 @@ def _whole_phrases(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-# A lead cut after a word that needs what follows: "… leaving 43 civilians dead and".
+# A lead cut after a word that needs what follows: "… leaving 43 civilians dead and", "…
+# Serena Williams will be".
 _DANGLING = re.compile(
-    r"[\s,;:]+(?:and|or|but|nor|while|including|the|a|an|of|to|in|on|at|with|by|for|from)"
-    r"[\s,;:]*$",
+    r"[\s,;:]+(?:and|or|but|nor|while|including|the|a|an|of|to|in|on|at|with|by|for|from|"
+    r"will|would|shall|should|can|could|may|might|must|be|been|being)[\s,;:]*$",
     re.I,
 )
 
@@ -250,7 +253,46 @@ def _no_dangling_end(text: str, start: int, end: int) -> int:
     stop = rest.end() if rest else len(text)
     if stop - start <= _LONG_LEAD:
         return len(text[:stop].rstrip())
-    return m.start()
+    cut = end
+    while m is not None:  # "… will be": every such word
+        cut = m.start()
+        m = _DANGLING.search(text, start, cut)
+    return cut if cut > start else end
+
+
+# What a verb or preposition needs after it: "… destroyed by airstrikes that killed" is
+# cut before its object ("13 people").
+_OBJECTS = frozenset({"dobj", "attr", "pobj", "acomp", "oprd", "dative", "pcomp"})
+
+
+def _object_kept(text: str, start: int, end: int, annotator: Annotator) -> int:
+    """The end of a lead grown to keep the object of its last word, when that is a verb
+    or a preposition whose object the cut left out and the lead stays short."""
+    doc = annotator.parse(text, entities=False)
+    if doc is None:
+        return end
+    inside = [t for t in doc if start <= t.idx < end]
+    if not inside or inside[-1].pos_ not in ("VERB", "AUX", "ADP"):
+        return end
+    last = inside[-1]
+    cut = [c for c in last.rights if c.dep_ in _OBJECTS and c.idx >= end]
+    if cut:
+        edge = cut[-1].right_edge
+        grown = edge.idx + len(edge.text)
+    elif not any(c.idx < end for c in last.rights) and last.i + 1 < len(doc):
+        # The parser attached what follows elsewhere ("that killed | 13 people MSF said");
+        # a verb or preposition with nothing after it in the lead still needs it: up to
+        # the next punctuation.
+        if doc[last.i + 1].is_punct:
+            return end
+        stop = _NEXT_PUNCT.search(text, end)
+        grown = stop.start() if stop else len(text.rstrip())
+    else:
+        return end
+    return grown if grown - start <= _LONG_LEAD else end
+
+
+_NEXT_PUNCT = re.compile(r"[,;:!?()\"“”]|\.(?:\s|$)")
 
 
 def _whole_entities(text: str, span: tuple[int, int], annotator: Annotator) -> tuple[int, int]:
@@ -501,7 +543,13 @@ class ExtractiveAnswerer:
             chosen[0] = lead_span(spec, chosen[0], self.annotator, typed)
         quoted: list[SentenceHit] = []  # as quoted: a closed quotation runs past its sentence
         for n, sent in enumerate(chosen, start=1):
-            sent = with_antecedent(closed_quote(sent), [*quoted, *chosen])
+            sent = closed_quote(sent)
+            # A lead naming the asked position and its holder ("He blamed the attack on
+            # Syrian President Bashar Assad" for "Who is the president of Syria?") answers
+            # without whom its pronoun means: the sentence before would open it with
+            # another man ("… President Donald Trump declared …").
+            if n > 1 or spec.role is None or names_position(spec.role, sent.text) != 0:
+                sent = with_antecedent(sent, [*quoted, *chosen])
             quoted.append(sent)
             draft.citations.append(citation_for(n, sent))
             draft.evidence[n] = sent.hit.text

@@ -17,6 +17,9 @@ from rag.types import Article, Chunk, Span
 
 _LINE = re.compile(r"[^\n]+")
 _TERMINAL = re.compile(r"[.!?:;\"'”’)\]]\s*$")
+# Full stops Bling Fire takes for abbreviations ("in." for inches, "no." for number) where
+# no number stands before them: "… the sole remaining route in. Aleppo was once …".
+_MISSED_STOP = re.compile(r"(?<![\d\s])\s+(?:in|no)\.(?=\s+[A-Z][a-z])")
 
 
 def _paragraphs(text: str) -> list[Span]:
@@ -44,7 +47,13 @@ def split_sentences(text: str) -> list[Span]:
     sentences: list[Span] = []
     for para in _paragraphs(text):
         chunk = text[para.start : para.end]
-        _, offsets = blingfire.text_to_sentences_and_offsets(chunk)
+        _, found = blingfire.text_to_sentences_and_offsets(chunk)
+        offsets: list[tuple[int, int]] = []
+        for start, end in found:
+            for m in _MISSED_STOP.finditer(chunk, start, end):
+                offsets.append((start, m.end()))
+                start = m.end()
+            offsets.append((start, end))
         for start, end in offsets:
             piece = chunk[start:end]
             # Bling Fire trims most white space; trim the rest so quotes start on a character.

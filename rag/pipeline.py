@@ -438,14 +438,18 @@ class Pipeline:
         if spelled != spec.question:
             query_vector = self.retriever.embed_query(spelled)
             steers.append((spelled, filters))
+        recent = latest_window(spec, filters, cfg.latest_days) if cfg.steer else None
         # "Who leads Syria?" is also retrieved as the position it asks about ("the leader
-        # of Syria"), whose passages naming it join the pool (``naming_position``).
+        # of Syria"), whose passages naming it join the pool (``naming_position``). Asked
+        # "now", only the newest articles' holders count: over seed + FA-KES, "the
+        # president of Syria" found a 2016 "fate of Syrian President Bashar al-Assad",
+        # which then went first.
         position = position_query(spec) if cfg.steer else None
         position_at = len(steers)
         if position is not None:
-            steers.append((spell_out(position, (h.text for h in found.candidates)), filters))
+            spelled_position = spell_out(position, (h.text for h in found.candidates))
+            steers.append((spelled_position, recent or filters))
         pool = diversify(found.candidates, cfg.k * 2, cfg.per_article)
-        recent = latest_window(spec, filters, cfg.latest_days) if cfg.steer else None
         if recent is not None:
             # "now": also retrieved among the newest articles, even when a recent passage
             # is already in the pool: over seed + FA-KES, "Who is the president of Syria

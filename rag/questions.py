@@ -579,6 +579,39 @@ def asked_role(question: str) -> Role | None:
     return None
 
 
+# A position is also named by its verb: "Rebels led by Hayat Tahrir al-Sham", "the
+# observatory, headed by Rami Abdulrahman".
+ROLE_ALIASES = {
+    "ceo": r"ceo|chief executive(?:\s+officer)?",
+    "head": r"head|chief|headed(?:\s+by)?",
+    "leader": r"leader|leads|led(?:\s+by)?",
+    "chair": r"chair|chaired(?:\s+by)?",
+    "coach": r"coach|coached(?:\s+by)?",
+    "manager": r"manager|manages|managed(?:\s+by)?",
+}
+# One who leads a group heads it: what a report may say for a question on either.
+POSITION_WORDS = {
+    "head": ROLE_ALIASES["head"] + "|" + ROLE_ALIASES["leader"],
+    "leader": ROLE_ALIASES["leader"] + "|" + ROLE_ALIASES["head"],
+}
+
+
+def names_position(role: Role, text: str) -> int | None:
+    """How closely ``text`` names the asked position and its owner ("Syrian leader Ahmed
+    Sharaa …" for "Who leads Syria?"): 0 by the position's noun (or plural), 1 by another
+    of its words ("led by"), 2 by a related position's (a leader's for a head's); None
+    when it does not, or lacks the owner: every longer word of it, by its first four
+    letters ("Syria" in "Syrian", "Syria's")."""
+    low = text.lower()
+    if not role.of or not all(w.lower()[:4] in low for w in re.findall(r"[A-Za-z]{4,}", role.of)):
+        return None
+    own = ROLE_ALIASES.get(role.noun, re.escape(role.noun))
+    words = [re.escape(role.noun), own, POSITION_WORDS.get(role.noun, own)]
+    return next(
+        (n for n, word in enumerate(words) if re.search(rf"\b(?:{word})s?\b", text, re.I)), None
+    )
+
+
 def asked_instance(question: str) -> Instance | None:
     """The one of a numbered series ``question`` asks about: "the *first season* of The
     Blacklist", "*stage 13*", "the *third president*". "The final season" names no number

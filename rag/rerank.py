@@ -36,6 +36,7 @@ from rag.text import (
     bare_stamp,
     content_terms,
     debris_prefix,
+    debris_suffix,
     expansion,
     findable,
     is_sense,
@@ -201,8 +202,13 @@ class SentenceScorer:
             if bare_stamp(text) or page_chrome(text):
                 continue  # "Mar 25, 2021 ...", "905 Followers, 298 Following": never an answer
             cut = debris_prefix(text)
+            tail = debris_suffix(text[cut:])
             sent = SentenceHit(
-                hit=hit, text=text[cut:], start=span.start + cut, end=span.end, score=0.0
+                hit=hit,
+                text=text[cut : len(text) - tail],
+                start=span.start + cut,
+                end=span.end - tail,
+                score=0.0,
             )
             parts = {
                 "dense": float(sim),

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.embeddings import Embedder, Vectors
 from rag.lexical import LexicalIndex
-from rag.questions import outlet_mention
+from rag.questions import names_position, outlet_mention
 from rag.settings import RetrievalSettings
 from rag.store import Store
 from rag.text import content_terms
@@ -150,7 +149,8 @@ def position_query(spec: QuestionSpec) -> str | None:
 def naming_position(spec: QuestionSpec, hits: list[Hit], take: int, have: set[str]) -> list[Hit]:
     """The first ``take`` of ``hits`` (a ``position_query`` retrieval) not in ``have`` (chunk
     ids) whose text names the asked position and its owner: "Syrian leader Ahmed Sharaa …"
-    for "Who leads Syria?".
+    for "Who leads Syria?". Those naming it by its noun come first, then by its verb, then
+    by a related position ("led by" for "Who heads HTS?"): ``names_position``.
 
     They join the pool beyond its passages-per-article cap: the report naming the holder
     is often the one whose other passages (on the same person's "leadership") already
@@ -159,18 +159,9 @@ def naming_position(spec: QuestionSpec, hits: list[Hit], take: int, have: set[st
     role = spec.role
     if role is None or not role.of:
         return []
-    noun = re.compile(rf"\b{re.escape(role.noun)}s?\b", re.I)
-    owner = [w.lower()[:4] for w in re.findall(r"[A-Za-z]{4,}", role.of)]
-    out: list[Hit] = []
-    for hit in hits:
-        low = hit.text.lower()
-        if hit.chunk_id in have:
-            continue
-        if noun.search(hit.text) and all(w in low for w in owner):
-            out.append(hit)
-        if len(out) >= take:
-            break
-    return out
+    level = {h.chunk_id: names_position(role, h.text) for h in hits if h.chunk_id not in have}
+    named = [h for h in hits if level.get(h.chunk_id) is not None]
+    return sorted(named, key=lambda h: level[h.chunk_id] or 0)[:take]
 
 
 def latest_window(spec: QuestionSpec, filters: Filters, days: int) -> Filters | None:

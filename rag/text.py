@@ -409,6 +409,28 @@ def debris_prefix(text: str) -> int:
     return cut
 
 
+# A staff byline the scraper glued to the end of a headline: "Syrias Assad regime likely
+# responsible for chemical attack: rights group Reuters Staff."
+# A wire's name or "Staff Writer" says it: "… as Chief of Staff." is the sentence's own.
+_STAFF_BYLINE = re.compile(
+    r"\s+(?:(?:Reuters|AFP|AP|UPI|Xinhua|Sputnik|TASS|Anadolu|DPA)\s+Staff"
+    r"(?:\s+(?:Writer|Reporter)s?)?|Staff\s+(?:Writer|Reporter)s?)\s*[.|]?\s*$"
+)
+
+
+# A page's tag list after its first sentence, which had no full stop: "… on a market in
+# Idlib provinces Maaret al-Numan Tags Syria Khan Sheikhun Idlib airstrike Bashar al Assad".
+_TRAILING_TAGS = re.compile(r"\s+Tags\s+[^.!?,;:]{0,200}$")
+
+
+def debris_suffix(text: str) -> int:
+    """Length of the scraped byline (``_STAFF_BYLINE``) or tag list (``_TRAILING_TAGS``)
+    that ends ``text``; 0 when there is none, or when fewer than 20 characters would be
+    left."""
+    m = _STAFF_BYLINE.search(text) or _TRAILING_TAGS.search(text)
+    return len(text) - m.start() if m and m.start() >= 20 else 0
+
+
 # A page's tag list, glued by the scraper to its first sentence: "Tags Syria Idlib regime
 # airstrikes Kafr Takharim Khan Sheikhun Sixteen civilians - including three children -
 # were killed …". Tags are names and bare nouns; the sentence begins at a word no tag

@@ -34,7 +34,15 @@ from rag.abstain import (
     topic_unknown,
     wrong_period,
 )
-from rag.answer import Draft, _whole_phrases, closed_quote, lead_span, with_antecedent
+from rag.answer import (
+    Draft,
+    ExtractiveAnswerer,
+    _no_dangling_end,
+    _whole_phrases,
+    closed_quote,
+    lead_span,
+    with_antecedent,
+)
 from rag.nlp import Annotator, has_answer_type, locates, names_asked
 from rag.questions import parse_question
 from rag.settings import AnswerSettings
@@ -44,6 +52,7 @@ from rag.text import (
     content_terms,
     date_precision,
     debris_prefix,
+    debris_suffix,
     expands,
     findable,
     found,
@@ -907,6 +916,27 @@ def test_a_relative_date_answers_in_a_dated_article(
             "Bryan Singer, the assistant director of Bohemian Rhapsody, spoke.",
             True,
         ),
+        # one who heads a group leads it; "de facto" leaves the position the asked one
+        (
+            "Who leads the Syrian Observatory for Human Rights?",
+            "Fighters were killed, said Observatory head Rami Abdel Rahman.",
+            False,
+        ),
+        ("Who leads Syria?", "Ahmed Sharaa became Syria's de facto leader in December.", False),
+        # ... but a word qualifying the asked owner is another owner ("Syria's" is not the
+        # Syrian Observatory's), and several holders of no owner are not the one asked
+        (
+            "Who leads the Syrian Observatory for Human Rights?",
+            "Ahmed Sharaa became Syria's de facto leader in December.",
+            True,
+        ),
+        ("Who is the head of Google Cloud?", "Google head Sundar Pichai spoke on Monday.", True),
+        (
+            "Who leads the Syrian Observatory for Human Rights?",
+            "The Syrian Observatory for Human Rights reported the death of two senior Islamic "
+            "State group (IS) leaders in a suspected US airstrike.",
+            True,
+        ),
     ],
 )
 def test_role_unfilled(question: str, text: str, fires: bool, annotator: Annotator) -> None:
@@ -1237,6 +1267,64 @@ def test_a_lead_cut_after_a_conjunction_runs_to_its_sentence_s_end(annotator: An
     assert text[lead.start : lead.end] == lead.text
 
 
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        # short enough: on to the sentence's end
+        ("Halep beat Serena Williams will be remembered.", "remembered."),
+        # too long to run on: before the word
+        ("One Serena Williams will be " + "x " * 120 + "done.", "Serena Williams"),
+        # must not fire: a lead ending on a word that needs nothing after it
+        ("Serena Williams won the final.", "the final."),
+    ],
+)
+def test_no_dangling_end(text: str, end: str) -> None:
+    cut = text.index(" will be") + len(" will be") if " will be" in text else len(text)
+    assert text[: _no_dangling_end(text, 0, cut)].endswith(end)
+
+
+def test_a_lead_keeps_the_object_its_last_verb_needs(annotator: Annotator) -> None:
+    # the parser attaches "13 people" elsewhere; "… that killed" still needs it
+    text = (
+        "A hospital funded by medical charity Medcins Sans Frontieres [MSF] in a rebel-held "
+        "province of northern Syria was destroyed by airstrikes over the weekend that killed "
+        "13 people MSF said on Monday."
+    )
+    spec = parse_question("Which hospital was destroyed in Idlib?")
+    lead = lead_span(spec, _sent(text), annotator, has_type=True)
+    assert "killed 13 people" in lead.text or not lead.text.endswith("killed")
+    assert not lead.text.endswith("killed")
+
+
+@pytest.mark.parametrize(
+    ("question", "leader"),
+    [
+        # the question's subject is named by the lead, not only by its neighbours
+        ("What did Russia say about the Khan Sheikhun attack?", "russia"),
+        ("What did Britain say about the Khan Sheikhun attack?", "britain"),
+        # must not fire: a subject the question does not name ("the report") orders nothing
+        ("What did the report say about the Khan Sheikhun attack?", "britain"),
+    ],
+)
+def test_a_sentence_naming_the_question_s_subject_leads(
+    question: str, leader: str, annotator: Annotator
+) -> None:
+    britain = _sent(
+        '"Britain shares the US assessment that the regime was responsible for the attack on '
+        'Khan Sheikhun" Ambassador Matthew Rycroft told the UN Security Council.',
+        title="britain",
+    ).model_copy(update={"score": 0.7})
+    russia = _sent(
+        "Russia a key ally of Assad has called for a thorough investigation of the "
+        "allegations of chemical weapons use in Khan Sheikhun.",
+        title="russia",
+    ).model_copy(update={"score": 0.6})
+    pool = [britain.hit, russia.hit]
+    spec = parse_question(question)
+    decision = decide(spec, pool, [britain, russia], AnswerSettings(), annotator)
+    assert decision.answers[0].hit.title == leader
+
+
 def test_a_lead_window_stops_at_a_full_stop_the_splitter_missed(annotator: Annotator) -> None:
     # "in." read as an abbreviation left two sentences in one: no lead may join the end of
     # the first ("… route in.") to the start of the second ("Aleppo …")
@@ -1547,6 +1635,34 @@ def test_lead_keeps_the_sentence_when_no_clause_covers_the_question(annotator: A
 )
 def test_debris_prefix(text: str, quote_starts: str) -> None:
     assert text[debris_prefix(text) :].startswith(quote_starts)
+
+
+@pytest.mark.parametrize(
+    ("text", "quote_ends"),
+    [
+        (
+            "Syrias Assad regime likely responsible for chemical attack: rights group Reuters "
+            "Staff.",
+            "rights group",
+        ),
+        ("Aleppo siege tightens as talks stall AFP Staff Writer", "talks stall"),
+        (
+            "At least 11 civilians were killed in airstrikes on a market in Maaret al-Numan "
+            "Tags Syria Khan Sheikhun Idlib airstrike Bashar al Assad",
+            "Maaret al-Numan",
+        ),
+        # must not fire: "Tags" as a word of the sentence
+        ("The airline said Tags on bags were misprinted, delaying flights.", "flights."),
+        # must not fire: staff as a word of the sentence, or nothing left before it
+        ("The hospital lost half of its medical staff.", "medical staff."),
+        ("The Joint Chiefs of Staff met on Monday.", "on Monday."),
+        ("Trump named John Kelly as his Chief of Staff.", "Chief of Staff."),
+        ("He thanked the White House Staff.", "White House Staff."),
+        ("Reuters Staff", "Reuters Staff"),
+    ],
+)
+def test_debris_suffix(text: str, quote_ends: str) -> None:
+    assert text[: len(text) - debris_suffix(text)].endswith(quote_ends)
 
 
 @pytest.mark.parametrize(
@@ -2129,6 +2245,30 @@ def test_a_quote_opening_with_a_pronoun_brings_the_sentence_it_points_back_to() 
     first = SentenceHit(hit=hit, text=war, start=0, end=len(war), score=0.5)
     assert with_antecedent(it, [first, it]) == it
     assert with_antecedent(first, [first]) == first
+
+
+def test_a_lead_naming_the_asked_position_s_holder_needs_no_antecedent(
+    annotator: Annotator,
+) -> None:
+    trump = "President Donald Trump declared that the attack cannot be tolerated."
+    blame = "He blamed the attack squarely on Syrian President Bashar Assad."
+    text = f"{trump} {blame}"
+    spans = [Span(start=0, end=len(trump)), Span(start=len(trump) + 1, end=len(text))]
+    hit = Hit(
+        article_id="a", chunk_id="a:0", title="t", text=text, start=0, end=len(text),
+        score=0.5, sentences=spans,
+    )  # fmt: skip
+    it = SentenceHit(hit=hit, text=blame, start=spans[1].start, end=spans[1].end, score=0.5)
+    answerer = ExtractiveAnswerer(AnswerSettings(), annotator)
+
+    def lead(question: str) -> str:
+        *_, draft = answerer.stream(parse_question(question), [it], [it])
+        assert isinstance(draft, Draft)
+        return draft.sentences[0].text
+
+    assert lead("Who is the president of Syria?") == blame
+    # must not fire: a question on no position, whose answer may be the pronoun's
+    assert lead("Who blamed Assad for the attack?") == text
 
 
 def test_a_supporting_quote_says_what_is_asked_in_its_own_sentence(annotator: Annotator) -> None:

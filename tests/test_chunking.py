@@ -71,6 +71,25 @@ def test_headline_line_without_full_stop_is_its_own_sentence() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # Bling Fire takes "in." for inches: FA-KES's "… the sole remaining route in. Aleppo"
+        (
+            "Forces advanced within range of the sole remaining route in. Aleppo was once "
+            "the country's economic powerhouse.",
+            2,
+        ),
+        ("The rebels were asked to leave and said no. Talks resumed on Monday.", 2),
+        # must not split: an abbreviation after a number
+        ("The gap is 5 in. Wide enough for a cable.", 1),
+        ("He lives at No. 5 Downing Street.", 1),
+    ],
+)
+def test_a_full_stop_taken_for_an_abbreviation_ends_a_sentence(text: str, sentences: int) -> None:
+    assert len(split_sentences(text)) == sentences
+
+
 def test_hard_wrapped_lines_are_joined_into_one_sentence() -> None:
     text = (
         "The convoy reached the city after a long\ndelay at the border crossing. It left at dawn."

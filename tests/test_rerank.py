@@ -41,6 +41,12 @@ def test_debris_is_cut_from_the_start_of_quotes(embedder: Embedder) -> None:
     ranked = _scorer(embedder).score(parse_question(q), embedder.embed_query(q), [_hit("a", text)])
     assert ranked[0].text == "At least 23 civilians were killed in Aleppo on Sunday."
     assert text[ranked[0].start : ranked[0].end] == ranked[0].text
+    # a staff byline glued to the end of a headline is cut too
+    text = "Assad regime likely responsible for chemical attack: rights group Reuters Staff."
+    q = "Who was responsible for the chemical attack?"
+    ranked = _scorer(embedder).score(parse_question(q), embedder.embed_query(q), [_hit("b", text)])
+    assert ranked[0].text == "Assad regime likely responsible for chemical attack: rights group"
+    assert text[ranked[0].start : ranked[0].end] == ranked[0].text
 
 
 def test_count_question_prefers_the_sentence_with_the_number(embedder: Embedder) -> None:

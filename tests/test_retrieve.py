@@ -404,3 +404,22 @@ def test_passages_naming_the_position_and_its_owner_join_the_pool() -> None:
     # names another owner's
     assert [h.chunk_id for h in naming_position(spec, hits, 3, {"eu"})] == ["lede"]
     assert naming_position(parse_question("Who backed Assad?"), hits, 3, set()) == []
+
+
+def test_the_position_s_noun_goes_before_its_verb_and_a_related_position() -> None:
+    spec = parse_question("Who heads HTS?")
+    hits = [
+        _passage("led", "Rebels led by Sharaa's group, HTS, took Damascus."),
+        _passage("leads", "HTS leads an offensive."),
+        _passage("head", "The head of HTS, Ahmed Sharaa, spoke."),
+        _passage("headed", "HTS, headed by Sharaa, took Aleppo."),
+        _passage("none", "HTS took Aleppo."),
+    ]
+    # the noun, then its verb ("headed by"), then a leader's words, in retrieval order
+    assert [h.chunk_id for h in naming_position(spec, hits, 4, set())] == [
+        "head",
+        "headed",
+        "led",
+        "leads",
+    ]
+    assert [h.chunk_id for h in naming_position(spec, hits, 2, set())] == ["head", "headed"]
