@@ -893,6 +893,10 @@ def wrong_period(ev: Evidence) -> CheckResult:
             return cfg.late_must_state_period and fit[id(s)] == 0
 
         placed = [s for s in kept if not unplaced(s) or _dated_nearby(ev, s)]
+        if cfg.period_by_corroboration and len(placed) < len(kept):
+            # An answer that evidence dated in the asked time also names is placed by it.
+            dated = [s for s in ev.candidates if fit[id(s)] > 0]
+            placed = [s for s in kept if s in placed or _corroborated(ev, s, dated)]
         if not placed:
             undated = all(s.hit.published_at is None for s in kept)
             return _abstain(
@@ -915,6 +919,26 @@ def wrong_period(ev: Evidence) -> CheckResult:
         TIME_MISMATCH,
         f"No article in the corpus reports this for {wanted}; the nearest evidence is from "
         f"{spans}: for example {_title(nearest)}.",
+    )
+
+
+def _corroborated(ev: Evidence, s: SentenceHit, dated: list[SentenceHit]) -> bool:
+    """Whether a name of the expected answer type in ``s`` (one the question does not use)
+    is also named by a sentence of ``dated`` (or the text beside it) from another passage."""
+    labels = TYPE_LABELS.get(ev.spec.answer_type, frozenset())
+    if not labels or not dated:
+        return False
+    asked = set(content_terms(ev.spec.question))
+    names = [
+        e.text
+        for e in ev.annotator.entities(s.text)
+        if e.label in labels and not set(content_terms(e.text)) <= asked
+    ]
+    return any(
+        mentions(name, around(d, ev.pool))
+        for name in names
+        for d in dated
+        if d.hit.chunk_id != s.hit.chunk_id
     )
 
 

@@ -294,6 +294,14 @@ class AnswerSettings(_Section):
         "state a date in that time in its sentence or the text beside it: not contradicting "
         "the time is not enough, since nothing else dates it.",
     )
+    period_by_corroboration: bool = Field(
+        default=True,
+        description="With undated_must_state_period or late_must_state_period, an unplaced "
+        "sentence whose answer (a name of the expected type the question lacks) a sentence "
+        "dated in the asked time also names counts as placed: 'As the co-founder and CEO of "
+        "Tesla, Elon leads …' (undated) for 'Who is the CEO of Tesla in 2021?' beside "
+        "'Dec 7, 2021 … Elon Musk … at the Tesla Gigafactory'.",
+    )
     late_must_state_period: bool = Field(
         default=True,
         description="For a question naming a time, a sentence that names no date, in an "

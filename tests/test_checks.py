@@ -516,6 +516,40 @@ def test_wrong_period(
 
 
 @pytest.mark.parametrize(
+    ("undated", "dated", "kept"),
+    [
+        # the answer the undated snippet names is named in the asked year too
+        (
+            "As the co-founder and CEO of Tesla, Elon Musk leads all product design.",
+            "Dec 7, 2021 ... Elon Musk gestures during a visit to the Tesla Gigafactory.",
+            True,
+        ),
+        # must not fire: another name in the asked year, or none at all
+        (
+            "As the co-founder and CEO of Tesla, Elon Musk leads all product design.",
+            "Dec 7, 2021 ... Robyn Denholm spoke at the Tesla Gigafactory.",
+            False,
+        ),
+        (
+            "As the co-founder and CEO of Tesla, he leads all product design.",
+            "Dec 7, 2021 ... Elon Musk gestures during a visit to the Tesla Gigafactory.",
+            False,
+        ),
+    ],
+)
+def test_an_undated_answer_named_in_the_asked_time_is_placed_there(
+    undated: str, dated: str, kept: bool, annotator: Annotator
+) -> None:
+    snippet, report = _sent(undated, title="snippet"), _sent(dated, title="report")
+    ev = _ev("Who is the CEO of Tesla in 2021?", [snippet, report], annotator)
+    result = wrong_period(ev)
+    assert isinstance(result, list) and (snippet in result) is kept
+    ev.cfg = AnswerSettings(period_by_corroboration=False)
+    result = wrong_period(ev)
+    assert isinstance(result, list) and snippet not in result
+
+
+@pytest.mark.parametrize(
     ("text", "published", "question", "setting", "reason"),
     [
         # an undated article's sentence (a search snippet) …
