@@ -1021,7 +1021,8 @@ def role_unfilled(ev: Evidence) -> CheckResult:
         if dated:
             newest = max(dated)
             named = [s for s in named if published_date(s.hit.published_at) == newest]
-            return sorted(named, key=lambda s: where[id(s)] or 0)
+            closest = min(where[id(s)] or 0 for s in named)  # as below: beside it first
+            return [s for s in named if (where[id(s)] or 0) == closest]
     # A sentence naming the holder right beside the asked owner's position ("Syrian
     # leader Ahmed Sharaa", "Rami Abdulrahman, the head of the observatory") answers
     # before one naming the position elsewhere ("since he became Syria's de facto

@@ -407,6 +407,10 @@ def parse_question(
     if answer_type in TYPE_FRAMES:
         frame |= TYPE_FRAMES[answer_type]
         predicate = [t for t in predicate if t not in frame]
+    role = asked_role(q)
+    # "Who is the president of Syria?" asks for the holder as of the newest report, as
+    # "… now?" does: positions change hands (not "Who was …", nor "… in 2015?").
+    present_holder = role is not None and not role.past and not periods
     return QuestionSpec(
         question=q,
         answer_type=answer_type,
@@ -419,9 +423,9 @@ def parse_question(
         parts=split_parts(q, named_outlets),
         claims=split_claims(q, named_outlets),
         reference_date=reference,
-        latest=bool(LATEST.search(q)),
+        latest=bool(LATEST.search(q)) or present_holder,
         asked=asked,
-        role=asked_role(q),
+        role=role,
         instance=asked_instance(q),
         person_noun=person_noun(q) if answer_type == "person" else None,
     )

@@ -989,6 +989,13 @@ def test_role_unfilled_prefers_the_holder_named_beside_the_position(
     kept = role_unfilled(_ev("Who is the leader of Syria?", [through_pronoun, beside], annotator))
     assert isinstance(kept, list)
     assert [s.hit.title for s in kept] == ["Sharaa"]
+    # so in the newest report, for a question on the present holder
+    dated = [
+        s.model_copy(update={"hit": s.hit.model_copy(update={"published_at": "2025-03-09"})})
+        for s in (through_pronoun, beside)
+    ]
+    now = role_unfilled(_ev("Who leads Syria now?", dated, annotator))
+    assert isinstance(now, list) and [s.hit.title for s in now] == ["Sharaa"]
     # alone, the pronoun's sentence still names the leader
     alone = role_unfilled(_ev("Who is the leader of Syria?", [through_pronoun], annotator))
     assert isinstance(alone, list) and len(alone) == 1

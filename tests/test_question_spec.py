@@ -399,9 +399,17 @@ def test_a_question_on_the_present_is_also_retrieved_among_the_newest_reports() 
         ("Where is Assad now?", True),
         ("Who leads Syria right now?", True),
         ("What is the latest death toll?", True),
-        # must not fire: "now" inside the question describes what was reported
+        # who holds a position, asked in the present: its holder as of the newest report
+        ("Who is the president of Syria?", True),
+        ("Who leads Syria?", True),
+        # must not fire: "now" inside the question describes what was reported; a former
+        # holder, a named time, no position
         ("Who is now facing a criminal trial on fraud charges?", False),
         ("Where did Assad flee?", False),
+        ("Who was the president of Syria?", False),
+        ("Who is the former president of FIFA?", False),
+        ("Who is the president of Syria in 2015?", False),
+        ("Who won the World Cup?", False),
     ],
 )
 def test_a_question_ending_in_now_asks_for_the_newest_reports(question: str, latest: bool) -> None:
