@@ -14,6 +14,7 @@ import contextlib
 import copy
 import datetime as dt
 import json
+import logging
 import re
 import shutil
 import sqlite3
@@ -34,6 +35,8 @@ from rag.errors import EmbeddingModelMismatch, StoreError, StoreMoved
 from rag.lock import ServerLock, StoreLock
 from rag.settings import Settings
 from rag.types import Article, Chunk, Filters, Hit, Span
+
+log = logging.getLogger(__name__)
 
 _PAGE = 1000  # records per get() page, well under Chroma's max batch size
 _PACKED_CACHE = 20_000  # chunks whose sentence vectors are kept after a read
@@ -505,10 +508,12 @@ class ChromaStore:
                     "hnsw": {
                         "space": "cosine",
                         "sync_threshold": self._settings.chroma.sync_threshold,
+                        "ef_search": self._settings.chroma.ef_search,
                     }
                 },
                 embedding_function=None,
             )
+        self._apply_ef_search(col)
         built_with = (col.metadata or {}).get("embedding_model")
         if check_model and built_with != self._model:
             raise EmbeddingModelMismatch(
@@ -517,6 +522,23 @@ class ChromaStore:
                 "(or --embedding-model), or rebuild with `rag ingest --rebuild PATH...`."
             )
         return col
+
+    def _apply_ef_search(self, col: Any) -> None:
+        """Give ``col`` the configured ``ef_search`` when it was made with another.
+
+        ``ef_search`` is the one HNSW parameter Chroma lets an existing collection change;
+        it takes effect when a process next loads the index (this one loads it lazily, on
+        its first search, so at once). Stores made before the setting existed get it too.
+        """
+        wanted = self._settings.chroma.ef_search
+        hnsw = (col.configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("ef_search", wanted) == wanted:
+            return
+        try:
+            col.modify(configuration={"hnsw": {"ef_search": wanted}})
+        except (chromadb.errors.ChromaError, ValueError) as exc:
+            # A server may refuse the change (a read-only role): search as it is.
+            log.warning("could not set ef_search=%d on %s: %s", wanted, col.name, exc)
 
     @property
     def embedding_model(self) -> str:

@@ -251,3 +251,24 @@ def test_new_collections_write_their_index_every_batch(pipeline: Pipeline, seed_
     configuration = store._chunks.configuration_json  # Chroma's own record of it
     assert configuration["hnsw"]["sync_threshold"] == pipeline.settings.chroma.sync_threshold
     assert pipeline.settings.chroma.sync_threshold == 100
+
+
+def test_collections_search_with_the_configured_ef_search(
+    pipeline: Pipeline, seed_dir: Path, settings: Settings, embedder: Embedder
+) -> None:
+    """HNSW at Chroma's ef_search of 100 missed near neighbours, differently in each fresh
+    build; collections are made with ``chroma.ef_search``, and a store opened with another
+    value changes its collections to it (README "Same results in every process")."""
+    pipeline.ingest([seed_dir])
+    store = cast(ChromaStore, pipeline.store)
+    assert store._chunks.configuration_json["hnsw"]["ef_search"] == 400
+    wider = settings.model_copy(
+        update={"chroma": settings.chroma.model_copy(update={"ef_search": 650})}
+    )
+    reopened = cast(ChromaStore, make_store(wider))
+    for col in (reopened._chunks, reopened._articles):
+        assert col.configuration_json["hnsw"]["ef_search"] == 650
+    vector = embedder.embed_query("Who backed Assad?")
+    assert [h.chunk_id for h in reopened.query(vector, 5, Filters())] == [
+        h.chunk_id for h in store.query(vector, 5, Filters())
+    ]
