@@ -526,9 +526,10 @@ class ChromaStore:
     def _apply_ef_search(self, col: Any) -> None:
         """Give ``col`` the configured ``ef_search`` when it was made with another.
 
-        ``ef_search`` is the one HNSW parameter Chroma lets an existing collection change;
-        it takes effect when a process next loads the index (this one loads it lazily, on
-        its first search, so at once). Stores made before the setting existed get it too.
+        Unlike the graph's own parameters, ``ef_search`` can change on an existing
+        collection; it takes effect when a process next loads the index (this one loads it
+        lazily, on its first search, so at once). Stores made before the setting existed
+        get it too.
         """
         wanted = self._settings.chroma.ef_search
         hnsw = (col.configuration_json or {}).get("hnsw") or {}
