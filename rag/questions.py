@@ -902,7 +902,7 @@ def _relative(m: re.Match[str], ref: dt.date) -> Period | None:
             return _period(text, first, _month_end(first.year, first.month), "month")
         monday = ref - dt.timedelta(days=ref.weekday()) - dt.timedelta(weeks=back)
         return _period(text, monday, monday + dt.timedelta(days=6), "week")
-    day = _dateparser(low, ref)
+    day = _relative_day(low, ref)
     if day is None:
         return None
     granularity = "day"
@@ -919,7 +919,7 @@ def _relative(m: re.Match[str], ref: dt.date) -> Period | None:
 
 
 @lru_cache(maxsize=256)
-def _dateparser(expression: str, ref: dt.date) -> dt.date | None:
+def _relative_day(expression: str, ref: dt.date) -> dt.date | None:
     """A day-level relative expression ("yesterday", "on Thursday") as a date.
 
     A weekday ("Thursday", "on Thursday", "last Thursday") is the latest such day before
