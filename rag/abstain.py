@@ -1066,7 +1066,10 @@ _OF_A_KIND = re.compile(
 )
 # The active verbs among them: their subject holds the position, their object owns it
 # ("Sharaa led the rebels"; "This led to …" has no object the question names).
-_ROLE_ACTIVE = frozenset({"leads", "led", "headed", "chaired", "coached", "manages", "managed"})
+_ROLE_ACTIVE = frozenset(
+    """leads led headed chaired coached manages managed directs directed founded cofounded
+    co-founded owns owned edited captained""".split()
+)
 # A name's later words may carry a lowercase particle ("Ahrar al-Sham", "Hayat Tahrir
 # al-Sham"): the owner is the whole name, not the word after the hyphen.
 _OWNER = r"[A-Z][\w&.'’-]*(?:\s+(?:of\s+|for\s+|the\s+)?(?:[a-z]{1,3}-)?[A-Z][\w&.'’-]*)*"
@@ -1096,8 +1099,14 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
             found_any = True
             # "Syria's *de facto* leader": two words, one qualifier
             qual = set((m.group("qual") or "").lower().split())
-            if not qual <= _SAME_POSITION and (
-                not qual <= _SAME_POSITION | _STALE or not role.past
+            said = m.group("role").lower()
+            # A qualifier only qualifies the position's noun: "the film *directed by*",
+            # "rebels *led by*" name no other position, as "best director" does.
+            verb = said.endswith(" by") or said in _ROLE_ACTIVE
+            if (
+                not verb
+                and not qual <= _SAME_POSITION
+                and (not qual <= _SAME_POSITION | _STALE or not role.past)
             ):
                 continue
             if text[m.end() : m.end() + 2] in ("'s", "’s"):
@@ -1105,12 +1114,14 @@ def _holds_role(ev: Evidence, role: Role, s: SentenceHit) -> int | None:
             at = m.start("role")
             if not role.past and _LEAVING.search(text[max(0, at - 40) : at]):
                 continue
-            if not role.past and _was_holder(text[max(0, at - 60) : at], ev.spec, text):
+            # "Meta was founded by …": a passive's "was" dates the act, not the holder
+            held = not verb or said in _ROLE_ACTIVE
+            if not role.past and held and _was_holder(text[max(0, at - 60) : at], ev.spec, text):
                 continue
             if not m.group("of") and _OF_A_KIND.match(text, m.end()):
                 continue  # "a director of music videos", "head of state": another position
             pre = m.group("pre")
-            if m.group("role").lower() in _ROLE_ACTIVE:
+            if said in _ROLE_ACTIVE:
                 # "Sharaa leads Syria": the subject holds the position, the object owns it
                 if role.of and not mentions(role.of, _phrase_after(text, m.end())):
                     continue

@@ -578,9 +578,28 @@ def asked_role(question: str) -> Role | None:
                 "was",
                 "were",
             )
-            owner = (m.group("of") or "").strip(" ,'’\"“”") or None
+            owner = _without_kind((m.group("of") or "").strip(" ,'’\"“”")) or None
             return Role(noun=m.group("role").lower(), of=owner, past=past)
     return None
+
+
+# The kind of work a name is, said beside it: "the Silent Hill *movie*", "the *film*
+# Titanic". Reports name the work, rarely its kind ("Silent Hill is a 2006 horror film").
+_KIND_AFTER = re.compile(
+    r"^(?P<name>.*[A-Z].*?)\s+(?:movie|film|series|tv series|show|tv show|novel|book|album|"
+    r"song|video game|game|franchise|play|musical|documentary|sitcom)$"
+)
+_KIND_BEFORE = re.compile(
+    r"^(?:movie|film|series|show|novel|book|album|song|video game|game|play|musical)\s+"
+    r"(?P<name>[A-Z\"“'‘].*)$"
+)
+
+
+def _without_kind(owner: str) -> str:
+    """``owner`` without the kind of work named beside it ("Silent Hill movie" → "Silent
+    Hill"); other owners ("the Syrian Observatory for Human Rights") unchanged."""
+    m = _KIND_AFTER.match(owner) or _KIND_BEFORE.match(owner)
+    return m.group("name").strip(" ,'’\"“”") if m else owner
 
 
 # A position is also named by its verb: "Rebels led by Hayat Tahrir al-Sham", "the
@@ -592,6 +611,12 @@ ROLE_ALIASES = {
     "chair": r"chair|chaired(?:\s+by)?",
     "coach": r"coach|coached(?:\s+by)?",
     "manager": r"manager|manages|managed(?:\s+by)?",
+    # "a 2006 horror film directed by Christophe Gans", "Meta, founded by Mark Zuckerberg"
+    "director": r"director|directs|directed(?:\s+by)?",
+    "founder": r"(?:co-?)?founder|(?:co-?)?founded(?:\s+by)?",
+    "owner": r"owner|owns|owned(?:\s+by)?",
+    "editor": r"editor|edited(?:\s+by)?",
+    "captain": r"captain|captained(?:\s+by)?",
 }
 # One who leads a group heads it: what a report may say for a question on either.
 POSITION_WORDS = {

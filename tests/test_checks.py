@@ -950,6 +950,21 @@ def test_a_relative_date_answers_in_a_dated_article(
             "Bryan Singer, the assistant director of Bohemian Rhapsody, spoke.",
             True,
         ),
+        # a position said by its verb, passive or active
+        (
+            "Who is the director of the Silent Hill movie?",
+            "Silent Hill is a 2006 supernatural horror film directed by Christophe Gans.",
+            False,
+        ),
+        ("Who is the founder of Meta?", "Meta was founded by Mark Zuckerberg in 2004.", False),
+        ("Who is the director of Titanic?", "James Cameron directed Titanic in 1997.", False),
+        # ... but not a verb whose object is another work, nor another sense of the word
+        ("Who is the director of Titanic?", "James Cameron directed Avatar in 2009.", True),
+        (
+            "Who is the director of Titanic?",
+            "A documentary on Titanic was directed by students of the film school.",
+            True,
+        ),
         # one who heads a group leads it; "de facto" leaves the position the asked one
         (
             "Who leads the Syrian Observatory for Human Rights?",

@@ -497,6 +497,11 @@ def test_questions_with_one_claim_are_not_split(question: str) -> None:
             "Who is the head of the Syrian Observatory for Human Rights?",
             ("head", "Syrian Observatory for Human Rights", False),
         ),
+        # the kind of work beside its name is not part of the owner's name
+        ("Who is the director of the Silent Hill movie?", ("director", "Silent Hill", False)),
+        ("Who is the director of the film Titanic?", ("director", "Titanic", False)),
+        ("Who is the editor of the New York Times?", ("editor", "New York Times", False)),
+        ("Who is the director of the Disney film unit?", ("director", "Disney film unit", False)),
         # the position's verb
         ("Who leads Syria now?", ("leader", "Syria", False)),
         ("Who led the rebels?", ("leader", "rebels", True)),
