@@ -1586,6 +1586,43 @@ def predicate_absent(ev: Evidence) -> CheckResult:
 _COUNTED_EVENTS = frozenset({"~die", "~injure", "~arrest", "~displace", "~escape", "~hide"})
 
 
+def verb_unsaid(ev: Evidence) -> CheckResult:
+    """Keep candidates whose own sentence says the question's main verb, for a one-fact
+    "who" question whose verb is one of ``answer.verbs_said_in_sentence`` ("won").
+
+    ``predicate_absent`` lets the sentences beside a candidate supply the predicate's
+    words, which a count needs ("Among the casualties were 745 civilians" after the
+    attack's sentence). Who won is different: "Ramos chaired the women's singles finals
+    at Wimbledon in 2018" beside a sentence on the final names the umpire, not the
+    winner. The verb may be said in any form or sense ("wins", "victory"). A position's
+    holder is left to ``role_unfilled``.
+    """
+    spec = ev.spec
+    if (
+        not ev.cfg.verbs_said_in_sentence
+        or spec.answer_type not in ("person", "organisation")
+        or spec.role is not None
+        or not _focused(spec)
+    ):
+        return None
+    verb = _main_verb(spec, ev.annotator)
+    bases = ev.annotator.stem_bases()
+    if not verb or not any(
+        word_forms(verb, bases, asked=True) & word_forms(t, bases, asked=True)
+        for w in ev.cfg.verbs_said_in_sentence
+        for t in content_terms(w)
+    ):
+        return None
+    kept = [s for s in ev.candidates if _says(verb, s.text, ev.annotator)]
+    if kept:
+        return kept
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but none of "
+        f"their relevant sentences says who {_surface(spec, [verb])}.",
+    )
+
+
 def _counts_another(counted: set[str], text: str, bases: Mapping[str, str]) -> bool:
     """``text`` names a countable event (killed, injured, arrested, displaced …) and not
     the one counted (``counted``: its forms)."""
@@ -1717,6 +1754,7 @@ CHECKS: list[tuple[str, Check]] = [
     # The predicate's words first: answer_type_absent tags candidates (the costly part)
     # only until it has enough, so the ones it keeps must already say what is asked.
     ("predicate_absent", predicate_absent),
+    ("verb_unsaid", verb_unsaid),
     ("answer_type_absent", answer_type_absent),
     ("role_unfilled", role_unfilled),
 ]

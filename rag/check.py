@@ -246,15 +246,24 @@ def _rewrite(
         return False
     chunks = chunk_article(article, settings.chunking)
     late = settings.embedding.sentence_vectors == "late"
-    vectors, sentence_vectors = embed_chunks(
+    vectors, sentence_vectors, clause_vectors = embed_chunks(
         embedder,
         chunks,
         late=late,
         from_sentences=settings.embedding.chunk_vectors == "sentences",
         headlines={article.id: article.title},
         headline_weight=settings.chunking.headline_weight,
+        clauses=settings.embedding.clause_vectors,
     )
-    store.write_article(article, chunks, vectors, digest, sentence_vectors)
+    store.write_article(
+        article,
+        chunks,
+        vectors,
+        digest,
+        sentence_vectors,
+        clause_vectors,
+        settings.embedding.clause_vectors,
+    )
     return True
 
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import base64
 import importlib
+import itertools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +50,14 @@ class Embedder(Protocol):
         ...
 
 
+def can_pool(embedder: Embedder) -> bool:
+    """``embedder`` pools spans of a text from one pass (``embed_spans``); a wrapper (a
+    SerialEmbedder) passes the call on to the model it wraps, which may not have it."""
+    return hasattr(embedder, "embed_spans") and hasattr(
+        getattr(embedder, "inner", embedder), "embed_spans"
+    )
+
+
 def pack_vectors(vectors: Vectors) -> str:
     """Vectors as text for a metadata field: float16 bytes in base64 (about 1 KB a vector).
 
@@ -66,6 +75,34 @@ def unpack_vectors(text: str, rows: int) -> Vectors | None:
     if rows <= 0 or flat.size % rows:
         return None
     return flat.reshape(rows, -1).astype(np.float32)
+
+
+def pack_clauses(per_sentence: Sequence[Vectors], kind: str) -> tuple[str, str] | None:
+    """A passage's clause vectors as two metadata fields: how they were made and each
+    sentence's count of clauses ("separate:0,0,3,0"), and every clause vector in order
+    (:func:`pack_vectors`); None when no sentence has any."""
+    counts = [len(v) for v in per_sentence]
+    if not any(counts):
+        return None
+    rows = np.concatenate([v for v in per_sentence if len(v)])
+    return f"{kind}:" + ",".join(map(str, counts)), pack_vectors(rows)
+
+
+def unpack_clauses(counts: str, packed: str, sentences: int, kind: str) -> list[Vectors] | None:
+    """The per-sentence clause vectors :func:`pack_clauses` wrote; None when the fields
+    do not hold them for ``sentences`` sentences, or were made another way than ``kind``."""
+    made, _, numbers = counts.partition(":")
+    try:
+        sizes = [int(n) for n in numbers.split(",")]
+    except ValueError:
+        return None
+    if made != kind or len(sizes) != sentences or not sum(sizes) or min(sizes) < 0:
+        return None
+    rows = unpack_vectors(packed, sum(sizes))
+    if rows is None:
+        return None
+    bounds = np.cumsum([0, *sizes])
+    return [rows[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def resolve_model_path(name: str) -> str:
@@ -259,6 +296,8 @@ class OnnxEmbedder:
             hidden, mask = self._run([encodings[i] for i in batch])
             out[batch] = _unit(_mean(hidden, mask))
             for row, i in enumerate(batch):
+                if not spans[i]:
+                    continue
                 enc = encodings[i]
                 starts = np.array([a for a, _ in enc.offsets])
                 ends = np.array([b for _, b in enc.offsets])

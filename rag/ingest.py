@@ -13,20 +13,23 @@ finished by simply running it again.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from rag.chunking import chunk_article
-from rag.embeddings import Embedder, Vectors
+from rag.embeddings import Embedder, Vectors, can_pool
 from rag.guard import instruction_spans, is_instruction
 from rag.loaders import FieldMap, iter_files, read_articles
 from rag.loaders.files import real_path
-from rag.settings import Settings
+from rag.rerank import sentence_clause_spans, sentence_clauses
+from rag.settings import ClauseKind, Settings
 from rag.store import ArticleWrite, Store
 from rag.types import Article, Chunk, IngestReport
 from rag.wire import WireGrouper
@@ -41,6 +44,18 @@ INSTRUCTION_SENTENCES = "instruction_sentences"
 _EMBED_BATCH_ARTICLES = 16  # articles whose chunks are embedded in one encode() call
 
 
+class ChunkVectors(NamedTuple):
+    """What :func:`embed_chunks` computes for each chunk."""
+
+    vectors: Vectors
+    """One row per chunk."""
+    sentences: list[Vectors]
+    """Per chunk, a row per sentence."""
+    clauses: list[list[Vectors]] | None
+    """Per chunk, per sentence, a row per clause of a long sentence (none for a short one);
+    None when not computed."""
+
+
 def embed_chunks(
     embedder: Embedder,
     chunks: list[Chunk],
@@ -49,8 +64,9 @@ def embed_chunks(
     from_sentences: bool = False,
     headlines: Mapping[str, str] | None = None,
     headline_weight: float = 0.0,
-) -> tuple[Vectors, list[Vectors]]:
-    """Each chunk's vector and its sentences' vectors.
+    clauses: ClauseKind = "none",
+) -> ChunkVectors:
+    """Each chunk's vector, its sentences' vectors and (with ``clauses``) their clauses'.
 
     A question is scored against every sentence of the passages it retrieves; storing
     their vectors at ingest means a question embeds one string, not a hundred.
@@ -69,14 +85,50 @@ def embed_chunks(
     model's own mean pools tokens, and a long sentence has more of them), made unit length.
 
     ``headlines`` (article id to title) and ``headline_weight``: see :func:`add_headlines`.
+
+    ``clauses`` (sentences embedded separately, not ``late``): the vectors of each long
+    sentence's clauses, which the answer step rescores its best sentences by
+    (``rag.rerank.sentence_clauses``), so a question embeds none. ``separate`` embeds each
+    clause on its own, in the same call (the vectors a question would embed); ``pooled``
+    (an embedder with ``embed_spans``) pools them from the sentence's own pass, at no
+    cost in model time.
     """
+    kind = "none" if late else clauses
+    if kind == "pooled" and not can_pool(embedder):
+        kind = "none"
     if from_sentences and not late:
-        vectors, per_chunk = _pool_sentences(embedder, chunks)
+        vectors, per_chunk, per_clause = _pool_sentences(embedder, chunks, kind)
     else:
-        vectors, per_chunk = _embed_chunks(embedder, chunks, late)
+        vectors, per_chunk, per_clause = _embed_chunks(embedder, chunks, late, kind)
     if headlines and headline_weight > 0:
         vectors = add_headlines(embedder, chunks, vectors, headlines, headline_weight)
-    return vectors, per_chunk
+    return ChunkVectors(vectors, per_chunk, per_clause)
+
+
+def _sentence_pass(
+    embedder: Embedder, texts: list[str], sentences: int, clauses: ClauseKind
+) -> tuple[Vectors, list[Vectors] | None]:
+    """Embed ``texts``, of which the last ``sentences`` are sentences, and the clauses of
+    each of those (:func:`embed_chunks`), returned per sentence (empty for a short one,
+    and for a pooled one whose clauses the model's token limit cut off: a question
+    embeds those)."""
+    first = len(texts) - sentences
+    if clauses == "separate":
+        found = [sentence_clauses(t) for t in texts[first:]]
+        flat = [c for mine in found for c in mine]
+        vectors = embedder.embed(texts + flat)
+        bounds = np.cumsum([len(texts), *map(len, found)])
+        return vectors[: len(texts)], [vectors[a:b] for a, b in itertools.pairwise(bounds)]
+    if clauses == "none":
+        return embedder.embed(texts), None
+    spans = [[] if i < first else sentence_clause_spans(t) for i, t in enumerate(texts)]
+    vectors, pieces = embedder.embed_spans(texts, spans)  # type: ignore[attr-defined]
+    empty = np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    per_sentence = [
+        np.stack(got) if got and all(v is not None for v in got) else empty
+        for got in pieces[first:]
+    ]
+    return vectors, per_sentence
 
 
 def add_headlines(
@@ -114,12 +166,14 @@ def add_headlines(
     return out
 
 
-def _pool_sentences(embedder: Embedder, chunks: list[Chunk]) -> tuple[Vectors, list[Vectors]]:
+def _pool_sentences(
+    embedder: Embedder, chunks: list[Chunk], clauses: ClauseKind
+) -> tuple[Vectors, list[Vectors], list[list[Vectors]] | None]:
     """Each distinct sentence embedded once; a chunk's vector pooled from its sentences'."""
     spans = {(c.article_id, s.start, s.end): c.text[s.start - c.start : s.end - c.start]
              for c in chunks for s in c.sentences}  # fmt: skip
     keys = list(spans)
-    vectors = embedder.embed([spans[k] for k in keys])
+    vectors, clause_rows = _sentence_pass(embedder, [spans[k] for k in keys], len(keys), clauses)
     row = {k: i for i, k in enumerate(keys)}
     dimension = vectors.shape[1] if len(vectors) else 0
     out = np.zeros((len(chunks), dimension), dtype=np.float32)
@@ -132,26 +186,35 @@ def _pool_sentences(embedder: Embedder, chunks: list[Chunk]) -> tuple[Vectors, l
             out[i] = weights @ mine
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     out /= np.where(norms > 0, norms, np.float32(1.0))
-    return out, per_chunk
+    return out, per_chunk, _per_chunk_clauses(chunks, keys, clause_rows)
+
+
+def _per_chunk_clauses(
+    chunks: list[Chunk], keys: list[tuple[str, int, int]], rows: list[Vectors] | None
+) -> list[list[Vectors]] | None:
+    """The clause vectors of each distinct sentence (``keys``), per chunk and sentence."""
+    if rows is None:
+        return None
+    found = dict(zip(keys, rows, strict=True))
+    return [[found[(c.article_id, s.start, s.end)] for s in c.sentences] for c in chunks]
 
 
 def _embed_chunks(
-    embedder: Embedder, chunks: list[Chunk], late: bool
-) -> tuple[Vectors, list[Vectors]]:
-    """The chunk and sentence vectors of :func:`embed_chunks`, without headlines."""
+    embedder: Embedder, chunks: list[Chunk], late: bool, clauses: ClauseKind
+) -> tuple[Vectors, list[Vectors], list[list[Vectors]] | None]:
+    """The chunk, sentence and clause vectors of :func:`embed_chunks`, without headlines."""
     spans = {(c.article_id, s.start, s.end): c.text[s.start - c.start : s.end - c.start]
              for c in chunks for s in c.sentences}  # fmt: skip
-    # A SerialEmbedder passes the call on to the model it wraps, which may not have it.
-    can_pool = hasattr(getattr(embedder, "inner", embedder), "embed_spans")
-    embed_spans = getattr(embedder, "embed_spans", None) if late and can_pool else None
+    embed_spans = getattr(embedder, "embed_spans", None) if late and can_pool(embedder) else None
     if embed_spans is None:
         keys = list(spans)
-        vectors = embedder.embed([c.text for c in chunks] + [spans[k] for k in keys])
+        texts = [c.text for c in chunks] + [spans[k] for k in keys]
+        vectors, clause_rows = _sentence_pass(embedder, texts, len(keys), clauses)
         row = {k: len(chunks) + i for i, k in enumerate(keys)}
         per_chunk = [
             vectors[[row[(c.article_id, s.start, s.end)] for s in c.sentences]] for c in chunks
         ]
-        return vectors[: len(chunks)], per_chunk
+        return vectors[: len(chunks)], per_chunk, _per_chunk_clauses(chunks, keys, clause_rows)
     offsets = [[(s.start - c.start, s.end - c.start) for s in c.sentences] for c in chunks]
     vectors, pieces = embed_spans([c.text for c in chunks], offsets)
     missing = list(
@@ -174,7 +237,7 @@ def _embed_chunks(
         else np.zeros((0, vectors.shape[1]), dtype=np.float32)
         for c, found in zip(chunks, pieces, strict=True)
     ]
-    return vectors, per_chunk
+    return vectors, per_chunk, None
 
 
 def content_hash(article: Article, settings: Settings) -> str:
@@ -299,25 +362,37 @@ class Ingester:
         report.skipped += len(articles) - len(todo)
         todo = self.wire.assign(todo)  # after hashing: a group change is no content change
         chunked = [(a, chunks) for a in todo if (chunks := self._chunk(a)) is not None]
-        vectors, sentence_vectors = embed_chunks(
+        vectors, sentence_vectors, clause_vectors = embed_chunks(
             self.embedder,
             [c for _, chunks in chunked for c in chunks],
             late=self.settings.embedding.sentence_vectors == "late",
             from_sentences=self.settings.embedding.chunk_vectors == "sentences",
             headlines={a.id: a.title for a, _ in chunked},
             headline_weight=self.settings.chunking.headline_weight,
+            clauses=self.settings.embedding.clause_vectors,
         )
         writes: list[ArticleWrite] = []
         offset = 0
         for article, chunks in chunked:
             part = vectors[offset : offset + len(chunks)]
             sentences = sentence_vectors[offset : offset + len(chunks)]
+            clauses = clause_vectors and clause_vectors[offset : offset + len(chunks)]
             offset += len(chunks)
             if not chunks:
                 report.failed += 1
                 report.errors.append(f"{article.path}: article {article.id!r} has no sentences")
                 continue
-            writes.append(ArticleWrite(article, chunks, part, hashes[article.id], sentences))
+            writes.append(
+                ArticleWrite(
+                    article,
+                    chunks,
+                    part,
+                    hashes[article.id],
+                    sentences,
+                    clauses,
+                    self.settings.embedding.clause_vectors,
+                )
+            )
         try:  # the whole batch in a few round trips
             self.store.write_articles(writes)
             written = writes

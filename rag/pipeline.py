@@ -130,12 +130,15 @@ class Pipeline:
         """Sentence-level reranker."""
         cfg = self.settings.answer
         periods = (cfg.period_slack_days, cfg.period_recall_days)
+        clauses = self.settings.embedding.clause_vectors
         return SentenceScorer(
             self.embedder,
             self.settings.retrieval,
             periods,
             stored=lambda hits: self.store.sentence_vectors(hits),
             bases=lambda: self.annotator.stem_bases(),
+            stored_clauses=lambda hits: self.store.clause_vectors(hits, clauses),
+            clause_kind=clauses,
         )
 
     @shared_property

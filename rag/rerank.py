@@ -26,7 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from rag.embeddings import Embedder, Vectors
+from rag.embeddings import Embedder, Vectors, can_pool
 from rag.guard import is_instruction
 from rag.nlp import names_asked
 from rag.questions import EMPTY_VERBS, period_fit
@@ -65,10 +65,14 @@ class SentenceScorer:
         periods: tuple[int, int] = (31, 365),
         stored: Callable[[Sequence[Hit]], dict[str, Vectors]] | None = None,
         bases: Callable[[], Mapping[str, str]] | None = None,
+        stored_clauses: Callable[[Sequence[Hit]], dict[str, list[Vectors]]] | None = None,
+        clause_kind: str = "none",
     ) -> None:
         """``periods`` are the answer settings' (period_slack_days, period_recall_days);
         ``stored`` gives the sentence vectors computed at ingest (``Store.sentence_vectors``),
-        so that only sentences stored without them are embedded here; ``bases`` maps the
+        so that only sentences stored without them are embedded here, and
+        ``stored_clauses`` the clause vectors of ``clause_kind`` (``Store.clause_vectors``,
+        ``embedding.clause_vectors``); ``bases`` maps the
         stems of irregular forms to their lemma's (``Annotator.stem_bases``), so that a
         question's "won" is covered by a sentence's "wins"."""
         self.embedder = embedder
@@ -76,6 +80,8 @@ class SentenceScorer:
         self.settings = settings
         self.periods = periods
         self.stored = stored
+        self.stored_clauses = stored_clauses
+        self.clause_kind = clause_kind
         # Sentence vectors are reused across questions of a session or an eval run.
         self._cache: OrderedDict[tuple[str, int, int], Vectors] = OrderedDict()
         self._lock = threading.Lock()
@@ -233,8 +239,13 @@ class SentenceScorer:
         Iranian-backed militias have supported Assad, has turned into …" is one answer
         clause in forty words: its cosine to "who backed Assad?" is diluted by the rest.
         A sentence's dense part becomes the best of its own and its clauses' cosines.
-        Only a few sentences are split, so a question embeds a dozen short strings more.
         It orders the answer's candidates, not the passages: retrieval stays as scored.
+
+        Ingest stores the clauses' vectors with the sentence vectors
+        (``embedding.clause_vectors``), so a question embeds no clause; passages stored
+        without them (or with another kind) have theirs made here: each clause embedded
+        on its own, or, for ``pooled``, the mean of its tokens' states in one pass per
+        sentence (:func:`sentence_clause_spans`).
         """
         top = self.settings.clause_rescore
         long = [i for i, s in enumerate(ranked[: top * 3]) if len(s.text) > _CLAUSE_MIN][:top]
@@ -243,6 +254,7 @@ class SentenceScorer:
             return ranked
         # Cached like sentence vectors (a session asks about the same passages again).
         keys = [(f"{ranked[i].hit.article_id}#clause", ranked[i].start, j) for i, j, _ in pieces]
+        self._prime_clauses([ranked[i] for i in long])
         sims = self._vectors(keys, [c for _, _, c in pieces]) @ query_vector
         best: dict[int, float] = {}
         for (i, _, _), sim in zip(pieces, sims, strict=True):
@@ -257,6 +269,72 @@ class SentenceScorer:
                 out[i] = s.model_copy(update={"score": s.score + weight * gain, "scores": parts})
         return sorted(out, key=lambda s: -s.score)
 
+    def _prime_clauses(self, sentences: list[SentenceHit]) -> None:
+        """Put the clause vectors of ``sentences`` in the cache: the stored ones, else, for
+        ``pooled``, those pooled from each sentence's own pass (an embedder with
+        ``embed_spans``). What is left uncached is embedded clause by clause."""
+        todo = []
+        for s in sentences:
+            found = _sentence_of(s)
+            if found is not None and (_clause_key(s, 0) not in self._cache):
+                todo.append((s, found))
+        if not todo:
+            return
+        stored = self.stored_clauses([s.hit for s, _ in todo]) if self.stored_clauses else {}
+        fresh: dict[tuple[str, int, int], Vectors] = {}
+        unpooled = []
+        for s, i in todo:
+            rows = stored.get(s.hit.chunk_id)
+            mine = rows[i] if rows is not None else None
+            if mine is not None and len(mine) == len(clauses(s.text)):
+                fresh.update({_clause_key(s, j): vec for j, vec in enumerate(mine)})
+            else:
+                unpooled.append((s, i))
+        if unpooled and self.clause_kind == "pooled" and can_pool(self.embedder):
+            texts = [_span_text(s.hit, i) for s, i in unpooled]
+            _, pooled = self.embedder.embed_spans(  # type: ignore[attr-defined]
+                texts, [sentence_clause_spans(t) for t in texts]
+            )
+            for (s, _), vecs in zip(unpooled, pooled, strict=True):
+                if len(vecs) == len(clauses(s.text)) and all(v is not None for v in vecs):
+                    fresh.update({_clause_key(s, j): v for j, v in enumerate(vecs)})
+        with self._lock:
+            self._cache.update(fresh)
+
+
+def _clause_key(s: SentenceHit, j: int) -> tuple[str, int, int]:
+    """The cache key of the ``j``-th clause of ``s``."""
+    return (f"{s.hit.article_id}#clause", s.start, j)
+
+
+def _sentence_of(s: SentenceHit) -> int | None:
+    """The index in its passage of the sentence ``s`` quotes (perhaps without debris)."""
+    return next((i for i, sp in enumerate(s.hit.sentences) if sp.start <= s.start < sp.end), None)
+
+
+def sentence_clauses(sentence: str) -> list[str]:
+    """The clauses the answer step scores a stored sentence by (:meth:`rescore_clauses`):
+    those of its text without scraped debris, when that is longer than ``_CLAUSE_MIN``;
+    none otherwise. Ingest embeds them (``embedding.clause_vectors = separate``)."""
+    _, text = _quoted(sentence)
+    return clauses(text) if len(text) > _CLAUSE_MIN else []
+
+
+def sentence_clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """:func:`sentence_clauses` as spans of ``sentence`` (ingest pools their vectors with
+    ``embedding.clause_vectors = pooled``)."""
+    cut, text = _quoted(sentence)
+    if len(text) <= _CLAUSE_MIN:
+        return []
+    return [(cut + a, cut + b) for a, b in clause_spans(text)]
+
+
+def _quoted(sentence: str) -> tuple[int, str]:
+    """Where the text :meth:`SentenceScorer.score` quotes of ``sentence`` starts, and that
+    text: the sentence without the scraped debris at either end."""
+    cut = debris_prefix(sentence)
+    return cut, sentence[cut : len(sentence) - debris_suffix(sentence[cut:])]
+
 
 _CLAUSE_MIN = 150  # characters; shorter sentences are one clause, near enough
 # Where a clause ends and another begins: subordinating words and semicolons, not the
@@ -266,6 +344,36 @@ _CLAUSE_BREAK = re.compile(
     r"because|as well as|when|where|amid|despite)\s)|,\s+(?=(?:and|or)\s+(?:the|a|an|it|they|"
     r"he|she|we)\s)|,\s+(?=(?:has|have|had|is|are|was|were|will|would)\s)"
 )
+
+
+def clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """The character spans of :func:`clauses` in ``sentence`` (a clause joined with a short
+    piece spans both and what stands between them)."""
+    pieces: list[tuple[int, int]] = []
+    at = 0
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        pieces.append((at, m.start()))
+        at = m.end()
+    pieces.append((at, len(sentence)))
+    out: list[tuple[int, int]] = []
+    carry: int | None = None
+    for start, end in pieces:
+        start = carry if carry is not None else start
+        if len(sentence[start:end].split()) <= 4:
+            carry = start
+            continue
+        carry = None
+        out.append((start, end))
+    if carry is not None:
+        if out:
+            out[-1] = (out[-1][0], len(sentence))
+        else:
+            out.append((carry, len(sentence)))
+    if len(out) < 2:
+        return []
+    # without the white space around each piece, as clauses() strips it
+    out = [(a + len(sentence[a:b]) - len(sentence[a:b].lstrip()), b) for a, b in out]
+    return [(a, b - (len(sentence[a:b]) - len(sentence[a:b].rstrip()))) for a, b in out]
 
 
 def clauses(sentence: str) -> list[str]:

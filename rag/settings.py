@@ -63,6 +63,10 @@ class ChromaSettings(_Section):
     )
 
 
+ClauseKind = Literal["separate", "pooled", "none"]
+"""How clause vectors are made (``EmbeddingSettings.clause_vectors``)."""
+
+
 class EmbeddingSettings(_Section):
     """The sentence-transformers model that embeds passages and questions."""
 
@@ -107,6 +111,16 @@ class EmbeddingSettings(_Section):
         "'sentences' pools its sentence vectors (their mean, weighted by length), so the "
         "passage costs no pass of its own (not with sentence_vectors='late'; ingest 1.8x "
         "faster, evidence found a little less often: README 'Speed').",
+    )
+    clause_vectors: ClauseKind = Field(
+        default="separate",
+        description="What ingest stores, besides a long sentence's vector, for its clauses "
+        "(the answer step rescores its best long sentences clause by clause): 'separate' "
+        "embeds each clause on its own (about 12% more tokens at ingest; a question then "
+        "embeds no clauses, answers unchanged); 'pooled' pools them from the sentence's own "
+        "pass (ONNX backend; no ingest cost, answers differ a little: README 'Speed'); "
+        "'none' stores none, and a question embeds them. A store written with another "
+        "kind has them computed at question time.",
     )
     device: str = Field(default="cpu", description="torch device.")
 
@@ -338,6 +352,16 @@ class AnswerSettings(_Section):
         ge=0,
         description="A passage this short that is its whole article (a search snippet) and "
         "names no rival of a question's entity is taken to be about it (0: never).",
+    )
+    verbs_said_in_sentence: list[str] = Field(
+        default_factory=lambda: ["win"],
+        description="Main verbs of a one-fact 'who' question (a person or an organisation, "
+        "not a position's holder) that a candidate answer must say in its own sentence, in "
+        "any form or sense ('won', 'wins', 'victory'): a sentence naming the final's umpire "
+        "beside one on the winner does not say who won. Other verbs ('carried out', "
+        "'brought', 'named') are paraphrased too often ('conducted by', 'filed by', "
+        "'identified as'): measured, requiring every verb refused five answers on the dev "
+        "sets (README 'Abstention').",
     )
     min_predicate_share: float = Field(
         default=0.33,

@@ -30,7 +30,7 @@ import chromadb
 import numpy as np
 from filelock import FileLock, Timeout
 
-from rag.embeddings import Vectors, pack_vectors, unpack_vectors
+from rag.embeddings import Vectors, pack_clauses, pack_vectors, unpack_clauses, unpack_vectors
 from rag.errors import EmbeddingModelMismatch, StoreError, StoreMoved
 from rag.lock import ServerLock, StoreLock
 from rag.settings import Settings
@@ -42,6 +42,10 @@ _PAGE = 1000  # records per get() page, well under Chroma's max batch size
 _PACKED_CACHE = 20_000  # chunks whose sentence vectors are kept after a read
 SENTENCE_VECTORS = "sentence_vectors"
 """Chunk metadata key: the chunk's sentence vectors, packed (``rag.embeddings.pack_vectors``)."""
+# Clause vectors of a passage's long sentences (``embedding.clause_vectors``): each
+# sentence's count of clauses and the packed vectors.
+CLAUSE_COUNTS = "clause_counts"
+CLAUSE_VECTORS = "clause_vectors"
 _T = TypeVar("_T")
 _SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -105,9 +109,12 @@ class Store(Protocol):
         vectors: Vectors,
         content_hash: str,
         sentence_vectors: Sequence[Vectors] | None = None,
+        clause_vectors: Sequence[Sequence[Vectors]] | None = None,
+        clause_kind: str = "separate",
     ) -> None:
         """Replace everything stored for ``article`` with these chunks (and, when given,
-        each chunk's sentence vectors, in the order of ``chunk.sentences``)."""
+        each chunk's sentence vectors, in the order of ``chunk.sentences``, and the clause
+        vectors of each of its sentences, made as ``clause_kind`` says)."""
         ...
 
     def delete_articles(self, ids: Sequence[str]) -> None:
@@ -157,6 +164,12 @@ class Store(Protocol):
 
         Chunks stored without them (by an older version) are left out.
         """
+        ...
+
+    def clause_vectors(self, hits: Sequence[Hit], kind: str) -> dict[str, list[Vectors]]:
+        """The stored clause vectors of each hit's chunk, made as ``kind`` says: per
+        sentence, one row per clause of it (none for a short sentence). Chunks stored
+        without them are left out."""
         ...
 
     def iter_chunks(self) -> Iterator[Hit]:
@@ -237,8 +250,9 @@ class ChromaStore:
         self._prefix = cfg.collection
         self._pinned = False
         self._refresh_lock = threading.RLock()
-        # Packed sentence vectors of chunks read lately, by chunk id (see _remember).
-        self._packed: OrderedDict[str, str] = OrderedDict()
+        # Packed sentence (and clause) vectors of chunks read lately, by chunk id (see
+        # _remember).
+        self._packed: OrderedDict[str, dict[str, str]] = OrderedDict()
         with self._opening():
             self._client = self._open_client()
             self._state = self._read_manifest()
@@ -563,15 +577,20 @@ class ChromaStore:
         vectors: Vectors,
         content_hash: str,
         sentence_vectors: Sequence[Vectors] | None = None,
+        clause_vectors: Sequence[Sequence[Vectors]] | None = None,
+        clause_kind: str = "separate",
     ) -> None:
         """Replace what is stored for ``article``: old chunks out, new chunks, then the record.
 
-        ``sentence_vectors`` (one array per chunk, a row per sentence) are kept in the
-        chunk's metadata, so they are written, replaced and deleted with the chunk itself.
+        ``sentence_vectors`` (one array per chunk, a row per sentence) and
+        ``clause_vectors`` (per chunk, per sentence, a row per clause, made as
+        ``clause_kind`` says) are kept in the chunk's metadata, so they are written,
+        replaced and deleted with the chunk itself.
         """
-        self.write_articles(
-            [ArticleWrite(article, chunks, vectors, content_hash, sentence_vectors)]
+        write = ArticleWrite(
+            article, chunks, vectors, content_hash, sentence_vectors, clause_vectors, clause_kind
         )
+        self.write_articles([write])
 
     def write_articles(self, items: Sequence[ArticleWrite]) -> None:
         """:meth:`write_article` for several articles in three round trips, not three each.
@@ -597,6 +616,10 @@ class ChromaStore:
                 }
                 if w.sentence_vectors is not None:
                     meta[SENTENCE_VECTORS] = pack_vectors(w.sentence_vectors[i])
+                if w.clause_vectors is not None and (
+                    clauses := pack_clauses(w.clause_vectors[i], w.clause_kind)
+                ):
+                    meta[CLAUSE_COUNTS], meta[CLAUSE_VECTORS] = clauses
                 ids.append(c.id)
                 embeddings.append(w.vectors[i])
                 documents.append(c.text)
@@ -750,9 +773,14 @@ class ChromaStore:
         ]
 
     def _remember(self, hit: Hit, meta: dict[str, Any]) -> Hit:
-        """Keep a read chunk's packed sentence vectors, so scoring needs no second read."""
-        packed = meta.get(SENTENCE_VECTORS)
-        if isinstance(packed, str):
+        """Keep a read chunk's packed sentence and clause vectors, so scoring needs no
+        second read."""
+        packed = {
+            k: v
+            for k in (SENTENCE_VECTORS, CLAUSE_COUNTS, CLAUSE_VECTORS)
+            if isinstance(v := meta.get(k), str)
+        }
+        if SENTENCE_VECTORS in packed:
             self._packed[hit.chunk_id] = packed
             self._packed.move_to_end(hit.chunk_id)
             while len(self._packed) > _PACKED_CACHE:
@@ -766,17 +794,38 @@ class ChromaStore:
         Chunks stored without them (by an older version) are left out: their sentences
         are embedded when needed.
         """
-        missing = [h.chunk_id for h in hits if h.chunk_id not in self._packed]
+        missing = list(dict.fromkeys(h.chunk_id for h in hits if h.chunk_id not in self._packed))
         if missing:
             got = self._read(lambda: self._chunks.get(ids=missing, include=["metadatas"]))
             for cid, meta in zip(got["ids"], got["metadatas"], strict=True):
                 self._remember(_hit(cid, "", meta, 0.0), meta)
         out: dict[str, Vectors] = {}
         for hit in hits:
-            packed = self._packed.get(hit.chunk_id)
+            packed = self._packed.get(hit.chunk_id, {}).get(SENTENCE_VECTORS)
             vectors = unpack_vectors(packed, len(hit.sentences)) if packed else None
             if vectors is not None:
                 out[hit.chunk_id] = vectors
+        return out
+
+    def clause_vectors(self, hits: Sequence[Hit], kind: str) -> dict[str, list[Vectors]]:
+        """The stored clause vectors of each hit's chunk, made as ``kind`` says
+        (``embedding.clause_vectors``): per sentence, one row per clause of it (none for a
+        short sentence).
+
+        Read with the sentence vectors (:meth:`sentence_vectors` reads those not yet
+        read). Chunks stored without them (by an older version, or made another way) are
+        left out: their clauses are embedded when needed.
+        """
+        self.sentence_vectors([h for h in hits if h.chunk_id not in self._packed])
+        out: dict[str, list[Vectors]] = {}
+        for hit in hits:
+            packed = self._packed.get(hit.chunk_id, {})
+            counts, rows = packed.get(CLAUSE_COUNTS), packed.get(CLAUSE_VECTORS)
+            found = (
+                unpack_clauses(counts, rows, len(hit.sentences), kind) if counts and rows else None
+            )
+            if found is not None:
+                out[hit.chunk_id] = found
         return out
 
     def iter_chunks(self) -> Iterator[Hit]:
@@ -907,6 +956,10 @@ class ArticleWrite(NamedTuple):
     vectors: Vectors
     content_hash: str
     sentence_vectors: Sequence[Vectors] | None = None
+    # per chunk, per sentence: the clause vectors of its long sentences, and how they
+    # were made (``embedding.clause_vectors``)
+    clause_vectors: Sequence[Sequence[Vectors]] | None = None
+    clause_kind: str = "separate"
 
 
 def _base_metadata(article: Article) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from rag.abstain import (
     predicate_absent,
     role_unfilled,
     topic_unknown,
+    verb_unsaid,
     wrong_period,
 )
 from rag.answer import (
@@ -119,6 +120,7 @@ def test_checks_are_named_and_ordered() -> None:
         "other_instance",
         "part_of_whole",
         "predicate_absent",
+        "verb_unsaid",
         "answer_type_absent",
         "role_unfilled",
     ]
@@ -1105,6 +1107,61 @@ def test_other_owner(asked: str, text: str, other: bool) -> None:
 )
 def test_predicate_absent(question: str, text: str, fires: bool, annotator: Annotator) -> None:
     assert _fires(predicate_absent(_ev(question, [_sent(text)], annotator))) is fires
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        # who won: the verb, in any form or sense, in the candidate's own sentence
+        (
+            "Who won the women's singles at Wimbledon in 2018?",
+            "Angelique Kerber has won the 2018 Wimbledon women's singles title.",
+            False,
+        ),
+        (
+            "Who won the women's singles at Wimbledon in 2018?",
+            "Kerber's victory in the 2018 Wimbledon women's singles final surprised many.",
+            False,
+        ),
+        ("Which team wins the league this year?", "Arsenal are winning the league.", False),
+        # ... not only the topic's words, with another act
+        (
+            "Who won the women's singles at Wimbledon in 2018?",
+            "Ramos chaired the women's singles finals at the French Open in 2005 and at "
+            "Wimbledon in 2018.",
+            True,
+        ),
+        ("Who won the 2021 Tour de France?", "The 2021 Tour de France is in the books.", True),
+        # must not fire: other verbs are paraphrased ("conducted by" for "carried out"), a
+        # copula asks for nothing said, nor do a position's holder, a number or a place
+        (
+            "Who carried out the attacks on Thursday?",
+            "The attacks on Thursday were conducted by former soldiers.",
+            False,
+        ),
+        ("Who acquired Instagram?", "Kevin Systrom founded Instagram in 2010.", False),
+        ("Who is the lead actress in La La Land?", "Emma Stone stars in La La Land.", False),
+        ("Who is the president of FIFA?", "Gianni Infantino spoke on Monday.", False),
+        ("How many people won the lottery?", "Three tickets matched all numbers.", False),
+        ("Where did the team win?", "The team arrived in Moscow.", False),
+    ],
+)
+def test_verb_unsaid(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    assert _fires(verb_unsaid(_ev(question, [_sent(text)], annotator))) is fires
+
+
+def test_verb_unsaid_keeps_only_the_sentences_saying_it(annotator: Annotator) -> None:
+    said = _sent("Angelique Kerber has won the 2018 Wimbledon women's singles title.")
+    unsaid = _sent("Ramos chaired the women's singles final at Wimbledon in 2018.", title="B")
+    ev = _ev("Who won the women's singles at Wimbledon in 2018?", [unsaid, said], annotator)
+    assert verb_unsaid(ev) == [said]
+    # other verbs are the setting's to add; none turns the check off
+    ev.cfg = AnswerSettings(verbs_said_in_sentence=[])
+    assert verb_unsaid(ev) is None
+    acquired = _ev("Who acquired Instagram?", [_sent("Systrom founded Instagram.")], annotator)
+    assert verb_unsaid(acquired) is None
+    acquired.cfg = AnswerSettings(verbs_said_in_sentence=["win", "acquire"])
+    assert _fires(verb_unsaid(acquired))
 
 
 # Document frequencies of a Syria news store (seed + FA-KES dev + MultiHop, 1,650 chunks):

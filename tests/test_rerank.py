@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,15 @@ from rag.embeddings import Embedder
 from rag.errors import ConfigError
 from rag.pipeline import Pipeline
 from rag.questions import parse_question
-from rag.rerank import CrossEncoderReranker, SentenceScorer, clauses, make_reranker
+from rag.rerank import (
+    CrossEncoderReranker,
+    SentenceScorer,
+    clause_spans,
+    clauses,
+    make_reranker,
+    sentence_clause_spans,
+    sentence_clauses,
+)
 from rag.settings import RetrievalSettings, Settings
 from rag.types import Hit, Span
 from tests.conftest import CORPUS
@@ -142,3 +151,25 @@ def test_pipeline_with_cross_encoder_still_quotes_verbatim(
 )
 def test_clauses(sentence: str, pieces: list[str]) -> None:
     assert clauses(sentence) == pieces
+    # the same clauses as spans of the sentence (what `pooled` clause vectors average):
+    # the same words, the separators between joined pieces kept
+    spans = clause_spans(sentence)
+    assert len(spans) == len(pieces)
+    for (a, b), piece in zip(spans, pieces, strict=True):
+        assert re.findall(r"\w+", sentence[a:b]) == re.findall(r"\w+", piece)
+
+
+def test_sentence_clauses_are_those_of_the_quoted_text() -> None:
+    # Ingest stores the clauses a question would score: of the text without its debris
+    # ("Published …"), and only for a sentence still longer than 150 characters then.
+    long = (
+        "The conflict, which has drawn in Western countries, Arab states, and Turkey "
+        "supporting the rebels, while Russia, Iran, and Iranian-backed militias have "
+        "supported Assad, has turned into a battleground for regional powers."
+    )
+    debris = "Published September 25 2016 "
+    assert sentence_clauses(debris + long) == clauses(long)
+    spans = sentence_clause_spans(debris + long)
+    assert [(a - len(debris), b - len(debris)) for a, b in spans] == clause_spans(long)
+    short = "Russia, Iran, and Iranian-backed militias have supported Assad, while Turkey backed rebels."
+    assert sentence_clauses(debris + short) == [] == sentence_clause_spans(debris + short)
