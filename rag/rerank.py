@@ -253,7 +253,7 @@ class SentenceScorer:
         if not pieces:
             return ranked
         # Cached like sentence vectors (a session asks about the same passages again).
-        keys = [(f"{ranked[i].hit.article_id}#clause", ranked[i].start, j) for i, j, _ in pieces]
+        keys = [_clause_key(ranked[i], j) for i, j, _ in pieces]
         self._prime_clauses([ranked[i] for i in long])
         sims = self._vectors(keys, [c for _, _, c in pieces]) @ query_vector
         best: dict[int, float] = {}
