@@ -31,13 +31,18 @@ the survivors that name more of the question's entities in the sentence itself l
 8. ``part_of_whole`` → ``not_answered``: candidates that name the asked thing only as
    the whole a part belongs to ("won the final stage of the 2021 Tour de France" for
    who won the Tour) are dropped.
-9. ``predicate_absent`` → ``not_answered``: for short factoid questions, candidates
-   without enough of the words saying what is asked (besides the names), in any of their
-   forms ("won", "wins", "winner"), are dropped.
-10. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
+9. ``other_thing`` → ``not_answered``: for a "when" question, candidates whose dated
+   act is done to another thing ("A second soundtrack album featuring … Xenoblade
+   Chronicles … was released" for when the game was) are dropped.
+10. ``predicate_absent`` → ``not_answered``: for short factoid questions, candidates
+    without enough of the words saying what is asked (besides the names), in any of their
+    forms ("won", "wins", "winner"), are dropped.
+11. ``verb_unsaid`` → ``not_answered``: for "who won", candidates whose own sentence does
+    not say the verb (an umpire of the final, beside a sentence on it) are dropped.
+12. ``answer_type_absent`` → ``not_answered``: candidates that hold no entity of the
     expected type beyond those the question names are dropped (a person for "who", a
     number of the counted thing for "how many", a date for "when").
-11. ``role_unfilled`` → ``not_answered``: for "who is the CEO of Tesla?", candidates that
+13. ``role_unfilled`` → ``not_answered``: for "who is the CEO of Tesla?", candidates that
     name no person, or name the position only as someone's former one ("Eric Schmidt,
     former CEO of Google"), another owner's ("the CEO of Panasonic"), an award ("best
     director") or a longer name holding the owner's ("The LEGO Foundation" for Lego),
@@ -1512,6 +1517,106 @@ def _only_as_whole(entity: str, text: str) -> str | None:
     return found
 
 
+def other_thing(ev: Evidence) -> CheckResult:
+    """Drop candidates that date the asked act of another thing than the one asked about.
+
+    "When was Xenoblade Chronicles: Definitive Edition released?" is not answered by "A
+    second soundtrack album featuring the remastered tracks used in Xenoblade Chronicles:
+    Definitive Edition was released on 2 August 2023": the album was released, and the game
+    is named only inside its description. Nor is "When was Xenoblade Chronicles 2
+    released?" answered by "Ver. 2.0.0 (Released September 13, 2018)" or by "Torna – The
+    Golden Country was released …", another named thing. The thing the question's verb
+    acts on in the sentence (its passive subject, its object, or the noun it describes) is
+    read from the parse. A sentence whose thing is the asked one, or only "the game" or
+    "it" (which may well be), stays; so does one whose thing is a word of the question
+    ("the government of Assad" for "When was Assad's government toppled?").
+    """
+    spec = ev.spec
+    if spec.answer_type != "date" or not spec.entities or not ev.annotator.uses_model:
+        return None
+    verb = _main_verb(spec, ev.annotator)
+    if verb is None:
+        return None
+    bases = ev.annotator.stem_bases()
+    asked = word_forms(verb, bases, asked=True)
+    question_terms = set(content_terms(spec.question))
+    kept, others = [], []
+    for s in ev.candidates:
+        thing = _thing_acted_on(ev, s.text, asked, bases, question_terms)
+        if thing is None:
+            kept.append(s)
+        else:
+            others.append(thing)
+    if kept:
+        return kept
+    return _abstain(
+        NOT_ANSWERED,
+        f"Articles on the topic were found (e.g. {_title(ev.candidates[0])}), but their "
+        f"relevant sentences date another thing ({others[0]!r}), not "
+        f"{' / '.join(spec.entities)}.",
+    )
+
+
+# Dependents that are part of a thing's own name ("the new iPhone 13 lineup"), not a
+# description of it ("the album *featuring* …", "the soundtrack *of* …", "*X's* pass").
+_OWN_NAME_DEPS = frozenset({"compound", "amod", "nummod", "det", "flat", "nmod", "punct"})
+
+
+def _thing_acted_on(
+    ev: Evidence,
+    text: str,
+    asked: Set[str],
+    bases: Mapping[str, str],
+    question_terms: Set[str],
+) -> str | None:
+    """The other thing ``text`` says the asked verb acted on, or None (the asked one, a
+    thing it may be, or no such verb in the sentence)."""
+    doc = ev.annotator.parse(text, entities=False)
+    if doc is None:
+        return None
+    other = None
+    for tok in doc:
+        if tok.pos_ != "VERB" or not any(
+            word_forms(t, bases) & asked for t in content_terms(tok.text)
+        ):
+            continue
+        head = _theme(doc, tok)
+        if head is None or head.pos_ == "PRON":
+            return None
+        own = [head, *(c for c in head.children if c.dep_ in _OWN_NAME_DEPS)]
+        core = " ".join(t.text for t in sorted(own, key=lambda t: t.i))
+        phrase = doc[head.left_edge.i : head.right_edge.i + 1].text
+        core_terms = set(content_terms(core))
+        if core_terms & question_terms or any(
+            core_terms & set(content_terms(e)) for e in ev.spec.entities
+        ):
+            return None  # the asked thing, or a word the question uses for it
+        named_inside = any(mentions(e, phrase) for e in ev.spec.entities)
+        if named_inside or any(t.pos_ == "PROPN" or t.like_num for t in own):
+            other = other or core.strip(" ,;:(")
+    return other
+
+
+def _theme(doc: Any, verb: Any) -> Any:
+    """The token heading what ``verb`` acts on: its passive subject ("*The album* was
+    released"), the noun it describes ("the album *released* in May", "Ver. 2.0.0
+    (*Released* …)"), its object ("Google announced *the Pixel 6*"), else its subject
+    ("*Xenoblade Chronicles 2* launched …"); None when the parse shows none."""
+    children = list(verb.children)
+    for deps in (("nsubjpass",), ("dobj",)):
+        found = next((c for c in children if c.dep_ in deps), None)
+        if found is not None:
+            return found
+    if verb.dep_ in ("acl", "relcl") and verb.head.pos_ in ("NOUN", "PROPN"):
+        return verb.head
+    if verb.i >= 2 and doc[verb.i - 1].text == "(":  # a listing's "Ver. 2.0.0 (Released …)"
+        before = doc[verb.i - 2]
+        while before.head.i < verb.i - 1 and before.head.i != before.i:
+            before = before.head
+        return before
+    return next((c for c in children if c.dep_ == "nsubj"), None)
+
+
 def _nth(ordinal: str) -> str:
     """ "1" → "1st", "12" → "12th", "last" → "final"."""
     if not ordinal.isdigit():
@@ -1751,6 +1856,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("wrong_period", wrong_period),
     ("other_instance", other_instance),
     ("part_of_whole", part_of_whole),
+    ("other_thing", other_thing),
     # The predicate's words first: answer_type_absent tags candidates (the costly part)
     # only until it has enough, so the ones it keeps must already say what is asked.
     ("predicate_absent", predicate_absent),

@@ -28,6 +28,7 @@ from rag.abstain import (
     other_actor,
     other_instance,
     other_reports,
+    other_thing,
     part_of_whole,
     predicate_absent,
     role_unfilled,
@@ -119,6 +120,7 @@ def test_checks_are_named_and_ordered() -> None:
         "wrong_period",
         "other_instance",
         "part_of_whole",
+        "other_thing",
         "predicate_absent",
         "verb_unsaid",
         "answer_type_absent",
@@ -161,6 +163,81 @@ def test_other_instance(question: str, text: str, fires: bool, annotator: Annota
     assert _fires(result) is fires
     if fires:
         assert isinstance(result, Draft) and "not the" in (result.abstain_reason or "")
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "fires"),
+    [
+        # the released thing is described by the asked one, not the asked one
+        (
+            "When was Xenoblade Chronicles: Definitive Edition released?",
+            "A second soundtrack album featuring the remastered tracks used in Xenoblade "
+            "Chronicles: Definitive Edition was released on 2 August 2023.",
+            True,
+        ),
+        (
+            "When was Xenoblade Chronicles 2 released?",
+            "Ver. 2.0.0 (Released September 13, 2018) · Functionality has been added to the "
+            "title screen to make the Expansion Pass story scenario Xenoblade Chronicles 2: ...",
+            True,
+        ),
+        (
+            "When was Xenoblade Chronicles 2 released?",
+            "The soundtrack of Xenoblade Chronicles 2 was released in 2018.",
+            True,
+        ),
+        (
+            "When did Google announce the Pixel 6?",
+            "Google announced Bard on February 6, 2023.",
+            True,
+        ),
+        ("When was Jimmy Carter born?", "Carter's brother Billy was born in 1937.", True),
+        # must not fire: the asked thing itself, a word for it, a word of the question
+        (
+            "When was Xenoblade Chronicles 2 released?",
+            "Xenoblade Chronicles 2 was released on December 1, 2017 in Japan.",
+            False,
+        ),
+        (
+            "When was Xenoblade Chronicles 2 released?",
+            "The game was released on December 1, 2017 in Japan, North America, Europe, ...",
+            False,
+        ),
+        ("When was the Pixel 6 announced?", "It was announced on October 19, 2021.", False),
+        (
+            "When did Google announce the Pixel 6?",
+            "Google announced the Pixel 6 on October 19, 2021.",
+            False,
+        ),
+        (
+            "When was Assad's government toppled?",
+            "Rebels toppled the government of Bashar al-Assad on December 8, 2024.",
+            False,
+        ),
+        (
+            "When was xenoblade chronicles Definite Edition released?",
+            "The Definitive Edition was released worldwide for the Nintendo Switch on May 29, "
+            "2020.",
+            False,
+        ),
+        # not a date question, or no act of the question's verb in the sentence
+        (
+            "Who released Xenoblade Chronicles 2?",
+            "The soundtrack of Xenoblade Chronicles 2 was released by Nintendo.",
+            False,
+        ),
+        (
+            "When was Xenoblade Chronicles 2 released?",
+            "Torna was announced on September 14, 2018.",
+            False,
+        ),
+    ],
+)
+def test_other_thing(question: str, text: str, fires: bool, annotator: Annotator) -> None:
+    result = other_thing(_ev(question, [_sent(text)], annotator))
+    assert _fires(result) is fires
+    if fires:
+        assert isinstance(result, Draft) and "another thing" in (result.abstain_reason or "")
 
 
 @pytest.mark.parametrize(
