@@ -292,7 +292,7 @@ class Pipeline:
         # yield): the answer and its checks work on what was retrieved.
         with self.gate.reading():
             self._fresh()
-            if self.store.count_chunks() == 0:
+            if self.store.is_empty():
                 raise RagError(
                     f"the store at {self.store.location} is empty: run `rag ingest corpus/` first"
                 )

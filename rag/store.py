@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _PAGE = 1000  # records per get() page, well under Chroma's max batch size
 _PACKED_CACHE = 20_000  # chunks whose sentence vectors are kept after a read
+_WIRE_CACHE = 4_096  # wire groups whose stored copies are kept after a read
 SENTENCE_VECTORS = "sentence_vectors"
 """Chunk metadata key: the chunk's sentence vectors, packed (``rag.embeddings.pack_vectors``)."""
 # Clause vectors of a passage's long sentences (``embedding.clause_vectors``): each
@@ -151,6 +152,10 @@ class Store(Protocol):
         """
         ...
 
+    def is_empty(self) -> bool:
+        """Whether the store holds no chunk."""
+        ...
+
     def count_chunks(self, filters: Filters | None = None) -> int:
         """Number of chunks (passing ``filters`` when given)."""
         ...
@@ -253,6 +258,10 @@ class ChromaStore:
         # Packed sentence (and clause) vectors of chunks read lately, by chunk id (see
         # _remember).
         self._packed: OrderedDict[str, dict[str, str]] = OrderedDict()
+        # What a question reads of the store's bookkeeping, per generation (any write
+        # commits a new one): whether it holds chunks, and the wire copies of a group.
+        self._nonempty_at: int | None = None
+        self._wire: OrderedDict[tuple[int, str], list[tuple[str, str | None]]] = OrderedDict()
         with self._opening():
             self._client = self._open_client()
             self._state = self._read_manifest()
@@ -325,9 +334,15 @@ class ChromaStore:
 
     # ------------------------------------------------------ manifest, freshness
     def _manifest(self) -> Any:
-        return self._client.get_or_create_collection(
-            f"{self._prefix}-manifest", metadata={"kind": "manifest"}, embedding_function=None
-        )
+        # Read several times per question (``refresh`` after each read): fetching it is
+        # 0.4 ms, get-or-create 1.0 ms (embedded, this machine); only a new store lacks it.
+        name = f"{self._prefix}-manifest"
+        try:
+            return self._client.get_collection(name, embedding_function=None)
+        except chromadb.errors.NotFoundError:
+            return self._client.get_or_create_collection(
+                name, metadata={"kind": "manifest"}, embedding_function=None
+            )
 
     def _read_manifest(self) -> _State:
         meta = self._manifest().metadata or {}
@@ -364,20 +379,34 @@ class ChromaStore:
 
     def wire_copies(self, groups: Sequence[str]) -> dict[str, list[tuple[str, str | None]]]:
         """Group id → [(article id, outlet)] of the stored articles of those wire groups
-        (``rag.wire``): one read for the few groups an answer cites, not the whole corpus."""
+        (``rag.wire``): one read for the few groups an answer cites, not the whole corpus.
+
+        Remembered per generation (a write commits a new one): an answer's groups are
+        cited again by the next questions on the story, and each read is a Chroma query
+        (3 ms of a 35 ms question over the seed store)."""
         wanted = sorted(set(groups))
-        if not wanted:
-            return {}
-        got = self._read(
-            lambda: self._articles.get(where={"wire_group": {"$in": wanted}}, include=["metadatas"])
-        )
-        out: dict[str, list[tuple[str, str | None]]] = {}
-        for article_id, meta in sorted(zip(got["ids"], got["metadatas"], strict=True)):
-            source = meta.get("source")
-            out.setdefault(str(meta["wire_group"]), []).append(
-                (article_id, str(source) if source else None)
+        generation = self._state.generation
+        out = {g: c for g in wanted if (c := self._wire.get((generation, g))) is not None}
+        todo = [g for g in wanted if g not in out]
+        if todo:
+            got = self._read(
+                lambda: self._articles.get(
+                    where={"wire_group": {"$in": todo}}, include=["metadatas"]
+                )
             )
-        return out
+            found: dict[str, list[tuple[str, str | None]]] = {g: [] for g in todo}
+            for article_id, meta in sorted(zip(got["ids"], got["metadatas"], strict=True)):
+                source = meta.get("source")
+                found.setdefault(str(meta["wire_group"]), []).append(
+                    (article_id, str(source) if source else None)
+                )
+            with self._refresh_lock:  # the app's reader threads share this handle
+                for group, copies in found.items():  # under the generation the read saw
+                    self._wire[(self._state.generation, group)] = copies
+                while len(self._wire) > _WIRE_CACHE:
+                    self._wire.popitem(last=False)
+            out.update(found)
+        return {g: out[g] for g in wanted if out.get(g)}
 
     def _open_collections(self, *, check_model: bool = True, create: bool = False) -> None:
         """Open the collections the state names; only a writer (or a new store) creates them.
@@ -749,6 +778,17 @@ class ChromaStore:
             hit = self._remember(_hit(cid, doc, meta, 1.0 - float(dist)), meta)
             hits.append(hit.model_copy(update={"scores": {"dense": hit.score}}))
         return hits
+
+    def is_empty(self) -> bool:
+        """Whether the store holds no chunk; counted once per generation that has some
+        (a question asks it first, and a count is a Chroma read)."""
+        generation = self._state.generation
+        if self._nonempty_at == generation:
+            return False
+        if self.count_chunks() == 0:
+            return True
+        self._nonempty_at = generation
+        return False
 
     def count_chunks(self, filters: Filters | None = None) -> int:
         """Number of chunks (passing ``filters`` when given)."""

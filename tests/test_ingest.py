@@ -206,6 +206,35 @@ def test_wire_copies_are_read_for_the_cited_groups(pipeline: Pipeline, tmp_path:
     cited = answer.citations[0]
     other = "Ahram" if cited.source == "SANA" else "SANA"
     assert cited.also_carried_by == [other]
+    # Copies are remembered per generation: a later write's copy is seen, and the same
+    # read again comes from memory (the Chroma collection is not asked).
+    write_article(folder / "d.txt", "Palmyra", story, "2017-03-03", "Enab Baladi")
+    pipeline.ingest([folder])
+    again = pipeline.store.wire_copies([group])
+    assert sorted(source for _, source in again[group]) == ["Ahram", "Enab Baladi", "SANA"]
+    articles, pipeline.store._articles = pipeline.store._articles, None
+    try:
+        assert pipeline.store.wire_copies([group]) == again
+    finally:
+        pipeline.store._articles = articles
+
+
+def test_a_store_is_empty_until_written_and_again_when_all_is_deleted(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    store = pipeline.store
+    assert store.is_empty()
+    with pytest.raises(RagError, match="is empty"):
+        pipeline.ask("Who retook Palmyra?")
+    folder = tmp_path / "news"
+    folder.mkdir()
+    write_article(
+        folder / "a.txt", "Bread", "Bread prices doubled in Aleppo.", "2016-05-02", "Reuters"
+    )
+    pipeline.ingest([folder])
+    assert not store.is_empty()
+    pipeline.delete_articles([a["id"] for a in store.articles()])
+    assert store.is_empty()
 
 
 def test_chunks_with_equal_vectors_make_the_cut_by_id(
