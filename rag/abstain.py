@@ -1526,10 +1526,11 @@ def other_thing(ev: Evidence) -> CheckResult:
     is named only inside its description. Nor is "When was Xenoblade Chronicles 2
     released?" answered by "Ver. 2.0.0 (Released September 13, 2018)" or by "Torna – The
     Golden Country was released …", another named thing. The thing the question's verb
-    acts on in the sentence (its passive subject, its object, or the noun it describes) is
-    read from the parse. A sentence whose thing is the asked one, or only "the game" or
-    "it" (which may well be), stays; so does one whose thing is a word of the question
-    ("the government of Assad" for "When was Assad's government toppled?").
+    acts on (its passive subject, its object, or the noun it describes) is read from the
+    parse, in the question and in each candidate. Only a question whose thing is one of its
+    names is checked ("When did the US launch strikes …?" asks of strikes, which "59
+    Tomahawk missiles" may be). A sentence whose thing is the asked one, or only "the game"
+    or "it" (which may well be), stays; so does one whose thing is a word of the question.
     """
     spec = ev.spec
     if spec.answer_type != "date" or not spec.entities or not ev.annotator.uses_model:
@@ -1539,10 +1540,18 @@ def other_thing(ev: Evidence) -> CheckResult:
         return None
     bases = ev.annotator.stem_bases()
     asked = word_forms(verb, bases, asked=True)
+    names = [set(content_terms(e)) for e in spec.entities]
+    if not any(
+        set(content_terms(core)) & terms
+        for head, core in _things_acted_on(ev.annotator, spec.question, asked, bases)
+        if head is not None
+        for terms in names
+    ):
+        return None
     question_terms = set(content_terms(spec.question))
     kept, others = [], []
     for s in ev.candidates:
-        thing = _thing_acted_on(ev, s.text, asked, bases, question_terms)
+        thing = _other_thing(ev, s.text, asked, bases, question_terms)
         if thing is None:
             kept.append(s)
         else:
@@ -1559,10 +1568,31 @@ def other_thing(ev: Evidence) -> CheckResult:
 
 # Dependents that are part of a thing's own name ("the new iPhone 13 lineup"), not a
 # description of it ("the album *featuring* …", "the soundtrack *of* …", "*X's* pass").
-_OWN_NAME_DEPS = frozenset({"compound", "amod", "nummod", "det", "flat", "nmod", "punct"})
+_OWN_NAME_DEPS = frozenset({"compound", "amod", "nummod", "det", "flat", "nmod"})
 
 
-def _thing_acted_on(
+def _things_acted_on(
+    annotator: Annotator, text: str, asked: Set[str], bases: Mapping[str, str]
+) -> list[tuple[Any, str]]:
+    """(head token, its own name) of what each verb of ``text`` in the ``asked`` forms
+    acts on; the head is None where the parse shows none."""
+    doc = annotator.parse(text, entities=False)
+    out: list[tuple[Any, str]] = []
+    for tok in doc or ():
+        if tok.pos_ != "VERB" or not any(
+            word_forms(t, bases) & asked for t in content_terms(tok.text)
+        ):
+            continue
+        head = _theme(doc, tok)
+        if head is None:
+            out.append((None, ""))
+            continue
+        own = [head, *(c for c in head.children if c.dep_ in _OWN_NAME_DEPS)]
+        out.append((head, " ".join(t.text for t in sorted(own, key=lambda t: t.i))))
+    return out
+
+
+def _other_thing(
     ev: Evidence,
     text: str,
     asked: Set[str],
@@ -1571,29 +1601,23 @@ def _thing_acted_on(
 ) -> str | None:
     """The other thing ``text`` says the asked verb acted on, or None (the asked one, a
     thing it may be, or no such verb in the sentence)."""
-    doc = ev.annotator.parse(text, entities=False)
-    if doc is None:
-        return None
     other = None
-    for tok in doc:
-        if tok.pos_ != "VERB" or not any(
-            word_forms(t, bases) & asked for t in content_terms(tok.text)
-        ):
-            continue
-        head = _theme(doc, tok)
+    for head, core in _things_acted_on(ev.annotator, text, asked, bases):
         if head is None or head.pos_ == "PRON":
             return None
-        own = [head, *(c for c in head.children if c.dep_ in _OWN_NAME_DEPS)]
-        core = " ".join(t.text for t in sorted(own, key=lambda t: t.i))
-        phrase = doc[head.left_edge.i : head.right_edge.i + 1].text
         core_terms = set(content_terms(core))
         if core_terms & question_terms or any(
             core_terms & set(content_terms(e)) for e in ev.spec.entities
         ):
             return None  # the asked thing, or a word the question uses for it
+        doc = head.doc
+        phrase = doc[head.left_edge.i : head.right_edge.i + 1].text.strip(" ,;:(–—-")
+        # Another named thing is one whose head is a name or a number ("Torna", "Ver.
+        # 2.0.0"); a count or a name before a common noun is not ("59 Tomahawk missiles"
+        # may be the strikes asked about).
         named_inside = any(mentions(e, phrase) for e in ev.spec.entities)
-        if named_inside or any(t.pos_ == "PROPN" or t.like_num for t in own):
-            other = other or core.strip(" ,;:(")
+        if named_inside or head.pos_ == "PROPN" or head.like_num:
+            other = other or (phrase if len(phrase) <= 80 else phrase[:79] + "…")
     return other
 
 

@@ -220,6 +220,28 @@ def test_other_instance(question: str, text: str, fires: bool, annotator: Annota
             "2020.",
             False,
         ),
+        # a count or a name before a common noun does not make it another thing
+        (
+            "When did the US launch strikes on Shayrat?",
+            "The US launched 59 Tomahawk missiles at the base on April 7, 2017.",
+            False,
+        ),
+        (
+            "When did Russia deploy troops to Syria?",
+            "Russia deployed 4,000 Wagner fighters in September 2015.",
+            False,
+        ),
+        # the question asks of a common noun, which a named thing may be
+        (
+            "When did the US launch strikes on Shayrat?",
+            "The US launched Tomahawks at the Shayrat air base on April 7, 2017.",
+            False,
+        ),
+        (
+            "When was Xenoblade Chronicles 2 released?",
+            "Torna – The Golden Country was released on September 14, 2018.",
+            True,
+        ),
         # not a date question, or no act of the question's verb in the sentence
         (
             "Who released Xenoblade Chronicles 2?",
