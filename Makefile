@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	# torch first and exact: an unpinned torch would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install "torch==2.13.0"
 	$(BIN)/python -m pip install -e ".[dev]"
+	# An editable install leaves the project's own modules uncompiled (pip compiles a
+	# wheel's); where PYTHONDONTWRITEBYTECODE is set they would be compiled again by every
+	# `rag` command: 0.4 s of a 4.9 s cold `rag ask` here.
+	$(BIN)/python -m compileall -q rag ui evals
 	# The default embedding model is quantized on this machine (~20 s, once): now, not
 	# inside the first ingest or question.
 	HF_HUB_OFFLINE=1 $(BIN)/rag prepare

@@ -210,6 +210,11 @@ class Annotator:
             return self._bases
 
     @property
+    def loaded(self) -> bool:
+        """Whether the spaCy pipeline is in memory (it loads on first use)."""
+        return self._nlp is not None
+
+    @property
     def uses_model(self) -> bool:
         """False when the rule fallback is configured."""
         return self.model not in ("", "rules")

@@ -117,3 +117,23 @@ def test_questions_and_a_delete_in_parallel_raise_nothing(
         deleting.result(timeout=300)
     assert all(a.question in QUESTIONS for a in answers)
     assert pipeline.stats()["articles"] == 1 + 10 - 5
+
+
+def test_warm_up_loads_what_a_question_needs_before_the_first_one(
+    settings: Settings, embedder: Embedder, seed_dir: Path
+) -> None:
+    empty = Pipeline(settings, embedder=embedder)
+    empty.warm_up()  # an empty store: the models load, no index is built
+    assert empty.annotator.loaded
+    assert "retriever" not in empty.__dict__
+
+    empty.ingest([seed_dir])
+    fresh = Pipeline(settings, embedder=embedder)
+    assert not fresh.annotator.loaded and "retriever" not in fresh.__dict__
+    fresh.warm_up()
+    assert fresh.annotator.loaded
+    assert {"retriever", "corpus_facts", "scorer"} <= fresh.__dict__.keys()
+    built = fresh.retriever
+    answer = fresh.ask("Who backed Assad?")
+    assert fresh.retriever is built  # the question used what was warmed, not its own
+    assert "Russia" in answer.answer

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from rag.cli import pipeline_from_context, settings_from_context
 from rag.sessions import ANYONE, SessionStore
 from ui.export import clean_stale_exports, delete_exports, session_json, session_markdown
+
+if TYPE_CHECKING:
+    from rag.pipeline import Pipeline
 
 
 def parse_credentials(pairs: tuple[str, ...], auth_file: Path | None) -> list[tuple[str, str]]:
@@ -61,12 +66,17 @@ def serve(
 
     pipeline = pipeline_from_context(ctx)
     settings = pipeline.settings
-    # Load the model and open the store now, once, so the first question is not the slow one.
-    pipeline.embedder.embed_query("warm up")
+    # Load the models and indexes while the app is built, and before it listens, so that
+    # the first questions are not the slow ones.
+    warming = _Warming(pipeline)
+    warming.start()
     click.echo(f"store: {pipeline.store.location} ({pipeline.store.count_chunks()} passages)")
     store = _open_sessions(settings.sessions_file())
     clean_stale_exports()  # export files of earlier runs, deleted sessions' included
     app = build_app(pipeline, store, auth=bool(credentials))
+    warming.join()
+    if warming.error is not None:  # the first question will say it again, as its error
+        click.echo(f"warning: could not load everything in advance: {warming.error}", err=True)
     launch(
         app,
         settings,
@@ -74,6 +84,21 @@ def serve(
         port=port or settings.ui.port,
         credentials=credentials,
     )
+
+
+class _Warming(threading.Thread):
+    """``Pipeline.warm_up`` in a thread, its error kept for the caller to report."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__(name="warm-up", daemon=True)
+        self.pipeline = pipeline
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            self.pipeline.warm_up()
+        except Exception as exc:  # noqa: BLE001 - reported by serve(), raised again by a question
+            self.error = exc
 
 
 @click.group()
