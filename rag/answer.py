@@ -50,6 +50,12 @@ class Draft:
     passages: list[Hit] = field(default_factory=list)
     abstain_code: str | None = None
     abstain_reason: str | None = None
+    # An LLM reply of citation markers and no sentence ("[1][2]"): it points at passages
+    # but says nothing, so the extractive answer may stand in for it.
+    bare_markers: bool = False
+    # The answerer that wrote it, when not the configured backend ("extractive" for that
+    # stand-in); None otherwise.
+    writer: str | None = None
 
 
 def citation_for(n: int, s: SentenceHit) -> Citation:

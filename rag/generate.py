@@ -142,9 +142,10 @@ class LLMAnswerer:
                 if safe:
                     yield safe
                 continue
-            # Hold output back while it may still be the bare INSUFFICIENT reply.
+            # Hold output back while it may still be the bare INSUFFICIENT reply, or a
+            # reply of markers alone (which the pipeline may answer otherwise).
             pending += safe
-            head = pending.strip().upper()
+            head = _MARKER.sub("", pending).strip().upper()
             if head and not (INSUFFICIENT.startswith(head) or head.startswith(INSUFFICIENT)):
                 decided = True
                 yield pending
@@ -164,6 +165,7 @@ class LLMAnswerer:
             draft = Draft(
                 abstain_code=NOT_ANSWERED,
                 abstain_reason="The model's reply held citation markers but no sentence.",
+                bare_markers=True,
             )
         yield draft
 

@@ -429,6 +429,12 @@ class LLMSettings(_Section):
     rewrite_followups: bool = Field(
         default=True, description="Let the LLM rewrite follow-ups into standalone questions."
     )
+    extractive_fallback: bool = Field(
+        default=True,
+        description="When the model's reply is citation markers and no sentence ('[1][2]'), "
+        "answer with the extractive lead and quotes from the same checked evidence (the "
+        "answer's backend then says 'extractive') instead of abstaining.",
+    )
 
 
 class UISettings(_Section):

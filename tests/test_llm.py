@@ -345,7 +345,8 @@ def test_insufficient_reply_abstains_and_shows_nothing(embedder: Embedder) -> No
 
 
 # Two time_dev answers of Qwen2.5-Coder-1.5B came out empty and not abstained: a reply
-# with no sentence left once its markers are taken out.
+# with no sentence left once its markers are taken out. The answerer abstains; the
+# pipeline may answer with the extractive answer instead (next test).
 @pytest.mark.parametrize("reply", ["[1][2]", "[2] [1]\n"])
 def test_reply_of_markers_alone_abstains(reply: str) -> None:
     hits = [_hit("Fighting eased in Latakia.", "a"), _hit("Iran backed Assad.", "b")]
@@ -354,6 +355,40 @@ def test_reply_of_markers_alone_abstains(reply: str) -> None:
     )
     assert isinstance(events[-1], Draft) and events[-1].abstain_code == "not_answered"
     assert not events[-1].sentences and not events[-1].citations
+    assert events[-1].bare_markers
+    assert [e for e in events if isinstance(e, str)] == []  # nothing shown meanwhile
+
+
+@pytest.mark.parametrize("fallback", [True, False])
+def test_a_pipeline_answers_bare_markers_with_the_extractive_answer(
+    embedder: Embedder, tmp_path: Path, fallback: bool
+) -> None:
+    """8 of Qwen2.5-Coder-1.5B's 12 false refusals on time_dev and time_holdout were a
+    reply of markers alone, over evidence the checks had found the answer in."""
+    settings = Settings(
+        store=tmp_path / "s",
+        answer={"backend": "openai:http://127.0.0.1:9/v1#never-called"},
+        llm={"extractive_fallback": fallback},
+    )
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest([CORPUS])
+    pipeline.__dict__["llm"] = ScriptedChat("[1][2]")
+    events = list(pipeline.stream("Who backed Assad?"))
+    answer = events[-1]
+    assert isinstance(answer, Answer)
+    shown = "".join(e for e in events if isinstance(e, str))
+    assert "[1][2]" not in shown  # the model's markers never reached the reader
+    extractive = Pipeline(Settings(store=tmp_path / "s"), embedder=embedder).ask(
+        "Who backed Assad?"
+    )
+    if fallback:
+        assert not answer.abstained and answer.backend == "extractive"
+        assert answer.answer == extractive.answer and answer.lead == extractive.lead
+        assert "Russia" in (answer.lead or "")
+        assert [c.quote for c in answer.citations] == [c.quote for c in extractive.citations]
+    else:
+        assert answer.abstained and answer.abstain_code == "not_answered"
+        assert answer.backend == settings.answer.backend and "markers" in answer.answer
 
 
 # ------------------------------------------------------------------ the real model
